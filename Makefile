@@ -1,0 +1,60 @@
+# llmnotes: 두 명령이면 된다. make setup, make test.
+SHELL := /bin/bash
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+export PYTHONHASHSEED := 0
+export OMP_NUM_THREADS := 1
+export MKL_NUM_THREADS := 1
+export TOKENIZERS_PARALLELISM := false
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export HF_DATASETS_OFFLINE := 1
+export MPLBACKEND := Agg
+
+# CPU 용 torch 휠. GPU 사용자는 README 의 'GPU 로 설치하기' 를 따른다 (TORCH_SPEC 을 바꿔 준다).
+TORCH_SPEC ?= torch==2.13.0
+NBVAL_OPTS := --nbval --nbval-current-env --nbval-sanitize-with notebooks/nbval_sanitize.cfg --nbval-cell-timeout=300 -p no:cacheprovider
+
+.PHONY: setup test lint unit nbval hygiene lab regen bench doctor clean
+
+setup: $(BIN)/python
+	$(BIN)/python -m pip install --upgrade "pip>=24"
+	$(BIN)/python -m pip install "$(TORCH_SPEC)"
+	$(BIN)/python -m pip install -e ".[dev]"
+	@if $(BIN)/python -m pip list 2>/dev/null | grep -qi '^nvidia-'; then \
+	  echo "경고: CUDA 패키지(nvidia-*)가 설치되었습니다. CPU 설치라면 TORCH_SPEC 을 확인하세요."; fi
+	$(BIN)/llmnotes doctor
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV) || python3 -m venv $(VENV)
+
+test: lint unit nbval hygiene
+
+lint:
+	$(BIN)/ruff check src tests tools benchmarks notebooks
+	$(BIN)/ruff format --check src tests tools benchmarks notebooks
+
+unit:
+	$(BIN)/python -m pytest tests -q -n 2 -p no:cacheprovider
+
+nbval:
+	$(BIN)/python -m pytest notebooks $(NBVAL_OPTS) -n 2 --dist loadfile -q
+
+hygiene:
+	$(BIN)/python tools/check_notebooks.py
+
+lab:
+	$(BIN)/jupyter lab notebooks
+
+regen:
+	$(BIN)/python tools/regen.py $(NB)
+
+bench:
+	@for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+
+doctor:
+	$(BIN)/llmnotes doctor
+
+clean:
+	rm -rf .pytest_cache .ruff_cache .hypothesis build *.egg-info src/*.egg-info

@@ -1,0 +1,130 @@
+"""노트북 첫 코드 셀에서 부르는 공통 준비: 시드, 한국어 글꼴, 출력 형식, 경고 정리."""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import warnings
+
+import numpy as np
+
+__all__ = ["setup", "seed_everything", "check_shape", "FONT_FAMILY"]
+
+# 한글은 NanumGothic(koreanize-matplotlib 에 들어 있음), 그 글꼴에 없는 기호(예: 유니코드 빼기 기호 U+2212)는
+# DejaVu Sans 로 대신 그린다. matplotlib 3.6+ 의 글꼴 대체(fallback) 기능을 쓴다.
+FONT_FAMILY = ["NanumGothic", "DejaVu Sans"]
+
+
+def seed_everything(seed: int = 0) -> None:
+    """Python, NumPy, torch 의 난수 시드를 한꺼번에 고정한다.
+
+    Args:
+        seed: 0 이상의 정수.
+    """
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        raise ValueError(f"seed 는 0 이상의 정수여야 합니다: {seed!r}")
+    random.seed(seed)
+    np.random.seed(seed)
+    try:
+        import torch
+    except ImportError:  # pragma: no cover - torch 는 필수 의존성
+        return
+    torch.manual_seed(seed)
+    if torch.cuda.is_available():  # pragma: no cover - GPU 가 있을 때만
+        torch.cuda.manual_seed_all(seed)
+
+
+def _setup_matplotlib(dpi: int) -> None:
+    import matplotlib
+
+    if os.environ.get("MPLBACKEND") is None and not _in_ipython():
+        matplotlib.use("Agg")
+    import koreanize_matplotlib  # noqa: F401  (NanumGothic 글꼴을 matplotlib 에 등록한다)
+    import matplotlib.pyplot as plt
+
+    plt.rcParams["font.family"] = FONT_FAMILY
+    plt.rcParams["axes.unicode_minus"] = True
+    plt.rcParams["figure.dpi"] = dpi
+    plt.rcParams["savefig.dpi"] = dpi
+    plt.rcParams["figure.figsize"] = (6.4, 4.0)
+    # 노트북에 PNG 로 그린다 (SVG 는 용량이 크고 글꼴 처리가 달라진다).
+    if _in_ipython():
+        try:
+            from matplotlib_inline.backend_inline import set_matplotlib_formats
+
+            set_matplotlib_formats("png")
+        except ImportError:  # pragma: no cover
+            pass
+
+
+def _in_ipython() -> bool:
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover
+        return False
+    return get_ipython() is not None
+
+
+def setup(seed: int = 0, dpi: int = 80, precision: int = 4, quiet: bool = True) -> None:
+    """노트북 환경을 한 번에 준비한다.
+
+    Args:
+        seed: Python/NumPy/torch 난수 시드.
+        dpi: 그림 해상도. 강의 화면과 파일 크기의 균형으로 80 을 쓴다.
+        precision: NumPy/torch 가 실수를 출력할 소수 자릿수.
+        quiet: ``True`` 면 라이브러리의 경고와 로그를 줄인다 (출력이 실행마다 같아지도록).
+    """
+    if not isinstance(dpi, int) or dpi <= 0:
+        raise ValueError(f"dpi 는 양의 정수여야 합니다: {dpi!r}")
+    if not isinstance(precision, int) or precision < 0:
+        raise ValueError(f"precision 은 0 이상의 정수여야 합니다: {precision!r}")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+    seed_everything(seed)
+    np.set_printoptions(precision=precision, suppress=True, linewidth=110)
+    try:
+        import torch
+
+        torch.set_printoptions(precision=precision, sci_mode=False, linewidth=110)
+        torch.use_deterministic_algorithms(True, warn_only=True)
+    except ImportError:  # pragma: no cover
+        pass
+    _setup_matplotlib(dpi)
+    if quiet:
+        warnings.filterwarnings("ignore", category=DeprecationWarning)
+        warnings.filterwarnings("ignore", category=FutureWarning)
+        warnings.filterwarnings("ignore", category=UserWarning, module=r"(transformers|torch|trl|peft)\..*")
+        for name in (
+            "transformers",
+            "datasets",
+            "trl",
+            "peft",
+            "gensim",
+            "accelerate",
+            "matplotlib.font_manager",
+        ):
+            logging.getLogger(name).setLevel(logging.ERROR)
+        try:
+            import transformers
+
+            transformers.logging.set_verbosity_error()
+            transformers.logging.disable_progress_bar()
+        except ImportError:  # pragma: no cover
+            pass
+
+
+def check_shape(x, expected: tuple, name: str = "x") -> None:
+    """텐서(또는 배열)의 모양이 기대와 같은지 확인하고, 다르면 무엇이 다른지 알려 준다.
+
+    Args:
+        x: ``.shape`` 를 가진 객체.
+        expected: 기대하는 모양. ``None`` 자리는 아무 크기나 허용한다.
+        name: 오류 메시지에 쓸 이름.
+    """
+    shape = tuple(getattr(x, "shape", ()))
+    ok = len(shape) == len(expected) and all(e is None or e == s for s, e in zip(shape, expected))
+    if not ok:
+        raise ValueError(f"{name} 의 모양이 {shape} 입니다. 기대한 모양: {tuple(expected)}")

@@ -1,0 +1,18 @@
+# nbconvert 설정: tools/regen 이 노트북을 제자리에서 다시 실행할 때 쓴다.
+# 실행 시간·위젯 같은 기계마다 다른 메타데이터를 지우고, kernelspec 과 셀 태그는 남긴다.
+c = get_config()  # noqa: F821 - nbconvert 가 주입한다
+
+c.NotebookExporter.preprocessors = [
+    "nbconvert.preprocessors.ClearOutputPreprocessor",
+    "nbconvert.preprocessors.ExecutePreprocessor",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+]
+c.ExecutePreprocessor.kernel_name = "python3"
+c.ExecutePreprocessor.timeout = 600
+c.ExecutePreprocessor.allow_errors = False
+c.ExecutePreprocessor.record_timing = False
+c.ClearMetadataPreprocessor.enabled = True
+c.ClearMetadataPreprocessor.clear_cell_metadata = True
+c.ClearMetadataPreprocessor.preserve_cell_metadata_mask = ["tags", "jupyter", "collapsed"]
+c.ClearMetadataPreprocessor.clear_notebook_metadata = True
+c.ClearMetadataPreprocessor.preserve_nb_metadata_mask = ["kernelspec", ("language_info", "name")]
