@@ -82,15 +82,15 @@ def compose_syllable(lead: int, vowel: int, tail: int = 0) -> str:
         ("vowel", vowel, N_JUNGSEONG),
         ("tail", tail, N_JONGSEONG),
     ):
-        if not isinstance(value, int) or not 0 <= value < n:
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < n:
             raise ValueError(f"{name} 는 0 이상 {n} 미만의 정수여야 합니다: {value!r}")
     return chr(SBASE + (lead * N_JUNGSEONG + vowel) * N_JONGSEONG + tail)
 
 
 def to_jamo(text: str) -> str:
-    """음절을 조합형 자모(U+1100 블록)로 푼다. 결과는 ``unicodedata.normalize('NFD', ...)`` 와 같다.
+    """음절을 조합형 자모(U+1100 블록)로 푼다. 한글 음절에 대해서는 ``unicodedata.normalize('NFD', ...)`` 와 같다.
 
-    한글 음절이 아닌 글자는 그대로 둔다.
+    입력을 먼저 NFC 로 정규화하고, 한글 음절이 아닌 글자는 (NFD 와 달리) 분해하지 않고 그대로 둔다.
     """
     out = []
     for ch in nfc(text):
@@ -106,24 +106,34 @@ def to_jamo(text: str) -> str:
 
 
 def from_jamo(text: str) -> str:
-    """조합형 자모 열을 음절로 다시 합친다 (NFC 의 한글 부분과 같은 규칙)."""
+    """조합형 자모 열을 음절로 다시 합친다 (``unicodedata.normalize('NFC', ...)`` 의 한글 조합 규칙과 같다).
+
+    초성+중성(+종성) 을 음절 하나로 합치고, 받침 없는 음절 뒤의 종성 자모도 그 음절에 붙인다 ('가' + 'ᆨ' → '각').
+    합칠 수 없는 자모(옛한글 자모 등)와 다른 글자는 그대로 둔다.
+    """
     if not isinstance(text, str):
         raise TypeError(f"text 는 str 이어야 합니다: {type(text).__name__}")
     out: list[str] = []
     i = 0
-    while i < len(text):
+    n = len(text)
+    while i < n:
         c = ord(text[i])
-        if (
-            LBASE <= c < LBASE + N_CHOSEONG
-            and i + 1 < len(text)
-            and VBASE <= ord(text[i + 1]) < VBASE + N_JUNGSEONG
-        ):
+        if LBASE <= c < LBASE + N_CHOSEONG and i + 1 < n and VBASE <= ord(text[i + 1]) < VBASE + N_JUNGSEONG:
             lead, vowel = c - LBASE, ord(text[i + 1]) - VBASE
             tail = 0
-            if i + 2 < len(text) and TBASE < ord(text[i + 2]) < TBASE + N_JONGSEONG:
+            # 종성은 TBASE+1 ~ TBASE+27 (TBASE 자체는 '받침 없음' 자리라 글자가 아니다)
+            if i + 2 < n and TBASE < ord(text[i + 2]) < TBASE + N_JONGSEONG:
                 tail = ord(text[i + 2]) - TBASE
                 i += 1
             out.append(compose_syllable(lead, vowel, tail))
+            i += 2
+        elif (
+            SBASE <= c < SBASE + N_SYLLABLES
+            and (c - SBASE) % N_JONGSEONG == 0
+            and i + 1 < n
+            and TBASE < ord(text[i + 1]) < TBASE + N_JONGSEONG
+        ):
+            out.append(chr(c + ord(text[i + 1]) - TBASE))  # 받침 없는 음절 + 종성 = 음절 + 종성 번호
             i += 2
         else:
             out.append(text[i])
