@@ -1,0 +1,369 @@
+"""BM25 검색 (Okapi BM25, BM25L, BM25+): rank-bm25 와 같은 점수를 내는 희소 행렬 색인.
+
+문서 d 와 질의 q 의 Okapi BM25 점수 (tf = d 안에서 t 의 개수, |d| = 문서 길이, avgdl = 평균 문서 길이):
+
+.. math::
+
+    \\mathrm{score}(q, d) = \\sum_{t \\in q} \\mathrm{idf}(t)\\,
+        \\frac{\\mathrm{tf}\\,(k_1 + 1)}{\\mathrm{tf} + k_1 (1 - b + b\\,|d| / \\mathrm{avgdl})}
+
+점수가 질의 토큰마다 더해지는 꼴이므로, (문서, 토큰) 쌍마다 한 항을 미리 계산해 희소 행렬 W 에 담아 두면
+질의 점수는 W 에서 질의 토큰의 열들을 더한 것, 곧 W × (질의 토큰 개수 벡터) 가 된다. 이 모듈은 W 를 CSC
+(열 = 토큰)로 저장하고, 질의 토큰 열의 값들을 ``np.bincount`` 로 문서별로 더한 뒤 ``np.argpartition`` 으로
+상위 k 개를 고른다. 같은 점수는 문서 번호가 작은 쪽이 앞선다.
+
+rank-bm25(0.2.2)와 맞춘 규칙과 그 특이점:
+
+- Okapi idf: :math:`\\ln(N - n_t + 0.5) - \\ln(n_t + 0.5)` (N = 문서 수, n_t = t 가 나온 문서 수).
+  절반이 넘는 문서에 나오는 토큰(한국어에서는 조사 '이', '는', '을' 등)은 이 값이 **음수**가 된다. 그대로 두면
+  그 토큰이 문서에 있을수록 점수가 깎이는 이상한 일이 생기므로, rank-bm25 는 음수 idf 를
+  ``epsilon × (모든 토큰 idf 의 평균)`` 으로 바꾼다 (엡실론 바닥, 기본 epsilon=0.25). 평균에는 바뀌기 전의
+  음수 값도 들어간다. 그래서 아주 흔한 토큰이 오히려 조금 드문 토큰(idf 가 0 에 가까운 양수)보다 큰 idf 를
+  갖는 뒤집힘이 생길 수 있고, idf 가 정확히 0 인 토큰(n_t = N/2)은 바닥이 적용되지 않는다.
+  Lucene 등은 대신 :math:`\\ln(1 + (N - n_t + 0.5)/(n_t + 0.5))` 를 써서 음수를 애초에 피한다.
+- BM25L (rank-bm25 식 그대로): idf = :math:`\\ln(N+1) - \\ln(n_t + 0.5)`,
+  :math:`c = \\mathrm{tf} / (1 - b + b|d|/\\mathrm{avgdl})`, 항 = idf · **tf** · (k1+1)(c+δ)/(k1+c+δ).
+  논문(Lv & Zhai 2011)의 BM25L 에는 앞의 tf 곱이 없다. rank-bm25 는 tf 를 한 번 더 곱해 포화(saturation)가
+  사라진다. 여기서는 rank-bm25 와 같은 값을 내도록 같은 식을 쓴다.
+- BM25+: idf = :math:`\\ln((N+1)/n_t)`, 항 = idf · (δ + tf(k1+1)/(k1(1-b+b|d|/avgdl) + tf)).
+  tf=0 인 문서도 idf·δ 를 받으므로, 이 부분은 질의마다 모든 문서에 같은 상수로 더한다.
+- 질의에 같은 토큰이 두 번 나오면 두 번 더한다. 색인에 없는 토큰은 0 점 (오류가 아님).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+from .hangul import nfc
+from .tfidf import check_documents, count_matrix
+
+__all__ = ["BM25Config", "BM25Index", "METHODS"]
+
+METHODS = ("okapi", "bm25l", "bm25plus")
+_FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class BM25Config:
+    """BM25 설정 (기본값은 rank-bm25 와 같다).
+
+    Args:
+        method: 'okapi'(BM25Okapi), 'bm25l'(BM25L), 'bm25plus'(BM25Plus).
+        k1: tf 포화 정도 (≥ 0).
+        b: 문서 길이 정규화 정도 (0 ≤ b ≤ 1).
+        epsilon: okapi 에서 음수 idf 를 바꿀 때 평균 idf 에 곱하는 값.
+        delta: bm25l/bm25plus 의 δ. ``None`` 이면 rank-bm25 기본값 (bm25l 0.5, bm25plus 1.0).
+    """
+
+    method: str = "okapi"
+    k1: float = 1.5
+    b: float = 0.75
+    epsilon: float = 0.25
+    delta: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.method not in METHODS:
+            raise ValueError(f"method 는 {list(METHODS)} 중 하나여야 합니다: {self.method!r}")
+        if not (isinstance(self.k1, (int, float)) and self.k1 >= 0):
+            raise ValueError(f"k1 은 0 이상이어야 합니다: {self.k1!r}")
+        if not (isinstance(self.b, (int, float)) and 0 <= self.b <= 1):
+            raise ValueError(f"b 는 0 이상 1 이하여야 합니다: {self.b!r}")
+        if not isinstance(self.epsilon, (int, float)):
+            raise TypeError(f"epsilon 은 실수여야 합니다: {self.epsilon!r}")
+        if self.delta is not None and not (isinstance(self.delta, (int, float)) and self.delta >= 0):
+            raise ValueError(f"delta 는 0 이상이어야 합니다: {self.delta!r}")
+
+    @property
+    def delta_(self) -> float:
+        """실제로 쓰는 δ."""
+        if self.delta is not None:
+            return float(self.delta)
+        return 0.5 if self.method == "bm25l" else 1.0
+
+
+class BM25Index:
+    """BM25 희소 색인: 만들기, 점수, 상위 k 검색, 일괄 검색, 저장/불러오기.
+
+    Args:
+        config: :class:`BM25Config`. ``None`` 이면 Okapi 기본값.
+    """
+
+    def __init__(self, config: BM25Config | None = None) -> None:
+        self.config = config or BM25Config()
+        self.vocabulary: dict[str, int] = {}
+        self.idf: np.ndarray = np.zeros(0)
+        self.doc_len: np.ndarray = np.zeros(0, dtype=np.int64)
+        self.avgdl: float = 0.0
+        self.average_idf: float = 0.0
+        self.weights: sp.csc_matrix | None = None  # W[d, t] = 토큰 t 가 문서 d 에 주는 점수
+        self.base: np.ndarray = np.zeros(0)  # tf=0 인 문서도 받는 토큰별 상수 (bm25plus 의 idf·δ)
+
+    # ------------------------------------------------------------------ 색인
+    @classmethod
+    def build(cls, documents: Sequence[Sequence[str]], config: BM25Config | None = None) -> BM25Index:
+        """토큰화된 문서들로 색인을 만든다.
+
+        Args:
+            documents: 문서마다 토큰(str) 리스트. 문서가 없거나 모든 문서가 비어 있으면 ``ValueError``.
+            config: :class:`BM25Config`.
+        """
+        self = cls(config)
+        counts, vocab = count_matrix(documents)
+        n_docs = counts.shape[0]
+        doc_len = np.diff(counts.indptr) if counts.nnz == 0 else np.asarray(counts.sum(axis=1)).ravel()
+        total = int(doc_len.sum())
+        if total == 0:
+            raise ValueError(f"documents 의 문서 {n_docs}개가 모두 비어 있습니다: 토큰이 하나도 없습니다")
+        self.vocabulary = vocab
+        self.doc_len = doc_len.astype(np.int64)
+        self.avgdl = total / n_docs  # avgdl = Σ|d| / N
+        df = np.bincount(counts.indices, minlength=counts.shape[1]).astype(np.float64)  # n_t
+        self.idf, self.average_idf = self._idf(df, n_docs)
+        self.weights, self.base = self._weights(counts.tocsc())
+        return self
+
+    def _idf(self, df: np.ndarray, n_docs: int) -> tuple[np.ndarray, float]:
+        cfg = self.config
+        if cfg.method == "okapi":
+            idf = np.log(n_docs - df + 0.5) - np.log(df + 0.5)  # ln(N - n + 0.5) - ln(n + 0.5)
+            average = math.fsum(idf) / len(idf)  # 바닥을 적용하기 전 값들의 평균
+            idf = np.where(idf < 0, cfg.epsilon * average, idf)  # 음수 idf → ε · 평균 idf
+            return idf, average
+        if cfg.method == "bm25l":
+            idf = math.log(n_docs + 1) - np.log(df + 0.5)  # ln(N + 1) - ln(n + 0.5)
+        else:
+            idf = np.log((n_docs + 1) / df)  # ln((N + 1) / n)
+        return idf, math.fsum(idf) / len(idf)
+
+    def _weights(self, tf_csc: sp.csc_matrix) -> tuple[sp.csc_matrix, np.ndarray]:
+        """(문서, 토큰) 쌍마다 점수 항을 계산한 CSC 행렬과 토큰별 상수."""
+        cfg = self.config
+        k1, b, delta = float(cfg.k1), float(cfg.b), cfg.delta_
+        tf = tf_csc.data.astype(np.float64)
+        rows = tf_csc.indices  # 문서 번호
+        cols = np.repeat(np.arange(tf_csc.shape[1]), np.diff(tf_csc.indptr))  # 토큰 번호
+        idf = self.idf[cols]
+        dl = self.doc_len[rows].astype(np.float64)
+        norm = 1 - b + b * dl / self.avgdl  # 1 - b + b·|d|/avgdl
+        base = np.zeros(tf_csc.shape[1])
+        if cfg.method == "okapi":
+            w = idf * (tf * (k1 + 1) / (tf + k1 * norm))  # idf · tf(k1+1) / (tf + k1·norm)
+        elif cfg.method == "bm25l":
+            ctd = tf / norm  # c = tf / norm
+            w = idf * tf * (k1 + 1) * (ctd + delta) / (k1 + ctd + delta)  # rank-bm25 식 (tf 를 한 번 더 곱함)
+        else:
+            w = idf * (tf * (k1 + 1) / (k1 * norm + tf))  # 나머지 idf·δ 는 모든 문서에 같은 상수
+            base = self.idf * delta
+        weights = sp.csc_matrix((w, tf_csc.indices.copy(), tf_csc.indptr.copy()), shape=tf_csc.shape)
+        return weights, base
+
+    @property
+    def n_docs(self) -> int:
+        """문서 수."""
+        return int(self.doc_len.shape[0])
+
+    def _check_built(self) -> None:
+        if self.weights is None:
+            raise ValueError(
+                "색인이 비어 있습니다: BM25Index.build(documents) 또는 BM25Index.load(path) 로 만드세요"
+            )
+
+    # ------------------------------------------------------------------ 질의
+    def _query_terms(self, query: Sequence[str], name: str = "query") -> tuple[np.ndarray, np.ndarray]:
+        """질의 → (색인 안 토큰 번호, 개수). 색인에 없는 토큰은 점수에 기여하지 않으므로 뺀다."""
+        if isinstance(query, (str, bytes)) or not isinstance(query, (list, tuple)):
+            raise TypeError(
+                f"{name} 는 토큰(str)의 리스트여야 합니다 (문자열이면 먼저 토큰화하세요): {query!r}"
+            )
+        ids: dict[int, int] = {}
+        for tok in query:
+            if not isinstance(tok, str):
+                raise TypeError(f"{name} 의 토큰은 str 이어야 합니다: {tok!r} ({type(tok).__name__})")
+            j = self.vocabulary.get(tok)
+            if j is None:
+                j = self.vocabulary.get(nfc(tok))
+            if j is not None:
+                ids[j] = ids.get(j, 0) + 1
+        return np.fromiter(ids.keys(), np.int64, len(ids)), np.fromiter(ids.values(), np.float64, len(ids))
+
+    def _scores(self, term_ids: np.ndarray, term_counts: np.ndarray) -> np.ndarray:
+        w = self.weights
+        n = self.n_docs
+        if term_ids.size == 0:
+            return np.zeros(n)
+        starts, ends = w.indptr[term_ids], w.indptr[term_ids + 1]
+        if term_ids.size == 1:
+            s, e = starts[0], ends[0]
+            scores = np.zeros(n)
+            scores[w.indices[s:e]] = w.data[s:e] * term_counts[0]
+        else:
+            idx = np.concatenate([w.indices[s:e] for s, e in zip(starts, ends)])
+            lens = ends - starts
+            vals = np.concatenate([w.data[s:e] for s, e in zip(starts, ends)])
+            if np.any(term_counts != 1):
+                vals = vals * np.repeat(term_counts, lens)  # 질의에 두 번 나온 토큰은 두 번 더한다
+            scores = np.bincount(idx, weights=vals, minlength=n)  # score(d) = Σ_t q_t · W[d, t]
+        if self.config.method == "bm25plus":
+            scores += float(np.dot(self.base[term_ids], term_counts))  # Σ_t q_t · idf(t)·δ (모든 문서)
+        return scores
+
+    def get_scores(self, query: Sequence[str]) -> np.ndarray:
+        """질의 하나에 대한 모든 문서의 점수 (rank-bm25 ``get_scores`` 와 같은 값).
+
+        Args:
+            query: 토큰(str) 리스트. 색인에 없는 토큰만 있으면 모두 0 점.
+        """
+        self._check_built()
+        return self._scores(*self._query_terms(query))
+
+    @staticmethod
+    def _top_k(scores: np.ndarray, k: int) -> np.ndarray:
+        """점수 내림차순 상위 k 개의 문서 번호. 같은 점수는 문서 번호 오름차순 (결정적)."""
+        n = scores.shape[0]
+        if k >= n:
+            return np.lexsort((np.arange(n), -scores))
+        # k 번째로 큰 값 이상인 후보를 모두 모은 뒤 (점수 내림차순, 번호 오름차순) 으로 정렬한다.
+        kth = np.partition(scores, n - k)[n - k]
+        cand = np.flatnonzero(scores >= kth)
+        order = np.lexsort((cand, -scores[cand]))
+        return cand[order[:k]]
+
+    def search(self, query: Sequence[str], k: int = 10) -> tuple[np.ndarray, np.ndarray]:
+        """상위 k 개 문서를 찾는다.
+
+        Args:
+            query: 토큰(str) 리스트.
+            k: 돌려줄 문서 수 (문서 수보다 크면 문서 수만큼).
+
+        Returns:
+            (문서 번호 배열, 점수 배열), 점수 내림차순. 같은 점수는 문서 번호 오름차순.
+        """
+        self._check_built()
+        k = self._check_k(k)
+        scores = self.get_scores(query)
+        top = self._top_k(scores, k)
+        return top, scores[top]
+
+    @staticmethod
+    def _check_k(k: int) -> int:
+        if not isinstance(k, int) or isinstance(k, bool) or k < 1:
+            raise ValueError(f"k 는 1 이상의 정수여야 합니다: {k!r}")
+        return k
+
+    def search_batch(
+        self, queries: Sequence[Sequence[str]], k: int = 10, chunk_size: int = 64
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """여러 질의를 한꺼번에 검색한다: 질의 행렬 Q 와 W 의 희소 곱으로 점수를 구하고 행마다 상위 k 개를 고른다.
+
+        Args:
+            queries: 질의(토큰 리스트)들.
+            k: 질의마다 돌려줄 문서 수.
+            chunk_size: 한 번에 점수 행렬(chunk_size × 문서 수)을 만들 질의 수 (메모리와 속도의 균형).
+
+        Returns:
+            (문서 번호 [질의 수 × k], 점수 [질의 수 × k]). k 가 문서 수보다 크면 문서 수만큼.
+        """
+        self._check_built()
+        k = min(self._check_k(k), self.n_docs)
+        qs = check_documents(queries, "queries", allow_empty=True)
+        if not isinstance(chunk_size, int) or chunk_size < 1:
+            raise ValueError(f"chunk_size 는 1 이상의 정수여야 합니다: {chunk_size!r}")
+        n_q = len(qs)
+        out_idx = np.zeros((n_q, k), dtype=np.int64)
+        out_val = np.zeros((n_q, k))
+        w_rows = self.weights.T.tocsr()  # [토큰 × 문서] CSR: 질의 행렬과 곱하기 좋은 모양
+        n = self.n_docs
+        for c0 in range(0, n_q, chunk_size):
+            chunk = qs[c0 : c0 + chunk_size]
+            terms = [self._query_terms(q, f"queries[{c0 + i}]") for i, q in enumerate(chunk)]
+            indptr = np.zeros(len(chunk) + 1, dtype=np.int64)
+            indptr[1:] = np.cumsum([t[0].size for t in terms])
+            q_ids = np.concatenate([t[0] for t in terms]) if terms else np.zeros(0, np.int64)
+            q_cnt = np.concatenate([t[1] for t in terms]) if terms else np.zeros(0)
+            qmat = sp.csr_matrix((q_cnt, q_ids, indptr), shape=(len(chunk), len(self.vocabulary)))
+            scores = (qmat @ w_rows).toarray()  # S = Q W^T : [질의 × 문서]
+            if self.config.method == "bm25plus":
+                scores += (qmat @ self.base)[:, None]
+            if k >= n:
+                order = np.lexsort((np.broadcast_to(np.arange(n), scores.shape), -scores), axis=-1)
+                top = order[:, :k]
+            else:
+                part = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+                kth = np.take_along_axis(scores, part, axis=1).min(axis=1)
+                top = np.empty((len(chunk), k), dtype=np.int64)
+                for i in range(len(chunk)):
+                    # 경계값과 같은 점수의 문서가 더 있으면 번호가 작은 문서가 들어가도록 후보를 다시 모은다.
+                    row = scores[i]
+                    cand = part[i]
+                    n_ge = np.count_nonzero(row[cand] >= kth[i])
+                    if np.count_nonzero(row >= kth[i]) != n_ge:
+                        cand = np.flatnonzero(row >= kth[i])
+                    order = np.lexsort((cand, -row[cand]))
+                    top[i] = cand[order[:k]]
+            out_idx[c0 : c0 + len(chunk)] = top
+            out_val[c0 : c0 + len(chunk)] = np.take_along_axis(scores, top, axis=1)
+        return out_idx, out_val
+
+    # ------------------------------------------------------------------ 저장
+    def save(self, path: str | Path) -> None:
+        """색인을 폴더에 저장한다: 배열은 ``arrays.npz`` (pickle 없음), 설정과 어휘는 ``meta.json``.
+
+        Args:
+            path: 저장할 폴더 (없으면 만든다).
+        """
+        self._check_built()
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        w = self.weights
+        np.savez(
+            path / "arrays.npz",
+            data=w.data,
+            indices=w.indices,
+            indptr=w.indptr,
+            idf=self.idf,
+            doc_len=self.doc_len,
+            base=self.base,
+        )
+        terms = sorted(self.vocabulary, key=self.vocabulary.__getitem__)
+        meta = {
+            "format_version": _FORMAT_VERSION,
+            "config": asdict(self.config),
+            "avgdl": self.avgdl,
+            "average_idf": self.average_idf,
+            "shape": list(w.shape),
+            "terms": terms,
+        }
+        (path / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: str | Path) -> BM25Index:
+        """:meth:`save` 로 저장한 색인을 불러온다.
+
+        Args:
+            path: 저장한 폴더.
+        """
+        path = Path(path)
+        meta_path = path / "meta.json"
+        if not meta_path.is_file():
+            raise ValueError(f"path 에 meta.json 이 없습니다: {str(path)!r}")
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        if meta.get("format_version") != _FORMAT_VERSION:
+            raise ValueError(f"지원하지 않는 색인 형식 버전입니다: {meta.get('format_version')!r}")
+        self = cls(BM25Config(**meta["config"]))
+        with np.load(path / "arrays.npz", allow_pickle=False) as z:
+            shape = tuple(meta["shape"])
+            self.weights = sp.csc_matrix((z["data"], z["indices"], z["indptr"]), shape=shape)
+            self.idf = z["idf"]
+            self.doc_len = z["doc_len"]
+            self.base = z["base"]
+        self.avgdl = float(meta["avgdl"])
+        self.average_idf = float(meta["average_idf"])
+        self.vocabulary = {t: i for i, t in enumerate(meta["terms"])}
+        return self

@@ -1,0 +1,134 @@
+"""BM25: rank-bm25 와의 점수 일치 (상대오차 1e-9), 상위 10개 일치, 일괄 검색, 저장/불러오기, 잘못된 입력."""
+
+from __future__ import annotations
+
+import json
+import random
+import unicodedata
+
+import numpy as np
+import pytest
+from rank_bm25 import BM25L, BM25Okapi, BM25Plus
+
+from llmnotes.bm25 import BM25Config, BM25Index
+from llmnotes.textgen import generate
+
+REL_TOL = 1e-9
+REFS = {"okapi": BM25Okapi, "bm25l": BM25L, "bm25plus": BM25Plus}
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    """벤치마크와 같은 꼴의 작은 말뭉치: 생성 문장 3개짜리 문서 200개, 질의 60개."""
+    sents = generate(600, seed=5)
+    docs = [" ".join(sents[i : i + 3]).split() for i in range(0, 600, 3)]
+    r = random.Random(0)
+    queries = [r.sample(docs[r.randrange(len(docs))], r.randint(1, 4)) for _ in range(50)]
+    queries += [q + q[:1] for q in queries[:5]]  # 같은 토큰이 두 번 나오는 질의
+    queries += [["없는토큰"], [], ["없는토큰", docs[0][0]], ["이", "는"]]
+    return docs, queries
+
+
+def _expected_top(scores: np.ndarray, k: int) -> np.ndarray:
+    return np.lexsort((np.arange(len(scores)), -scores))[:k]
+
+
+@pytest.mark.parametrize("method", list(REFS))
+def test_matches_rank_bm25(corpus, method):
+    docs, queries = corpus
+    ref = REFS[method](docs)
+    ours = BM25Index.build(docs, BM25Config(method=method))
+    batch_idx, batch_val = ours.search_batch(queries, k=10, chunk_size=16)
+    for qi, q in enumerate(queries):
+        a = ref.get_scores(q)
+        b = ours.get_scores(q)
+        np.testing.assert_allclose(b, a, rtol=REL_TOL, atol=1e-12)
+        expected = _expected_top(a, 10)
+        idx, val = ours.search(q, k=10)
+        np.testing.assert_array_equal(idx, expected)
+        np.testing.assert_array_equal(batch_idx[qi], expected)
+        np.testing.assert_allclose(batch_val[qi], a[expected], rtol=REL_TOL, atol=1e-12)
+        np.testing.assert_allclose(val, a[expected], rtol=REL_TOL, atol=1e-12)
+
+
+def test_idf_epsilon_floor_matches_rank_bm25():
+    # '공통' 은 4개 문서 모두, '흔함' 은 3개에 나온다: 원래 idf 가 음수 → ε·평균 idf 로 바뀐다.
+    docs = [["공통", "흔함", "가"], ["공통", "흔함", "나"], ["공통", "흔함", "다"], ["공통", "라", "라"]]
+    ref = BM25Okapi(docs)
+    ours = BM25Index.build(docs)
+    assert ours.average_idf == pytest.approx(ref.average_idf, rel=1e-12)
+    for term, j in ours.vocabulary.items():
+        assert ours.idf[j] == pytest.approx(ref.idf[term], rel=1e-12)
+    floor = 0.25 * ref.average_idf
+    assert ours.idf[ours.vocabulary["공통"]] == pytest.approx(floor)
+    assert ours.idf[ours.vocabulary["흔함"]] == pytest.approx(floor)
+    raw = np.log(4 - 4 + 0.5) - np.log(4 + 0.5)
+    assert raw < 0 < floor
+
+
+def test_unknown_query_gives_zero_scores(corpus):
+    docs, _ = corpus
+    ours = BM25Index.build(docs)
+    assert not ours.get_scores(["전혀없는말", "또없는말"]).any()
+    idx, val = ours.search(["전혀없는말"], k=3)
+    assert idx.tolist() == [0, 1, 2] and not val.any()
+
+
+def test_nfd_query_and_documents(corpus):
+    docs, _ = corpus
+    nfd_docs = [[unicodedata.normalize("NFD", t) for t in d] for d in docs]
+    a = BM25Index.build(docs)
+    b = BM25Index.build(nfd_docs)
+    q = docs[3][:2]
+    np.testing.assert_array_equal(a.get_scores(q), b.get_scores(q))
+    np.testing.assert_array_equal(a.get_scores(q), a.get_scores([unicodedata.normalize("NFD", t) for t in q]))
+
+
+def test_save_load_roundtrip(corpus, tmp_path):
+    docs, queries = corpus
+    for method in REFS:
+        ours = BM25Index.build(docs, BM25Config(method=method, k1=1.2, b=0.5))
+        ours.save(tmp_path / method)
+        meta = json.loads((tmp_path / method / "meta.json").read_text(encoding="utf-8"))
+        assert meta["config"]["method"] == method
+        back = BM25Index.load(tmp_path / method)
+        for q in queries[:10]:
+            np.testing.assert_array_equal(back.get_scores(q), ours.get_scores(q))
+    with np.load(tmp_path / "okapi" / "arrays.npz", allow_pickle=False) as z:
+        assert "data" in z.files  # pickle 없이 읽힌다
+
+
+def test_k_larger_than_corpus():
+    docs = [["가", "나"], ["나"], ["다"]]
+    ours = BM25Index.build(docs)
+    idx, _ = ours.search(["나"], k=10)
+    assert sorted(idx.tolist()) == [0, 1, 2]
+    bidx, _ = ours.search_batch([["나"], ["다"]], k=10)
+    assert bidx.shape == (2, 3)
+    assert bidx[1, 0] == 2
+
+
+def test_bad_input(tmp_path):
+    with pytest.raises(ValueError, match="documents"):
+        BM25Index.build([])
+    with pytest.raises(ValueError, match="비어"):
+        BM25Index.build([[], []])
+    with pytest.raises(TypeError, match="str"):
+        BM25Index.build([["가", 1]])
+    with pytest.raises(TypeError, match=r"documents\[1\]"):
+        BM25Index.build([["가"], "나 다"])
+    idx = BM25Index.build([["가", "나"], ["다"]])
+    with pytest.raises(TypeError, match="query"):
+        idx.get_scores("가 나")
+    with pytest.raises(TypeError, match="str"):
+        idx.get_scores(["가", None])
+    with pytest.raises(ValueError, match="k"):
+        idx.search(["가"], k=0)
+    with pytest.raises(ValueError, match="method"):
+        BM25Config(method="bm25x")
+    with pytest.raises(ValueError, match="b"):
+        BM25Config(b=2.0)
+    with pytest.raises(ValueError, match="meta.json"):
+        BM25Index.load(tmp_path / "없는폴더")
+    with pytest.raises(ValueError, match="build"):
+        BM25Index().get_scores(["가"])
