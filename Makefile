@@ -10,7 +10,6 @@ export TOKENIZERS_PARALLELISM := false
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export HF_DATASETS_OFFLINE := 1
-export MPLBACKEND := Agg
 
 # CPU 용 torch 휠. GPU 사용자는 README 의 'GPU 로 설치하기' 를 따른다 (TORCH_SPEC 을 바꿔 준다).
 TORCH_SPEC ?= torch==2.13.0
@@ -39,7 +38,7 @@ unit:
 	$(BIN)/python -m pytest tests -q -n 2 -p no:cacheprovider
 
 nbval:
-	$(BIN)/python -m pytest notebooks $(NBVAL_OPTS) -n 2 --dist loadfile -q
+	MPLBACKEND=module://matplotlib_inline.backend_inline $(BIN)/python -m pytest notebooks $(NBVAL_OPTS) -n 2 --dist loadfile -q
 
 hygiene:
 	$(BIN)/python tools/check_notebooks.py

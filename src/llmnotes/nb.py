@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import random
+import sys
 import warnings
 
 import numpy as np
@@ -40,7 +41,10 @@ def _setup_matplotlib(dpi: int) -> None:
 
     if os.environ.get("MPLBACKEND") is None and not _in_ipython():
         matplotlib.use("Agg")
-    import koreanize_matplotlib  # noqa: F401  (NanumGothic 글꼴을 matplotlib 에 등록한다)
+    with warnings.catch_warnings():
+        # koreanize-matplotlib 0.1.1 은 import 할 때 distutils 의 DeprecationWarning 을 낸다.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import koreanize_matplotlib  # noqa: F401  (NanumGothic 글꼴을 matplotlib 에 등록한다)
     import matplotlib.pyplot as plt
 
     plt.rcParams["font.family"] = FONT_FAMILY
@@ -79,6 +83,8 @@ def setup(seed: int = 0, dpi: int = 80, precision: int = 4, quiet: bool = True) 
         raise ValueError(f"dpi 는 양의 정수여야 합니다: {dpi!r}")
     if not isinstance(precision, int) or precision < 0:
         raise ValueError(f"precision 은 0 이상의 정수여야 합니다: {precision!r}")
+    # ipywidgets 가 없으면 tqdm.auto 가 경고를 내고 글자 진행 막대로 바꾼다: 그 경고는 숨긴다.
+    warnings.filterwarnings("ignore", message="IProgress not found")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -107,13 +113,13 @@ def setup(seed: int = 0, dpi: int = 80, precision: int = 4, quiet: bool = True) 
             "matplotlib.font_manager",
         ):
             logging.getLogger(name).setLevel(logging.ERROR)
-        try:
+        # transformers 는 import 할 때 이 환경 변수를 읽는다: 여기서 import 하지 않아도(느림) 조용해진다.
+        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+        if "transformers" in sys.modules:
             import transformers
 
             transformers.logging.set_verbosity_error()
-            transformers.logging.disable_progress_bar()
-        except ImportError:  # pragma: no cover
-            pass
 
 
 def check_shape(x, expected: tuple, name: str = "x") -> None:

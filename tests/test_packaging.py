@@ -1,0 +1,73 @@
+"""패키징: environment.yml 과 pyproject.toml 의 의존성이 같고, CPU torch 범위가 맞고, 두 명령이 README 에 있다."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _pyproject() -> dict:
+    return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+
+
+def _env_pip_requirements() -> list[str]:
+    text = (ROOT / "environment.yml").read_text(encoding="utf-8")
+    return re.findall(r'^\s+- "([^"]+)"\s*$', text, re.M)
+
+
+def _norm(req: str) -> str:
+    return re.sub(r"\s+", "", req).lower()
+
+
+def test_environment_yml_matches_pyproject():
+    proj = _pyproject()["project"]
+    declared = proj["dependencies"] + proj["optional-dependencies"]["dev"]
+    assert sorted(map(_norm, _env_pip_requirements())) == sorted(map(_norm, declared))
+    assert "python=3.11" in (ROOT / "environment.yml").read_text(encoding="utf-8")
+
+
+def test_torch_range_admits_local_cpu_wheel_only():
+    deps = _pyproject()["project"]["dependencies"]
+    torch_req = next(d for d in deps if d.startswith("torch"))
+    assert ">=2.13" in torch_req and "<2.14" in torch_req
+    assert all(not d.startswith(("nvidia", "torchvision", "torchaudio")) for d in deps)
+
+
+def test_required_runtime_dependencies_present():
+    names = {re.split(r"[<>=!~\[ ]", d)[0].lower() for d in _pyproject()["project"]["dependencies"]}
+    for needed in (
+        "torch", "transformers", "datasets", "scikit-learn", "rank-bm25", "gensim", "matplotlib", "jupyterlab",
+        "nbval", "kiwipiepy", "koreanize-matplotlib", "tqdm", "konlpy",
+    ):  # fmt: skip
+        assert needed in names, needed
+    dev = {
+        re.split(r"[<>=!~\[ ]", d)[0].lower() for d in _pyproject()["project"]["optional-dependencies"]["dev"]
+    }
+    for needed in ("pytest", "pytest-xdist", "hypothesis", "ruff", "nbconvert"):
+        assert needed in dev, needed
+
+
+def test_every_dependency_has_a_range():
+    proj = _pyproject()["project"]
+    for dep in proj["dependencies"] + proj["optional-dependencies"]["dev"]:
+        assert re.search(r"[<>=]", dep), f"범위가 없는 의존성: {dep}"
+
+
+def test_readme_states_two_commands_first_and_ci_runs_them():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    first_code = re.search(r"```(?:bash|sh)?\n(.*?)```", readme, re.S)
+    assert first_code is not None
+    assert first_code.group(1).split() == ["make", "setup", "make", "test"]
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert "make setup" in ci and "make test" in ci and "unshare -n" in ci
+
+
+def test_makefile_installs_cpu_torch_before_package():
+    mk = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert "TORCH_SPEC ?= torch==2.13.0" in mk
+    assert mk.index('pip install "$(TORCH_SPEC)"') < mk.index('pip install -e ".[dev]"')
+    for target in ("setup:", "test:", "lab:", "regen:", "bench:"):
+        assert f"\n{target}" in mk
