@@ -33,12 +33,16 @@ def _expected_top(scores: np.ndarray, k: int) -> np.ndarray:
     return np.lexsort((np.arange(len(scores)), -scores))[:k]
 
 
-@pytest.mark.parametrize("method", list(REFS))
-def test_matches_rank_bm25(corpus, method):
+@pytest.mark.parametrize(
+    "method,dense_ratio",
+    [("okapi", 0.2), ("bm25l", 0.2), ("bm25plus", 0.2), ("okapi", 0.0), ("okapi", 1.0), ("bm25plus", 0.0)],
+)
+def test_matches_rank_bm25(corpus, method, dense_ratio):
+    """dense_ratio 0 = 모든 열을 밀집 배열로, 1 = 모두 희소 (점수 값은 같아야 한다)."""
     docs, queries = corpus
     ref = REFS[method](docs)
-    ours = BM25Index.build(docs, BM25Config(method=method))
-    batch_idx, batch_val = ours.search_batch(queries, k=10, chunk_size=16)
+    ours = BM25Index.build(docs, BM25Config(method=method, dense_ratio=dense_ratio))
+    batch_idx, batch_val = ours.search_batch(queries, k=10)
     for qi, q in enumerate(queries):
         a = ref.get_scores(q)
         b = ours.get_scores(q)
@@ -96,6 +100,17 @@ def test_save_load_roundtrip(corpus, tmp_path):
             np.testing.assert_array_equal(back.get_scores(q), ours.get_scores(q))
     with np.load(tmp_path / "okapi" / "arrays.npz", allow_pickle=False) as z:
         assert "data" in z.files  # pickle 없이 읽힌다
+
+
+def test_top_k_ties_broken_by_index():
+    rng = np.random.default_rng(0)
+    for n, k in [(5000, 10), (5000, 1), (30, 10), (100_000, 10)]:
+        scores = rng.integers(0, 4, n).astype(np.float64)  # 동점이 아주 많다
+        np.testing.assert_array_equal(BM25Index._top_k(scores, k), _expected_top(scores, k))
+        scores = rng.random(n)
+        np.testing.assert_array_equal(BM25Index._top_k(scores, k), _expected_top(scores, k))
+    zeros = np.zeros(1000)
+    assert BM25Index._top_k(zeros, 5).tolist() == [0, 1, 2, 3, 4]
 
 
 def test_k_larger_than_corpus():

@@ -9,8 +9,9 @@
 
 점수가 질의 토큰마다 더해지는 꼴이므로, (문서, 토큰) 쌍마다 한 항을 미리 계산해 희소 행렬 W 에 담아 두면
 질의 점수는 W 에서 질의 토큰의 열들을 더한 것, 곧 W × (질의 토큰 개수 벡터) 가 된다. 이 모듈은 W 를 CSC
-(열 = 토큰)로 저장하고, 질의 토큰 열의 값들을 ``np.bincount`` 로 문서별로 더한 뒤 ``np.argpartition`` 으로
-상위 k 개를 고른다. 같은 점수는 문서 번호가 작은 쪽이 앞선다.
+(열 = 토큰)로 저장하고, 질의 토큰 열의 값들을 ``np.bincount`` 로 문서별로 더한 뒤 ``np.partition`` 으로
+상위 k 개를 고른다. 같은 점수는 문서 번호가 작은 쪽이 앞선다. 아주 흔한 토큰(조사, 어미)의 열은 밀집 배열로도
+들고 있어 흩어 더하기 대신 연속된 메모리를 더한다.
 
 rank-bm25(0.2.2)와 맞춘 규칙과 그 특이점:
 
@@ -60,6 +61,9 @@ class BM25Config:
         b: 문서 길이 정규화 정도 (0 ≤ b ≤ 1).
         epsilon: okapi 에서 음수 idf 를 바꿀 때 평균 idf 에 곱하는 값.
         delta: bm25l/bm25plus 의 δ. ``None`` 이면 rank-bm25 기본값 (bm25l 0.5, bm25plus 1.0).
+        dense_ratio: 검색 속도용. 이 비율보다 많은 문서에 나오는 토큰의 열은 밀집 배열로도 들고 있는다
+            (흩어 더하기 대신 연속 메모리 더하기). 점수 값에는 영향이 없다.
+        dense_max_bytes: 밀집 열이 차지할 수 있는 최대 바이트 (넘으면 df 가 큰 토큰부터 이 한도까지만).
     """
 
     method: str = "okapi"
@@ -67,6 +71,8 @@ class BM25Config:
     b: float = 0.75
     epsilon: float = 0.25
     delta: float | None = None
+    dense_ratio: float = 0.2
+    dense_max_bytes: int = 256 * 2**20
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:
@@ -79,6 +85,10 @@ class BM25Config:
             raise TypeError(f"epsilon 은 실수여야 합니다: {self.epsilon!r}")
         if self.delta is not None and not (isinstance(self.delta, (int, float)) and self.delta >= 0):
             raise ValueError(f"delta 는 0 이상이어야 합니다: {self.delta!r}")
+        if not (isinstance(self.dense_ratio, (int, float)) and 0 <= self.dense_ratio <= 1):
+            raise ValueError(f"dense_ratio 는 0 이상 1 이하여야 합니다: {self.dense_ratio!r}")
+        if not isinstance(self.dense_max_bytes, int) or self.dense_max_bytes < 0:
+            raise ValueError(f"dense_max_bytes 는 0 이상의 정수여야 합니다: {self.dense_max_bytes!r}")
 
     @property
     def delta_(self) -> float:
@@ -127,7 +137,24 @@ class BM25Index:
         df = np.bincount(counts.indices, minlength=counts.shape[1]).astype(np.float64)  # n_t
         self.idf, self.average_idf = self._idf(df, n_docs)
         self.weights, self.base = self._weights(counts.tocsc())
+        self._build_dense()
         return self
+
+    def _build_dense(self) -> None:
+        """흔한 토큰(df > dense_ratio·N)의 점수 열을 밀집 배열 [토큰 수 × 문서 수] 로 복사해 둔다."""
+        w = self.weights
+        n = self.n_docs
+        df = np.diff(w.indptr)
+        terms = np.flatnonzero(df > self.config.dense_ratio * n)
+        max_terms = self.config.dense_max_bytes // max(8 * n, 1)
+        if terms.size > max_terms:
+            terms = np.sort(terms[np.argsort(-df[terms], kind="stable")[:max_terms]])
+        self._dense_pos = np.full(w.shape[1], -1, dtype=np.int64)
+        self._dense_pos[terms] = np.arange(terms.size)
+        self._dense = np.zeros((terms.size, n))
+        for i, t in enumerate(terms):
+            s, e = w.indptr[t], w.indptr[t + 1]
+            self._dense[i, w.indices[s:e]] = w.data[s:e]
 
     def _idf(self, df: np.ndarray, n_docs: int) -> tuple[np.ndarray, float]:
         cfg = self.config
@@ -194,22 +221,28 @@ class BM25Index:
         return np.fromiter(ids.keys(), np.int64, len(ids)), np.fromiter(ids.values(), np.float64, len(ids))
 
     def _scores(self, term_ids: np.ndarray, term_counts: np.ndarray) -> np.ndarray:
+        """score(d) = Σ_t q_t · W[d, t]: 드문 토큰은 게시 목록을 흩어 더하고(bincount), 흔한 토큰은 밀집 열을 더한다."""
         w = self.weights
         n = self.n_docs
-        if term_ids.size == 0:
-            return np.zeros(n)
-        starts, ends = w.indptr[term_ids], w.indptr[term_ids + 1]
-        if term_ids.size == 1:
-            s, e = starts[0], ends[0]
+        pos = self._dense_pos[term_ids]
+        sparse_sel = pos < 0
+        rare, rare_c = term_ids[sparse_sel], term_counts[sparse_sel]
+        if rare.size == 0:
             scores = np.zeros(n)
-            scores[w.indices[s:e]] = w.data[s:e] * term_counts[0]
+        elif rare.size == 1:
+            s, e = w.indptr[rare[0]], w.indptr[rare[0] + 1]
+            scores = np.zeros(n)
+            scores[w.indices[s:e]] = w.data[s:e] * rare_c[0]
         else:
+            starts, ends = w.indptr[rare], w.indptr[rare + 1]
             idx = np.concatenate([w.indices[s:e] for s, e in zip(starts, ends)])
-            lens = ends - starts
             vals = np.concatenate([w.data[s:e] for s, e in zip(starts, ends)])
-            if np.any(term_counts != 1):
-                vals = vals * np.repeat(term_counts, lens)  # 질의에 두 번 나온 토큰은 두 번 더한다
-            scores = np.bincount(idx, weights=vals, minlength=n)  # score(d) = Σ_t q_t · W[d, t]
+            if np.any(rare_c != 1):
+                vals = vals * np.repeat(rare_c, ends - starts)  # 질의에 두 번 나온 토큰은 두 번 더한다
+            scores = np.bincount(idx, weights=vals, minlength=n)
+        for p, c in zip(pos[~sparse_sel], term_counts[~sparse_sel]):
+            col = self._dense[p]
+            np.add(scores, col if c == 1 else col * c, out=scores)
         if self.config.method == "bm25plus":
             scores += float(np.dot(self.base[term_ids], term_counts))  # Σ_t q_t · idf(t)·δ (모든 문서)
         return scores
@@ -224,16 +257,34 @@ class BM25Index:
         return self._scores(*self._query_terms(query))
 
     @staticmethod
-    def _top_k(scores: np.ndarray, k: int) -> np.ndarray:
-        """점수 내림차순 상위 k 개의 문서 번호. 같은 점수는 문서 번호 오름차순 (결정적)."""
+    def _select(cand: np.ndarray, vals: np.ndarray, k: int) -> np.ndarray:
+        """후보(문서 번호 오름차순)와 점수에서 상위 k 개: 점수 내림차순, 같은 점수는 번호 오름차순."""
+        if cand.size > k:
+            kth = np.partition(vals, cand.size - k)[cand.size - k]  # k 번째로 큰 값
+            above = vals > kth
+            ties = np.flatnonzero(vals == kth)[: k - int(np.count_nonzero(above))]  # 번호가 작은 동점부터
+            sel = np.concatenate([np.flatnonzero(above), ties])
+            cand, vals = cand[sel], vals[sel]
+        return cand[np.lexsort((cand, -vals))]
+
+    @classmethod
+    def _top_k(cls, scores: np.ndarray, k: int) -> np.ndarray:
+        """점수 내림차순 상위 k 개의 문서 번호. 같은 점수는 문서 번호 오름차순 (결정적).
+
+        전체를 부분 정렬하는 대신, 일정 간격으로 뽑은 표본의 k 번째 큰 값 θ 를 먼저 구한다. 표본도 실제 문서의
+        점수이므로 θ 는 전체의 k 번째 큰 값보다 크지 않다. 그래서 점수 ≥ θ 인 문서(보통 수백 개)만 정렬해도 정확하다.
+        """
         n = scores.shape[0]
         if k >= n:
             return np.lexsort((np.arange(n), -scores))
-        # k 번째로 큰 값 이상인 후보를 모두 모은 뒤 (점수 내림차순, 번호 오름차순) 으로 정렬한다.
-        kth = np.partition(scores, n - k)[n - k]
-        cand = np.flatnonzero(scores >= kth)
-        order = np.lexsort((cand, -scores[cand]))
-        return cand[order[:k]]
+        stride = max(1, n // max(32 * k, 4096))
+        sample = scores[::stride]
+        if sample.size > k:
+            theta = np.partition(sample, sample.size - k)[sample.size - k]
+            cand = np.flatnonzero(scores >= theta)
+        else:
+            cand = np.arange(n)
+        return cls._select(cand, scores[cand], k)
 
     def search(self, query: Sequence[str], k: int = 10) -> tuple[np.ndarray, np.ndarray]:
         """상위 k 개 문서를 찾는다.
@@ -257,58 +308,26 @@ class BM25Index:
             raise ValueError(f"k 는 1 이상의 정수여야 합니다: {k!r}")
         return k
 
-    def search_batch(
-        self, queries: Sequence[Sequence[str]], k: int = 10, chunk_size: int = 64
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """여러 질의를 한꺼번에 검색한다: 질의 행렬 Q 와 W 의 희소 곱으로 점수를 구하고 행마다 상위 k 개를 고른다.
+    def search_batch(self, queries: Sequence[Sequence[str]], k: int = 10) -> tuple[np.ndarray, np.ndarray]:
+        """여러 질의를 검색한다.
 
         Args:
             queries: 질의(토큰 리스트)들.
-            k: 질의마다 돌려줄 문서 수.
-            chunk_size: 한 번에 점수 행렬(chunk_size × 문서 수)을 만들 질의 수 (메모리와 속도의 균형).
+            k: 질의마다 돌려줄 문서 수 (문서 수보다 크면 문서 수만큼).
 
         Returns:
-            (문서 번호 [질의 수 × k], 점수 [질의 수 × k]). k 가 문서 수보다 크면 문서 수만큼.
+            (문서 번호 [질의 수 × k], 점수 [질의 수 × k]). 행마다 :meth:`search` 와 같은 결과.
         """
         self._check_built()
         k = min(self._check_k(k), self.n_docs)
         qs = check_documents(queries, "queries", allow_empty=True)
-        if not isinstance(chunk_size, int) or chunk_size < 1:
-            raise ValueError(f"chunk_size 는 1 이상의 정수여야 합니다: {chunk_size!r}")
-        n_q = len(qs)
-        out_idx = np.zeros((n_q, k), dtype=np.int64)
-        out_val = np.zeros((n_q, k))
-        w_rows = self.weights.T.tocsr()  # [토큰 × 문서] CSR: 질의 행렬과 곱하기 좋은 모양
-        n = self.n_docs
-        for c0 in range(0, n_q, chunk_size):
-            chunk = qs[c0 : c0 + chunk_size]
-            terms = [self._query_terms(q, f"queries[{c0 + i}]") for i, q in enumerate(chunk)]
-            indptr = np.zeros(len(chunk) + 1, dtype=np.int64)
-            indptr[1:] = np.cumsum([t[0].size for t in terms])
-            q_ids = np.concatenate([t[0] for t in terms]) if terms else np.zeros(0, np.int64)
-            q_cnt = np.concatenate([t[1] for t in terms]) if terms else np.zeros(0)
-            qmat = sp.csr_matrix((q_cnt, q_ids, indptr), shape=(len(chunk), len(self.vocabulary)))
-            scores = (qmat @ w_rows).toarray()  # S = Q W^T : [질의 × 문서]
-            if self.config.method == "bm25plus":
-                scores += (qmat @ self.base)[:, None]
-            if k >= n:
-                order = np.lexsort((np.broadcast_to(np.arange(n), scores.shape), -scores), axis=-1)
-                top = order[:, :k]
-            else:
-                part = np.argpartition(-scores, k - 1, axis=1)[:, :k]
-                kth = np.take_along_axis(scores, part, axis=1).min(axis=1)
-                top = np.empty((len(chunk), k), dtype=np.int64)
-                for i in range(len(chunk)):
-                    # 경계값과 같은 점수의 문서가 더 있으면 번호가 작은 문서가 들어가도록 후보를 다시 모은다.
-                    row = scores[i]
-                    cand = part[i]
-                    n_ge = np.count_nonzero(row[cand] >= kth[i])
-                    if np.count_nonzero(row >= kth[i]) != n_ge:
-                        cand = np.flatnonzero(row >= kth[i])
-                    order = np.lexsort((cand, -row[cand]))
-                    top[i] = cand[order[:k]]
-            out_idx[c0 : c0 + len(chunk)] = top
-            out_val[c0 : c0 + len(chunk)] = np.take_along_axis(scores, top, axis=1)
+        out_idx = np.zeros((len(qs), k), dtype=np.int64)
+        out_val = np.zeros((len(qs), k))
+        for i, q in enumerate(qs):
+            scores = self._scores(*self._query_terms(q, f"queries[{i}]"))
+            top = self._top_k(scores, k)
+            out_idx[i] = top
+            out_val[i] = scores[top]
         return out_idx, out_val
 
     # ------------------------------------------------------------------ 저장
@@ -366,4 +385,5 @@ class BM25Index:
         self.avgdl = float(meta["avgdl"])
         self.average_idf = float(meta["average_idf"])
         self.vocabulary = {t: i for i, t in enumerate(meta["terms"])}
+        self._build_dense()
         return self
