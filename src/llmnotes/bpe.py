@@ -439,7 +439,7 @@ def _check_train_args(
     for i, t in enumerate(texts):
         if not isinstance(t, str):
             raise TypeError(f"texts[{i}] 는 str 이어야 합니다: {type(t).__name__}")
-        docs.append(unicodedata.normalize("NFC", t))
+        docs.append(t if unicodedata.is_normalized("NFC", t) else unicodedata.normalize("NFC", t))
     if not any(docs):
         raise ValueError("texts 가 비어 있습니다 (학습할 글자가 하나도 없음)")
     return docs, specials
@@ -555,12 +555,21 @@ def count_pretokens(
         else None
     )
     counts: Counter[str] = Counter()
+    pieces: list[str] = []  # 조각을 모아 두었다가 한 번에 센다 (Counter.update 는 긴 리스트에서 빠르다)
     for i, doc in enumerate(texts):
         if not isinstance(doc, str):
             raise TypeError(f"texts[{i}] 는 str 이어야 합니다: {type(doc).__name__}")
-        doc = unicodedata.normalize("NFC", doc)
-        for part in sp.split(doc) if sp is not None else (doc,):
-            counts.update(pre.findall(part))
+        if not unicodedata.is_normalized("NFC", doc):
+            doc = unicodedata.normalize("NFC", doc)
+        if sp is not None and sp.search(doc):
+            for part in sp.split(doc):
+                pieces.extend(pre.findall(part))
+        else:
+            pieces.extend(pre.findall(doc))
+        if len(pieces) > 1_000_000:
+            counts.update(pieces)
+            pieces.clear()
+    counts.update(pieces)
     return counts
 
 
