@@ -13,6 +13,7 @@ scikit-learn ``TfidfVectorizer(analyzer=lambda doc: doc, ...)`` 와 같은 값�
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from numbers import Integral, Real
@@ -69,36 +70,35 @@ def count_matrix(
         (CSR 개수 행렬 [문서 수 × 어휘 수], 어휘 {토큰: 열 번호}).
     """
     docs = check_documents(documents, name, allow_empty=vocabulary is not None)
-    raw_ids: dict = {}
+    flat_tokens = list(itertools.chain.from_iterable(docs))
     try:
-        # 토큰 → 임시 번호 (처음 나온 순서). setdefault 는 넣기 전에 len 을 계산하므로 번호가 0,1,2,... 로 붙는다.
-        flat = [raw_ids.setdefault(t, len(raw_ids)) for d in docs for t in d]
+        # 서로 다른 토큰 → 임시 번호 (처음 나온 순서). dict.fromkeys 는 C 안에서 중복을 없앤다.
+        raw_ids = {t: i for i, t in enumerate(dict.fromkeys(flat_tokens))}
     except TypeError as e:  # 리스트처럼 해시가 안 되는 토큰
         raise TypeError(f"{name} 의 토큰은 str 이어야 합니다: {e}") from None
     raw_tokens = list(raw_ids)
     _check_token_types(raw_tokens, name)
+    flat = np.fromiter(map(raw_ids.__getitem__, flat_tokens), dtype=np.int64, count=len(flat_tokens))
     normed = [nfc(t) for t in raw_tokens]
-    lengths = np.fromiter((len(d) for d in docs), dtype=np.int64, count=len(docs))
-    rows = np.repeat(np.arange(len(docs), dtype=np.int64), lengths)
-    flat_arr = np.asarray(flat, dtype=np.int64)
+    lengths = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
     if vocabulary is None:
         types = sorted(set(normed))
         vocab = {t: i for i, t in enumerate(types)}
         remap = np.fromiter((vocab[t] for t in normed), dtype=np.int64, count=len(normed))
-        cols = remap[flat_arr] if flat_arr.size else flat_arr
-        keep = None
     else:
         vocab = vocabulary
         remap = np.fromiter((vocab.get(t, -1) for t in normed), dtype=np.int64, count=len(normed))
-        cols = remap[flat_arr] if flat_arr.size else flat_arr
-        keep = cols >= 0
-    if keep is not None:
-        rows, cols = rows[keep], cols[keep]
-    data = np.ones(len(cols), dtype=np.int64)
-    # COO → CSR 변환이 같은 (문서, 토큰) 쌍을 더해 개수가 된다.
-    mat = sp.csr_matrix((data, (rows, cols)), shape=(len(docs), len(vocab)))
+    cols = remap[flat] if flat.size else flat
+    if vocabulary is not None and np.any(cols < 0):
+        keep = cols >= 0  # 어휘에 없는 토큰은 세지 않는다 (sklearn transform 과 같음)
+        rows = np.repeat(np.arange(len(docs), dtype=np.int64), lengths)[keep]
+        lengths = np.bincount(rows, minlength=len(docs))
+        cols = cols[keep]
+    indptr = np.zeros(len(docs) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=indptr[1:])
+    # 토큰이 이미 문서 순서로 놓여 있으므로 CSR 을 바로 만든다. 같은 (문서, 토큰) 칸의 1 들을 더하면 개수가 된다.
+    mat = sp.csr_matrix((np.ones(cols.size, dtype=np.int64), cols, indptr), shape=(len(docs), len(vocab)))
     mat.sum_duplicates()
-    mat.sort_indices()
     return mat, vocab
 
 
