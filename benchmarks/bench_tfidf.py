@@ -46,10 +46,12 @@ def main() -> None:
         docs = load_corpus(n)
         for opts in options:
             t_ours, a = _best(
-                lambda opts=opts: TfidfVectorizer(TfidfConfig(**opts)).fit_transform(docs), args.repeat
+                lambda opts=opts, docs=docs: TfidfVectorizer(TfidfConfig(**opts)).fit_transform(docs),
+                args.repeat,
             )
             t_sk, b = _best(
-                lambda opts=opts: SkTfidf(analyzer=_identity, **opts).fit_transform(docs), args.repeat
+                lambda opts=opts, docs=docs: SkTfidf(analyzer=_identity, **opts).fit_transform(docs),
+                args.repeat,
             )
             diff = abs(a - b).max()
             label = ", ".join(f"{k}={v}" for k, v in opts.items()) or "기본값"
