@@ -349,6 +349,23 @@ def test_load_constitution_qa_errors(tmp_path, rec, match):
         load_constitution_qa(path=p)
 
 
+@pytest.mark.parametrize(
+    ("loader", "rel", "splits"),
+    [
+        (load_preferences, "preferences/preferences.jsonl", ("train", "test")),
+        (load_constitution_qa, "qa/constitution_qa.jsonl", ("dev", "test")),
+    ],
+)
+def test_project_preference_and_qa_files_load(loader, rel, splits):
+    path = data_dir() / rel
+    if not path.exists():
+        pytest.skip(f"{rel} 가 아직 없습니다 (다른 데이터 작업에서 만든다)")
+    n_lines = sum(1 for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
+    rows = loader()
+    assert len(rows) == n_lines  # 한 줄도 버리지 않는다
+    assert sum(len(loader(s)) for s in splits) == n_lines
+
+
 # ---------------------------------------------------------------- NSMC 형식
 
 
