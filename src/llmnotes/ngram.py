@@ -1,10 +1,10 @@
-"""n-그램 언어 모델: 개수 세기, 최대우도(MLE), add-k(라플라스) 스무딩, 보간 Kneser-Ney, 퍼플렉서티, 샘플링.
+"""엔그램 언어 모델: 개수 세기, 최대우도(MLE), add-k(라플라스) 평활화, 보간 Kneser-Ney, 퍼플렉서티, 샘플링.
 
 언어 모델은 앞 토큰들(문맥)이 주어졌을 때 다음 토큰의 확률 :math:`P(w_t \\mid w_{<t})` 를 주는 모델이다.
-n-그램 모델은 문맥을 바로 앞 n-1 개 토큰으로 자른다 (마르코프 가정).
+엔그램 모델은 문맥을 바로 앞 n-1 개 토큰으로 자른다 (마르코프 가정).
 
 패딩과 개수 세기는 ``nltk.lm`` 의 ``padded_everygram_pipeline`` 과 똑같이 한다: 문장 양쪽에 ``<s>`` 와
-``</s>`` 를 n-1 개씩 붙이고, 길이 1..n 의 모든 n-그램을 센다. 어휘에는 본 토큰 전부(``<s>``, ``</s>`` 포함)와
+``</s>`` 를 n-1 개씩 붙이고, 길이 1..n 의 모든 엔그램을 센다. 어휘에는 본 토큰 전부(``<s>``, ``</s>`` 포함)와
 미등록어 ``<UNK>`` 하나가 들어간다. 그래서 같은 문장으로 학습하면 nltk 와 같은 확률이 나온다
 (``tests/test_ngram.py`` 가 MLE, 라플라스, Kneser-Ney 퍼플렉서티를 상대오차 1e-9 로 비교한다).
 
@@ -19,7 +19,7 @@ nltk ``KneserNeyInterpolated`` 에서 확인한 특이점 (이 모듈은 nltk �
    균등분포와 보간하지 않는다. 그래서 학습 때 어떤 토큰 뒤에도 나온 적이 없는 단어(미등록어 ``<UNK>``)의
    확률이 0 이 되어 퍼플렉서티가 무한대가 된다.
 3. 중간 차수의 보간 가중치 :math:`\\gamma` 를 '이어짐 개수'가 아니라 원래 개수로 센 다음 단어 종류 수
-   :math:`N_{1+}(c\\,\\bullet)` 로 계산한다. 왼쪽 이웃이 없는 n-그램(패딩 ``<s> <s>`` 처럼 문장 맨 앞에서만 생기는 것)
+   :math:`N_{1+}(c\\,\\bullet)` 로 계산한다. 왼쪽 이웃이 없는 엔그램(패딩 ``<s> <s>`` 처럼 문장 맨 앞에서만 생기는 것)
    이 있으면 두 수가 달라져, 그 문맥의 확률 합이 1 보다 조금 커진다 (예: 트라이그램에서 문맥 ``<s> <s>`` 와
    ``<s>``). :meth:`NGramLM.distribution_sum` 으로 합을 직접 확인할 수 있다.
 
@@ -27,7 +27,7 @@ nltk ``KneserNeyInterpolated`` 에서 확인한 특이점 (이 모듈은 nltk �
 위 2와 3을 고친 교과서식 보간 Kneser-Ney 가 된다: 유니그램 단계도 할인하고 남은 질량을 균등분포 :math:`1/|V|` 에
 나눠 주며 (미등록어도 유한한 확률), 중간 차수의 γ 는 이어짐 개수의 종류 수로 센다. 그러면 모든 문맥에서 확률 합이
 정확히 1 이다 (이때는 nltk 와 값이 달라진다).
-4. nltk 는 확률 하나를 구할 때마다 상위 차수 n-그램 전체를 훑어 이어짐 개수를 센다 (느리다).
+4. nltk 는 확률 하나를 구할 때마다 상위 차수 엔그램 전체를 훑어 이어짐 개수를 센다 (느리다).
    여기서는 학습할 때 한 번 세어 사전에 담아 둔다.
 """
 
@@ -49,11 +49,11 @@ SMOOTHINGS = ("mle", "add_k", "kneser_ney")
 
 @dataclass(frozen=True)
 class NGramConfig:
-    """n-그램 언어 모델 설정.
+    """엔그램 언어 모델 설정.
 
     Args:
         order: n (1 = 유니그램, 2 = 바이그램, 3 = 트라이그램 ...).
-        smoothing: 'mle'(스무딩 없음), 'add_k'(더하기 k, k=1 이면 라플라스), 'kneser_ney'(보간 Kneser-Ney).
+        smoothing: 'mle'(평활화 없음), 'add_k'(더하기 k, k=1 이면 라플라스), 'kneser_ney'(보간 Kneser-Ney).
         k: add-k 에서 모든 개수에 더하는 값 (> 0).
         discount: Kneser-Ney 할인값 D (0 ≤ D ≤ 1).
         kn_proper: ``True`` 면 nltk 의 특이점(모듈 설명 2, 3)을 고친 교과서식 Kneser-Ney (nltk 와 값이 달라짐).
@@ -109,12 +109,12 @@ def pad_sentence(tokens: Sequence[str], order: int, bos: str = "<s>", eos: str =
 
 
 def everygrams(tokens: Sequence[str], max_len: int) -> list[tuple[str, ...]]:
-    """길이 1..max_len 의 모든 n-그램 (``nltk.util.everygrams`` 와 같은 집합, 순서는 길이 우선)."""
+    """길이 1..max_len 의 모든 엔그램 (``nltk.util.everygrams`` 와 같은 집합, 순서는 길이 우선)."""
     return [tuple(tokens[i : i + n]) for n in range(1, max_len + 1) for i in range(len(tokens) - n + 1)]
 
 
 class NGramLM:
-    """n-그램 언어 모델.
+    """엔그램 언어 모델.
 
     Args:
         config: :class:`NGramConfig`. ``None`` 이면 기본값(바이그램 MLE).
@@ -153,7 +153,7 @@ class NGramLM:
         for s in sents:
             padded = pad_sentence(s, n, cfg.bos, cfg.eos)
             seen.update(padded)
-            for m in range(n):  # m = 문맥 길이, n-그램 길이는 m+1
+            for m in range(n):  # m = 문맥 길이, 엔그램 길이는 m+1
                 level = self.counts[m]
                 for i in range(len(padded) - m):
                     ctx = tuple(padded[i : i + m])
@@ -172,7 +172,7 @@ class NGramLM:
         n = self.config.order
         self.cont: list[dict[tuple[str, ...], Counter[str]]] = [{} for _ in range(n - 1)]
         for m in range(n - 1):
-            for ctx, ctr in self.counts[m + 1].items():  # 길이 m+2 n-그램 (v, *c, w)
+            for ctx, ctr in self.counts[m + 1].items():  # 길이 m+2 엔그램 (v, *c, w)
                 lower = self.cont[m].setdefault(ctx[1:], Counter())
                 for w in ctr:
                     lower[w] += 1  # 서로 다른 v 하나당 1
@@ -268,25 +268,25 @@ class NGramLM:
 
     # ------------------------------------------------------------------ 평가
     def sentence_ngrams(self, sentence: Sequence[str]) -> list[tuple[str, ...]]:
-        """평가할 n-그램: 실제 토큰 각각과 첫 ``</s>`` 를 예측하는 n-그램들 (문장 길이 + 1 개, order=1 이면 문장 길이)."""
+        """평가할 엔그램: 실제 토큰 각각과 첫 ``</s>`` 를 예측하는 엔그램들 (문장 길이 + 1 개, order=1 이면 문장 길이)."""
         n = self.config.order
         padded = pad_sentence(sentence, n, self.config.bos, self.config.eos)
         n_targets = len(padded) - 2 * (n - 1) + (1 if n > 1 else 0)
         return [tuple(padded[i : i + n]) for i in range(n_targets)]
 
     def logprob_ngrams(self, ngrams: Iterable[Sequence[str]]) -> np.ndarray:
-        """n-그램마다 자연로그 확률 :math:`\\ln P(w \\mid c)` (확률 0 이면 -inf)."""
+        """엔그램마다 자연로그 확률 :math:`\\ln P(w \\mid c)` (확률 0 이면 -inf)."""
         out = []
         for g in ngrams:
             g = list(g)
             if not g:
-                raise ValueError("ngrams 에 빈 n-그램이 있습니다")
+                raise ValueError("ngrams 에 빈 엔그램이 있습니다")
             p = self.prob(g[-1], g[:-1])
             out.append(math.log(p) if p > 0 else -math.inf)
         return np.asarray(out, dtype=np.float64)
 
     def perplexity_ngrams(self, ngrams: Iterable[Sequence[str]]) -> float:
-        """주어진 n-그램들의 퍼플렉서티 :math:`\\exp(-\\frac{1}{N}\\sum \\ln P)` (확률 0 이 하나라도 있으면 inf)."""
+        """주어진 엔그램들의 퍼플렉서티 :math:`\\exp(-\\frac{1}{N}\\sum \\ln P)` (확률 0 이 하나라도 있으면 inf)."""
         lp = self.logprob_ngrams(ngrams)
         if lp.size == 0:
             raise ValueError("ngrams 가 비어 있습니다")
