@@ -378,6 +378,15 @@ def test_load_nsmc_fixture():
     assert all(unicodedata.is_normalized("NFC", r.document) for r in rows)
 
 
+def test_utf8_bom_is_accepted(tmp_path):
+    p = tmp_path / "x.jsonl"
+    p.write_text("\ufeff" + json.dumps(_rec()) + "\n", encoding="utf-8")
+    assert load_jsonl(p, FIELDS)[0]["id"] == "a-1"
+    n = tmp_path / "n.txt"
+    n.write_text("\ufeffid\tdocument\tlabel\n1\t좋다\t1\n", encoding="utf-8")
+    assert load_nsmc(n) == [NsmcExample("1", "좋다", 1)]
+
+
 def test_load_nsmc_normalises_nfd(tmp_path):
     p = tmp_path / "n.txt"
     p.write_text(

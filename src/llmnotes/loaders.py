@@ -207,7 +207,7 @@ def _read_jsonl(
     name = path.name  # 절대 경로는 노트북 출력에 남기지 않는다
     records: list[tuple[int, dict[str, Any]]] = []
     seen_ids: dict[str, int] = {}
-    with path.open(encoding="utf-8") as fh:
+    with path.open(encoding="utf-8-sig") as fh:  # BOM 이 있어도 읽는다
         for lineno, line in enumerate(fh, start=1):
             if not line.strip():
                 continue
@@ -386,7 +386,7 @@ def load_nsmc(path: str | Path) -> list[NsmcExample]:
     name = path.name
     out: list[NsmcExample] = []
     seen: dict[str, int] = {}
-    with path.open(encoding="utf-8") as fh:
+    with path.open(encoding="utf-8-sig") as fh:  # BOM 이 있어도 읽는다
         header = fh.readline().rstrip("\r\n")
         if header != NSMC_HEADER:
             raise ValueError(f"{name}:1: 머리줄은 {NSMC_HEADER!r} 이어야 합니다: {header!r}")
