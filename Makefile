@@ -13,6 +13,7 @@ export HF_DATASETS_OFFLINE := 1
 
 # CPU 용 torch 휠. GPU 사용자는 README 의 'GPU 로 설치하기' 를 따른다 (TORCH_SPEC 을 바꿔 준다).
 TORCH_SPEC ?= torch==2.13.0
+LINT_PATHS := $(wildcard src tests tools benchmarks notebooks)
 NBVAL_OPTS := --nbval --nbval-current-env --nbval-sanitize-with notebooks/nbval_sanitize.cfg --nbval-cell-timeout=300 -p no:cacheprovider
 
 .PHONY: setup test lint unit nbval hygiene lab regen bench doctor clean
@@ -31,8 +32,8 @@ $(BIN)/python:
 test: lint unit nbval hygiene
 
 lint:
-	$(BIN)/ruff check src tests tools benchmarks notebooks
-	$(BIN)/ruff format --check src tests tools benchmarks notebooks
+	$(BIN)/ruff check $(LINT_PATHS)
+	$(BIN)/ruff format --check $(LINT_PATHS)
 
 unit:
 	$(BIN)/python -m pytest tests -q -n 2 -p no:cacheprovider
