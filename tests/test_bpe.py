@@ -236,6 +236,15 @@ def test_to_transformers_sets_special_roles(tok):
     assert fast("학교에서", add_special_tokens=False)["input_ids"] == tok.encode("학교에서")
 
 
+def test_save_pretrained_loads_with_autotokenizer(tok, tmp_path):
+    from transformers import AutoTokenizer
+
+    auto = AutoTokenizer.from_pretrained(str(tok.save_pretrained(tmp_path / "tok")))
+    assert auto.eos_token == "<|endoftext|>" and auto.pad_token == "<pad>"
+    for s in HARD_STRINGS[:8]:
+        assert auto(s, add_special_tokens=False)["input_ids"] == tok.encode(s)
+
+
 def test_save_load_roundtrip(tok, tmp_path):
     path = tok.save(tmp_path / "bpe.json")
     back = BPETokenizer.load(path)

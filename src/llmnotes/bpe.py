@@ -403,6 +403,20 @@ class BPETokenizer:
         roles.update(kwargs)
         return PreTrainedTokenizerFast(tokenizer_object=self.to_hf(), **roles)
 
+    def save_pretrained(self, directory: str | Path, **kwargs) -> Path:
+        """``transformers`` 폴더 형식(``tokenizer.json`` + ``tokenizer_config.json`` …)으로 저장한다.
+
+        ``transformers.AutoTokenizer.from_pretrained(directory)`` 로 읽을 수 있다.
+
+        Args:
+            directory: 저장할 폴더 (없으면 만든다).
+            **kwargs: ``to_transformers`` 에 넘길 특수 토큰 역할 지정.
+        """
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        self.to_transformers(**kwargs).save_pretrained(str(directory))
+        return directory
+
 
 # ---------------------------------------------------------------------- 학습 공통
 def _check_train_args(
