@@ -432,7 +432,7 @@ def train_seq2seq(
         pairs: 학습 쌍. ``None`` 이면 ``make_pairs(config.n_train, …, seed=TRAIN_SEED)``.
 
     Returns:
-        ``[{"step": …, "loss": …}, …]`` (``config.log_every`` 단계마다 그 구간의 평균 손실).
+        ``[{"step": …, "loss": …}, …]`` (``config.log_every`` 단계마다 그 구간의 평균 손실, 남은 구간도 포함).
     """
     from tqdm.auto import tqdm
 
@@ -471,6 +471,8 @@ def train_seq2seq(
             history.append({"step": step + 1, "loss": sum(running) / len(running)})
             bar.set_postfix(loss=f"{history[-1]['loss']:.3f}")
             running = []
+    if running:  # 마지막 남은 구간도 버리지 않고 기록한다
+        history.append({"step": config.steps, "loss": sum(running) / len(running)})
     model.eval()
     return history
 
@@ -553,8 +555,14 @@ def _cmd_train(args) -> None:
     acc = evaluate_by_length(model, make_pairs(N_TEST, 1, 12, seed=TEST_SEED))
     train_cfg = {k: v for k, v in asdict(tcfg).items() if k != "progress"}
     recipe = {
-        "script": "python -m llmnotes.seq2seq train" + (" --attention" if args.attention else ""),
-        "argv": vars(args) | {"out": Path(args.out).name},
+        "script": (
+            "python -m llmnotes.seq2seq train"
+            + (" --attention" if args.attention else "")
+            + f" --steps {args.steps} --batch-size {args.batch_size} --lr {args.lr} --n-train {args.n_train}"
+            + f" --emb-dim {args.emb_dim} --hidden-dim {args.hidden_dim} --attn-dim {args.attn_dim}"
+            + f" --seed {args.seed} --out data/models/{Path(args.out).name}"
+        ),
+        "argv": {k: v for k, v in vars(args).items() if k != "func"} | {"out": Path(args.out).name},
         "model_config": asdict(mcfg),
         "train_config": train_cfg,
         "data": f"llmnotes.tasks.make_pairs({tcfg.n_train}, 1, 12, seed={TRAIN_SEED})",
