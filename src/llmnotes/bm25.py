@@ -9,9 +9,14 @@
 
 점수가 질의 토큰마다 더해지는 꼴이므로, (문서, 토큰) 쌍마다 한 항을 미리 계산해 희소 행렬 W 에 담아 두면
 질의 점수는 W 에서 질의 토큰의 열들을 더한 것, 곧 W × (질의 토큰 개수 벡터) 가 된다. 이 모듈은 W 를 CSC
-(열 = 토큰)로 저장하고, 질의 토큰 열의 값들을 ``np.bincount`` 로 문서별로 더한 뒤 ``np.partition`` 으로
-상위 k 개를 고른다. 같은 점수는 문서 번호가 작은 쪽이 앞선다. 아주 흔한 토큰(조사, 어미)의 열은 밀집 배열로도
-들고 있어 흩어 더하기 대신 연속된 메모리를 더한다.
+(열 = 토큰)로 저장하고, 질의 토큰 열의 값들을 문서별로 더한 뒤 ``np.partition`` 으로 상위 k 개를 고른다.
+아주 흔한 토큰(조사, 어미)의 열은 밀집 배열로도 들고 있어 흩어 더하기 대신 연속된 메모리를 더한다.
+
+- 점수는 rank-bm25 와 **비트 단위로** 같다: idf 는 ``math.log`` 로, 평균 idf 는 rank-bm25 와 같은 순서로 더하고,
+  질의 점수도 질의 토큰 순서대로 한 항씩 더한다. 그래서 같은 점수(동점)도 똑같이 생기고, 동점은 문서 번호가
+  작은 쪽이 앞서도록 결정적으로 가른다.
+- 상위 k 검색(:meth:`BM25Index.search`)은 더하는 순서만 다른 빠른 점수(``np.bincount`` + 밀집 열)로 후보를
+  고르고, 후보만 rank-bm25 순서로 다시 더해 정확한 점수로 순위를 정한다. 결과는 전체 점수를 정렬한 것과 같다.
 
 rank-bm25(0.2.2)와 맞춘 규칙과 그 특이점:
 
@@ -125,7 +130,8 @@ class BM25Index:
             config: :class:`BM25Config`.
         """
         self = cls(config)
-        counts, vocab = count_matrix(documents)
+        order: list[int] = []
+        counts, vocab = count_matrix(documents, first_seen=order)
         n_docs = counts.shape[0]
         doc_len = np.diff(counts.indptr) if counts.nnz == 0 else np.asarray(counts.sum(axis=1)).ravel()
         total = int(doc_len.sum())
@@ -135,7 +141,7 @@ class BM25Index:
         self.doc_len = doc_len.astype(np.int64)
         self.avgdl = total / n_docs  # avgdl = Σ|d| / N
         df = np.bincount(counts.indices, minlength=counts.shape[1]).astype(np.float64)  # n_t
-        self.idf, self.average_idf = self._idf(df, n_docs)
+        self.idf, self.average_idf = self._idf(df, n_docs, order)
         self.weights, self.base = self._weights(counts.tocsc())
         self._build_dense()
         return self
@@ -154,20 +160,33 @@ class BM25Index:
         self._dense = np.zeros((terms.size, n))
         for i, t in enumerate(terms):
             s, e = w.indptr[t], w.indptr[t + 1]
+            if self.config.method == "bm25plus":
+                self._dense[i] = self.base[t]
             self._dense[i, w.indices[s:e]] = w.data[s:e]
 
-    def _idf(self, df: np.ndarray, n_docs: int) -> tuple[np.ndarray, float]:
+    def _idf(self, df: np.ndarray, n_docs: int, order: list[int]) -> tuple[np.ndarray, float]:
+        """토큰별 idf 와 (바닥 적용 전) 평균 idf.
+
+        rank-bm25 와 비트 단위로 같은 값을 내려고 ``math.log`` 를 쓰고, 평균은 토큰이 말뭉치에 처음 나온 순서로
+        하나씩 더한다 (rank-bm25 가 사전에 넣은 순서). 동점 문서의 순서까지 같게 하려면 값이 비트 단위로 같아야 한다.
+        """
         cfg = self.config
+        n = n_docs
+        dfl = df.tolist()
         if cfg.method == "okapi":
-            idf = np.log(n_docs - df + 0.5) - np.log(df + 0.5)  # ln(N - n + 0.5) - ln(n + 0.5)
-            average = math.fsum(idf) / len(idf)  # 바닥을 적용하기 전 값들의 평균
-            idf = np.where(idf < 0, cfg.epsilon * average, idf)  # 음수 idf → ε · 평균 idf
-            return idf, average
-        if cfg.method == "bm25l":
-            idf = math.log(n_docs + 1) - np.log(df + 0.5)  # ln(N + 1) - ln(n + 0.5)
+            idf = [math.log(n - f + 0.5) - math.log(f + 0.5) for f in dfl]  # ln(N - n + 0.5) - ln(n + 0.5)
+        elif cfg.method == "bm25l":
+            idf = [math.log(n + 1) - math.log(f + 0.5) for f in dfl]  # ln(N + 1) - ln(n + 0.5)
         else:
-            idf = np.log((n_docs + 1) / df)  # ln((N + 1) / n)
-        return idf, math.fsum(idf) / len(idf)
+            idf = [math.log((n + 1) / f) for f in dfl]  # ln((N + 1) / n)
+        total = 0.0
+        for j in order:
+            total += idf[j]
+        average = total / len(idf)
+        out = np.array(idf, dtype=np.float64)
+        if cfg.method == "okapi":
+            out[out < 0] = cfg.epsilon * average  # 음수 idf → ε · 평균 idf (엡실론 바닥)
+        return out, average
 
     def _weights(self, tf_csc: sp.csc_matrix) -> tuple[sp.csc_matrix, np.ndarray]:
         """(문서, 토큰) 쌍마다 점수 항을 계산한 CSC 행렬과 토큰별 상수."""
@@ -186,9 +205,10 @@ class BM25Index:
             ctd = tf / norm  # c = tf / norm
             w = idf * tf * (k1 + 1) * (ctd + delta) / (k1 + ctd + delta)  # rank-bm25 식 (tf 를 한 번 더 곱함)
         else:
-            w = idf * (tf * (k1 + 1) / (k1 * norm + tf))  # 나머지 idf·δ 는 모든 문서에 같은 상수
-            base = self.idf * delta
+            w = idf * (delta + (tf * (k1 + 1)) / (k1 * norm + tf))  # idf · (δ + tf(k1+1)/(k1·norm + tf))
+            base = self.idf * (delta + 0.0)  # tf=0 인 문서가 받는 값 idf·δ
         weights = sp.csc_matrix((w, tf_csc.indices.copy(), tf_csc.indptr.copy()), shape=tf_csc.shape)
+        weights.sort_indices()  # 열마다 문서 번호 오름차순 (searchsorted 로 찾는다)
         return weights, base
 
     @property
@@ -203,13 +223,13 @@ class BM25Index:
             )
 
     # ------------------------------------------------------------------ 질의
-    def _query_terms(self, query: Sequence[str], name: str = "query") -> tuple[np.ndarray, np.ndarray]:
-        """질의 → (색인 안 토큰 번호, 개수). 색인에 없는 토큰은 점수에 기여하지 않으므로 뺀다."""
+    def _query_ids(self, query: Sequence[str], name: str = "query") -> list[int]:
+        """질의 → 색인 안 토큰 번호 (질의 순서 그대로, 중복 포함). 색인에 없는 토큰은 0 점이므로 뺀다."""
         if isinstance(query, (str, bytes)) or not isinstance(query, (list, tuple)):
             raise TypeError(
                 f"{name} 는 토큰(str)의 리스트여야 합니다 (문자열이면 먼저 토큰화하세요): {query!r}"
             )
-        ids: dict[int, int] = {}
+        ids = []
         for tok in query:
             if not isinstance(tok, str):
                 raise TypeError(f"{name} 의 토큰은 str 이어야 합니다: {tok!r} ({type(tok).__name__})")
@@ -217,35 +237,115 @@ class BM25Index:
             if j is None:
                 j = self.vocabulary.get(nfc(tok))
             if j is not None:
-                ids[j] = ids.get(j, 0) + 1
-        return np.fromiter(ids.keys(), np.int64, len(ids)), np.fromiter(ids.values(), np.float64, len(ids))
+                ids.append(j)
+        return ids
 
-    def _scores(self, term_ids: np.ndarray, term_counts: np.ndarray) -> np.ndarray:
-        """score(d) = Σ_t q_t · W[d, t]: 드문 토큰은 게시 목록을 흩어 더하고(bincount), 흔한 토큰은 밀집 열을 더한다."""
+    def _scores(self, ids: list[int]) -> np.ndarray:
+        """모든 문서의 점수. rank-bm25 처럼 질의 토큰 순서대로 한 항씩 더한다 (점수가 비트 단위로 같아진다).
+
+        score(d) = Σ_{t ∈ q} W[d, t]. 흔한 토큰은 밀집 열을 통째로 더하고, 드문 토큰은 게시 목록의 문서에만 더한다
+        (나머지 문서에는 0 을 더하는 것과 같다).
+        """
         w = self.weights
         n = self.n_docs
-        pos = self._dense_pos[term_ids]
-        sparse_sel = pos < 0
-        rare, rare_c = term_ids[sparse_sel], term_counts[sparse_sel]
-        if rare.size == 0:
-            scores = np.zeros(n)
-        elif rare.size == 1:
-            s, e = w.indptr[rare[0]], w.indptr[rare[0] + 1]
-            scores = np.zeros(n)
-            scores[w.indices[s:e]] = w.data[s:e] * rare_c[0]
-        else:
-            starts, ends = w.indptr[rare], w.indptr[rare + 1]
-            idx = np.concatenate([w.indices[s:e] for s, e in zip(starts, ends)])
-            vals = np.concatenate([w.data[s:e] for s, e in zip(starts, ends)])
-            if np.any(rare_c != 1):
-                vals = vals * np.repeat(rare_c, ends - starts)  # 질의에 두 번 나온 토큰은 두 번 더한다
-            scores = np.bincount(idx, weights=vals, minlength=n)
-        for p, c in zip(pos[~sparse_sel], term_counts[~sparse_sel]):
-            col = self._dense[p]
-            np.add(scores, col if c == 1 else col * c, out=scores)
-        if self.config.method == "bm25plus":
-            scores += float(np.dot(self.base[term_ids], term_counts))  # Σ_t q_t · idf(t)·δ (모든 문서)
+        scores = np.zeros(n)
+        plus = self.config.method == "bm25plus"
+        for t in ids:
+            p = self._dense_pos[t]
+            if p >= 0:
+                np.add(scores, self._dense[p], out=scores)
+                continue
+            s, e = w.indptr[t], w.indptr[t + 1]
+            if plus:
+                col = np.full(n, self.base[t])  # 게시 목록 밖의 문서도 idf·δ 를 받는다
+                col[w.indices[s:e]] = w.data[s:e]
+                np.add(scores, col, out=scores)
+            else:
+                scores[w.indices[s:e]] += w.data[s:e]
         return scores
+
+    def _scores_for(self, ids: list[int], docs: np.ndarray) -> np.ndarray:
+        """정해진 문서들(번호 오름차순)의 점수만 :meth:`_scores` 와 같은 순서·같은 값으로 계산한다."""
+        w = self.weights
+        cache: dict[int, np.ndarray] = {}
+        acc = np.zeros(docs.size)
+        for t in ids:
+            vals = cache.get(t)
+            if vals is None:
+                p = self._dense_pos[t]
+                if p >= 0:
+                    vals = self._dense[p][docs]
+                else:
+                    s, e = w.indptr[t], w.indptr[t + 1]
+                    col = w.indices[s:e]
+                    pos = np.minimum(np.searchsorted(col, docs), e - s - 1)
+                    hit = col[pos] == docs  # 문서가 게시 목록에 있는가 (열의 문서 번호는 오름차순)
+                    absent = self.base[t] if self.config.method == "bm25plus" else 0.0  # bm25plus: idf·δ
+                    vals = np.where(hit, w.data[s + pos], absent)
+                cache[t] = vals
+            acc += vals
+        return acc
+
+    def _approx_scores(self, uniq: list[int], counts: dict[int, int], dense: bool = True) -> np.ndarray:
+        """빠른 점수: 희소 열은 ``np.bincount`` 한 번으로, 밀집 열은 통째로 더한다 (더하는 순서만 다르다).
+
+        값은 :meth:`_scores` 와 마지막 자리(반올림)만 다를 수 있다. 순위 후보를 고르는 데만 쓴다.
+        ``dense=False`` 면 희소 열(드문 토큰)만 더한 부분 점수.
+        """
+        w = self.weights
+        n = self.n_docs
+        rare = [t for t in uniq if self._dense_pos[t] < 0]
+        if rare:
+            starts, ends = w.indptr[rare], w.indptr[np.asarray(rare) + 1]
+            idx = np.concatenate([w.indices[a:b] for a, b in zip(starts, ends)])
+            base = self.base if self.config.method == "bm25plus" else np.zeros(w.shape[1])
+            # bm25plus: 게시 목록 밖의 문서도 idf·δ 를 받으므로 (값 - idf·δ) 를 흩어 더하고 idf·δ 는 상수로 더한다
+            vals = np.concatenate(
+                [(w.data[a:b] - base[t]) * counts[t] for t, a, b in zip(rare, starts, ends)]
+            )
+            scores = np.bincount(idx, weights=vals, minlength=n)
+            scores += sum(float(base[t]) * counts[t] for t in rare)
+        else:
+            scores = np.zeros(n)
+        if dense:
+            for t in uniq:
+                p = self._dense_pos[t]
+                if p >= 0:
+                    c = counts[t]
+                    np.add(scores, self._dense[p] if c == 1 else self._dense[p] * c, out=scores)
+        return scores
+
+    def _refine(
+        self, ids: list[int], approx: np.ndarray, cut: float, k: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """approx ≥ cut 인 후보만 정확한 점수(rank-bm25 와 같은 순서)로 다시 계산해 상위 k 개를 고른다."""
+        cand = np.flatnonzero(approx >= cut)
+        vals = self._scores_for(ids, cand)
+        pos = self._select(np.arange(cand.size), vals, k)  # cand 가 오름차순이라 위치 순서 = 문서 번호 순서
+        return cand[pos], vals[pos]
+
+    @staticmethod
+    def _margin(*values: float) -> float:
+        """더하는 순서가 달라 생기는 반올림 차이보다 넉넉한 여유."""
+        return 1e-9 * (sum(abs(v) for v in values) + 1.0)
+
+    def _search_ids(self, ids: list[int], k: int) -> tuple[np.ndarray, np.ndarray]:
+        """상위 k 개 (정확: 전체 점수를 rank-bm25 순서로 계산해 정렬한 것과 같다).
+
+        1. 빠른 점수(더하는 순서만 다름)로 k 번째 점수를 찾는다.
+        2. 빠른 점수가 (k 번째 - 반올림 여유) 이상인 후보만 rank-bm25 와 같은 순서로 다시 더해 정확한 점수를 얻고,
+           그 점수로 (점수 내림차순, 문서 번호 오름차순) 상위 k 개를 고른다.
+        """
+        if not ids:
+            return np.arange(k), np.zeros(k)
+        counts: dict[int, int] = {}
+        for t in ids:
+            counts[t] = counts.get(t, 0) + 1
+        uniq = list(counts)
+        approx = self._approx_scores(uniq, counts)
+        top = self._top_k(approx, k)
+        kth = float(approx[top[-1]])
+        return self._refine(ids, approx, kth - self._margin(kth, float(approx[top[0]])), k)
 
     def get_scores(self, query: Sequence[str]) -> np.ndarray:
         """질의 하나에 대한 모든 문서의 점수 (rank-bm25 ``get_scores`` 와 같은 값).
@@ -254,7 +354,7 @@ class BM25Index:
             query: 토큰(str) 리스트. 색인에 없는 토큰만 있으면 모두 0 점.
         """
         self._check_built()
-        return self._scores(*self._query_terms(query))
+        return self._scores(self._query_ids(query))
 
     @staticmethod
     def _select(cand: np.ndarray, vals: np.ndarray, k: int) -> np.ndarray:
@@ -297,10 +397,8 @@ class BM25Index:
             (문서 번호 배열, 점수 배열), 점수 내림차순. 같은 점수는 문서 번호 오름차순.
         """
         self._check_built()
-        k = self._check_k(k)
-        scores = self.get_scores(query)
-        top = self._top_k(scores, k)
-        return top, scores[top]
+        k = min(self._check_k(k), self.n_docs)
+        return self._search_ids(self._query_ids(query), k)
 
     @staticmethod
     def _check_k(k: int) -> int:
@@ -324,10 +422,7 @@ class BM25Index:
         out_idx = np.zeros((len(qs), k), dtype=np.int64)
         out_val = np.zeros((len(qs), k))
         for i, q in enumerate(qs):
-            scores = self._scores(*self._query_terms(q, f"queries[{i}]"))
-            top = self._top_k(scores, k)
-            out_idx[i] = top
-            out_val[i] = scores[top]
+            out_idx[i], out_val[i] = self._search_ids(self._query_ids(q, f"queries[{i}]"), k)
         return out_idx, out_val
 
     # ------------------------------------------------------------------ 저장
@@ -379,6 +474,7 @@ class BM25Index:
         with np.load(path / "arrays.npz", allow_pickle=False) as z:
             shape = tuple(meta["shape"])
             self.weights = sp.csc_matrix((z["data"], z["indices"], z["indptr"]), shape=shape)
+            self.weights.sort_indices()
             self.idf = z["idf"]
             self.doc_len = z["doc_len"]
             self.base = z["base"]

@@ -54,7 +54,10 @@ def _check_token_types(tokens: Sequence[object], name: str) -> None:
 
 
 def count_matrix(
-    documents: Sequence[Sequence[str]], vocabulary: dict[str, int] | None = None, name: str = "documents"
+    documents: Sequence[Sequence[str]],
+    vocabulary: dict[str, int] | None = None,
+    name: str = "documents",
+    first_seen: list[int] | None = None,
 ) -> tuple[sp.csr_matrix, dict[str, int]]:
     """문서-단어 개수 행렬(DTM)을 만든다.
 
@@ -65,6 +68,7 @@ def count_matrix(
         documents: 토큰화된 문서 목록.
         vocabulary: ``None`` 이면 어휘를 새로 만들고 정렬 순서로 번호를 매긴다. 주면 그 어휘에 없는 토큰은 세지 않는다.
         name: 오류 메시지에 쓸 인자 이름.
+        first_seen: 리스트를 주면, 어휘 번호들을 말뭉치에 처음 나온 순서대로 채워 준다 (rank-bm25 의 사전 순서).
 
     Returns:
         (CSR 개수 행렬 [문서 수 × 어휘 수], 어휘 {토큰: 열 번호}).
@@ -89,6 +93,8 @@ def count_matrix(
         vocab = vocabulary
         remap = np.fromiter((vocab.get(t, -1) for t in normed), dtype=np.int64, count=len(normed))
     cols = remap[flat] if flat.size else flat
+    if first_seen is not None:
+        first_seen.extend(dict.fromkeys(int(j) for j in remap if j >= 0))
     if vocabulary is not None and np.any(cols < 0):
         keep = cols >= 0  # 어휘에 없는 토큰은 세지 않는다 (sklearn transform 과 같음)
         rows = np.repeat(np.arange(len(docs), dtype=np.int64), lengths)[keep]
