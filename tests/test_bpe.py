@@ -178,6 +178,14 @@ def test_special_tokens_in_text(tok):
     assert len(plain) > 1 and tok.special_token_id("<|endoftext|>") not in plain
 
 
+def test_decode_accepts_numpy_and_torch_ints(tok):
+    import numpy as np
+    import torch
+
+    ids = tok.encode("학교에서 공부했다")
+    assert tok.decode(np.array(ids)) == tok.decode(torch.tensor(ids)) == "학교에서 공부했다"
+
+
 def test_nfd_input_is_normalised(tok):
     s = "한국어 토큰화"
     nfd = unicodedata.normalize("NFD", s)
@@ -299,6 +307,10 @@ def test_bad_inputs(tok, tmp_path):
         tok.decode([tok.vocab_size])
     with pytest.raises(TypeError, match="ids"):
         tok.decode("abc")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="ids"):
+        tok.decode([1.5])  # type: ignore[list-item]
+    with pytest.raises(ValueError, match="ids"):
+        tok.decode([True])
     with pytest.raises(ValueError, match="UTF-8"):
         tok.encode("깨진 \ud800 서로게이트")
     with pytest.raises(ValueError, match="token"):

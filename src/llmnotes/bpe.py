@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import heapq
 import json
+import operator
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable
@@ -307,9 +308,13 @@ class BPETokenizer:
             raise TypeError(f"ids 는 정수들이어야 합니다: {type(ids).__name__}")
         parts = []
         n = len(self.vocab)
-        for i in ids:
-            if not isinstance(i, int) or isinstance(i, bool) or not 0 <= i < n:
-                raise ValueError(f"ids 에 어휘 밖의 값이 있습니다: {i!r} (어휘 크기 {n})")
+        for raw in ids:
+            try:
+                i = operator.index(raw)  # int, numpy 정수, 0차원 정수 텐서를 받는다
+            except TypeError:
+                raise TypeError(f"ids 의 원소는 정수여야 합니다: {raw!r}") from None
+            if isinstance(raw, bool) or not 0 <= i < n:
+                raise ValueError(f"ids 에 어휘 밖의 값이 있습니다: {raw!r} (어휘 크기 {n})")
             if skip_special_tokens and i in self._special_ids:
                 continue
             parts.append(self._id_bytes[i])
