@@ -1,0 +1,767 @@
+"""Word2Vec 스킵그램 + 네거티브 샘플링(SGNS)을 PyTorch 로 처음부터 구현한다.
+
+gensim 의 ``Word2Vec(sg=1, hs=0, negative=k)`` 와 같은 알고리즘을 같은 기본값으로 따른다.
+
+- 어휘: ``min_count`` 미만 단어는 버린다 (gensim 과 같다. 버린 단어 수는 :attr:`Vocabulary.n_dropped_types` 에 남긴다).
+- 빈출 단어 솎아내기(subsampling): gensim 의 식 :math:`p_{keep}(w) = (\\sqrt{c_w / t} + 1)\\, t / c_w`,
+  :math:`t = \\text{sample} \\times N`.
+- 네거티브 표: 유니그램 빈도의 0.75 제곱에 비례하는 표 (Mikolov 의 C 구현과 같은 방식).
+- 동적 창(dynamic window): 중심 단어마다 창 크기를 1..window 에서 고르게 뽑는다 (gensim 의 ``shrink_windows``).
+- (입력, 출력) 쌍은 NumPy 로 한 덩어리씩 벡터화해 만들고, 큰 미니배치로 학습한다.
+- 최적화: 학습률을 ``alpha`` 에서 ``min_alpha`` 까지 선형으로 줄이는 SGD (gensim 과 같다).
+  ``grad="manual"`` 은 손으로 쓴 SGNS 기울기를 ``index_add_`` 로 희소하게 더하고,
+  ``grad="autograd"`` 는 ``nn.Embedding(sparse=True)`` + ``torch.optim.SGD`` 로 같은 계산을 한다.
+
+학습된 입력 임베딩은 word2vec 텍스트/이진 형식으로 저장해 gensim ``KeyedVectors.load_word2vec_format``
+으로 읽을 수 있고, 다시 :func:`load_word2vec_format` 으로 불러올 수 있다.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .hangul import nfc
+
+__all__ = [
+    "Word2VecConfig",
+    "Vocabulary",
+    "WordVectors",
+    "Word2Vec",
+    "build_vocab",
+    "keep_probabilities",
+    "negative_table",
+    "make_pairs",
+    "sgns_loss_and_grads",
+    "sgns_loss_autograd",
+    "load_word2vec_format",
+    "TokenCorpus",
+    "korean_corpus",
+    "relation_analogies",
+]
+
+
+@dataclass
+class Word2VecConfig:
+    """SGNS 학습 설정 (이름과 기본값은 gensim ``Word2Vec`` 을 따른다).
+
+    Args:
+        vector_size: 임베딩 차원 :math:`d`.
+        window: 최대 창 크기 (중심 단어 양쪽으로 몇 단어까지 볼지). 1 이상.
+        negative: 양성 쌍 하나에 뽑는 네거티브 단어 수 :math:`k`. 1 이상.
+        min_count: 이보다 적게 나온 단어는 어휘에서 뺀다.
+        sample: 빈출 단어 솎아내기 문턱값 (0 이면 솎아내지 않음).
+        ns_exponent: 네거티브 분포의 지수 (유니그램^0.75).
+        alpha: 시작 학습률.
+        min_alpha: 마지막 학습률 (선형으로 줄인다).
+        epochs: 말뭉치를 몇 번 돌지.
+        batch_size: 한 번에 갱신하는 (입력, 출력) 쌍의 수.
+        shrink_windows: ``True`` 면 중심 단어마다 창 크기를 1..window 에서 무작위로 줄인다.
+        seed: 난수 시드 (초기화, 솎아내기, 창, 네거티브, 섞기 모두).
+        grad: ``"manual"`` (손으로 쓴 기울기 + ``index_add_``) 또는 ``"autograd"`` (희소 임베딩 + SGD).
+        chunk_tokens: 쌍을 한꺼번에 만드는 토큰 덩어리 크기 (메모리와 속도의 균형).
+    """
+
+    vector_size: int = 100
+    window: int = 5
+    negative: int = 5
+    min_count: int = 5
+    sample: float = 1e-3
+    ns_exponent: float = 0.75
+    alpha: float = 0.025
+    min_alpha: float = 0.0001
+    epochs: int = 5
+    batch_size: int = 4096
+    shrink_windows: bool = True
+    seed: int = 0
+    grad: str = "manual"
+    chunk_tokens: int = 200_000
+
+    def __post_init__(self) -> None:
+        for name in ("vector_size", "window", "negative", "epochs", "batch_size", "chunk_tokens"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"{name} 는 1 이상의 정수여야 합니다: {value!r}")
+        if not isinstance(self.min_count, int) or self.min_count < 1:
+            raise ValueError(f"min_count 는 1 이상의 정수여야 합니다: {self.min_count!r}")
+        if not (self.sample >= 0):
+            raise ValueError(f"sample 은 0 이상이어야 합니다: {self.sample!r}")
+        if not (self.alpha > 0 and 0 <= self.min_alpha <= self.alpha):
+            raise ValueError(
+                f"0 <= min_alpha <= alpha, alpha > 0 이어야 합니다: alpha={self.alpha!r}, min_alpha={self.min_alpha!r}"
+            )
+        if self.grad not in ("manual", "autograd"):
+            raise ValueError(f"grad 는 'manual' 또는 'autograd' 여야 합니다: {self.grad!r}")
+        if not isinstance(self.seed, int) or self.seed < 0:
+            raise ValueError(f"seed 는 0 이상의 정수여야 합니다: {self.seed!r}")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 어휘, 솎아내기, 네거티브 표
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Vocabulary:
+    """빈도순 어휘.
+
+    Attributes:
+        index_to_key: 단어 목록 (빈도 내림차순, 같은 빈도는 처음 나온 순서).
+        counts: 단어별 빈도 (``index_to_key`` 와 같은 순서).
+        n_dropped_types: ``min_count`` 에 못 미쳐 뺀 단어 종류 수.
+        n_dropped_tokens: 그 단어들이 차지하던 토큰 수.
+    """
+
+    index_to_key: list[str]
+    counts: np.ndarray
+    n_dropped_types: int = 0
+    n_dropped_tokens: int = 0
+
+    def __post_init__(self) -> None:
+        self.key_to_index = {w: i for i, w in enumerate(self.index_to_key)}
+
+    def __len__(self) -> int:
+        return len(self.index_to_key)
+
+    def __contains__(self, word: object) -> bool:
+        return isinstance(word, str) and nfc(word) in self.key_to_index
+
+
+def _prepare(sentences: Iterable[Sequence[str]]) -> tuple[list[list[str]], Counter[str]]:
+    """문장 목록을 검사하고 NFC 로 정규화한 뒤 빈도를 센다. 비었거나 형식이 틀리면 오류.
+
+    정규화는 서로 다른 토큰 종류마다 한 번만 한다 (토큰마다 하면 느리다).
+    """
+    if isinstance(sentences, str):
+        raise TypeError("sentences 는 토큰 목록들의 목록이어야 합니다 (문자열 하나가 아님)")
+    sents = list(sentences)
+    counts: Counter[str] = Counter()
+    for i, sent in enumerate(sents):
+        if isinstance(sent, str) or not isinstance(sent, Sequence):
+            raise TypeError(f"sentences[{i}] 는 토큰 목록이어야 합니다: {str(sent)[:20]!r}")
+        counts.update(sent)
+    bad = [t for t in counts if not isinstance(t, str)]
+    if bad:
+        raise TypeError(f"sentences 에 문자열이 아닌 토큰이 있습니다: {bad[0]!r}")
+    if not counts:
+        raise ValueError(f"sentences 가 비어 있습니다 (문장 {len(sents)}개, 토큰 0개)")
+    norm = {t: nfc(t) for t in counts}
+    if any(t != n for t, n in norm.items()):  # NFD 등이 섞여 있으면 토큰을 바꾸고 다시 센다
+        sents = [[norm[t] for t in sent] for sent in sents]
+        merged: Counter[str] = Counter()
+        for t, c in counts.items():
+            merged[norm[t]] += c
+        counts = merged
+    return [list(s) for s in sents], counts
+
+
+def build_vocab(sentences: Iterable[Sequence[str]], min_count: int = 5) -> Vocabulary:
+    """토큰 문장들에서 빈도순 어휘를 만든다.
+
+    Args:
+        sentences: 토큰 목록들의 목록.
+        min_count: 이 빈도 미만 단어는 뺀다.
+    """
+    return _vocab_from_counts(_prepare(sentences)[1], min_count)
+
+
+def _vocab_from_counts(counts: Counter[str], min_count: int) -> Vocabulary:
+    if not isinstance(min_count, int) or min_count < 1:
+        raise ValueError(f"min_count 는 1 이상의 정수여야 합니다: {min_count!r}")
+    # Counter 는 처음 나온 순서를 지키므로, 안정 정렬이면 같은 빈도는 처음 나온 순서가 된다.
+    kept = sorted(((w, c) for w, c in counts.items() if c >= min_count), key=lambda wc: -wc[1])
+    if not kept:
+        raise ValueError(
+            f"min_count={min_count} 이상 나온 단어가 없습니다 (가장 많이 나온 빈도: {max(counts.values())})"
+        )
+    dropped = [c for c in counts.values() if c < min_count]
+    return Vocabulary(
+        index_to_key=[w for w, _ in kept],
+        counts=np.array([c for _, c in kept], dtype=np.int64),
+        n_dropped_types=len(dropped),
+        n_dropped_tokens=int(sum(dropped)),
+    )
+
+
+def keep_probabilities(counts: np.ndarray, sample: float) -> np.ndarray:
+    """빈출 단어 솎아내기에서 각 단어를 남길 확률 (gensim 의 식).
+
+    Args:
+        counts: 단어별 빈도.
+        sample: 문턱값 비율 (0 이면 모두 남긴다).
+    """
+    counts = np.asarray(counts, dtype=np.float64)
+    if sample <= 0:
+        return np.ones_like(counts)
+    total = counts.sum()
+    threshold = (
+        sample * total if sample < 1.0 else sample
+    )  # t = sample * N  (gensim: sample>=1 이면 개수로 해석)
+    p = (np.sqrt(counts / threshold) + 1.0) * (threshold / counts)  # p = (sqrt(c/t) + 1) * t/c
+    return np.minimum(p, 1.0)
+
+
+def negative_table(counts: np.ndarray, exponent: float = 0.75) -> np.ndarray:
+    """네거티브 샘플링 누적 분포표 (gensim 의 ``cum_table`` 과 같은 생각).
+
+    단어 w 를 :math:`P_n(w) = c_w^{0.75} / \\sum_v c_v^{0.75}` 로 뽑는다. 균등 난수 :math:`r \\in [0,1)` 가
+    누적 분포의 몇 번째 구간에 드는지(``searchsorted``)가 곧 뽑힌 단어다. 길이 1억짜리 표를 만드는
+    Mikolov 의 C 구현과 같은 분포를, 어휘 크기만 한 표로 정확히 얻는다.
+
+    Args:
+        counts: 단어별 빈도.
+        exponent: 빈도의 지수.
+    """
+    w = np.asarray(counts, dtype=np.float64) ** exponent  # c_w^0.75
+    cum = np.cumsum(w)
+    return cum / cum[-1]  # 누적 분포, 마지막 값 = 1
+
+
+def make_pairs(
+    ids: np.ndarray,
+    sent_ids: np.ndarray,
+    window: int,
+    rng: np.random.Generator,
+    shrink_windows: bool = True,
+) -> tuple[np.ndarray, np.ndarray]:
+    """스킵그램 (입력, 출력) 쌍을 반복문 없이 만든다 (창 거리 d 마다 배열 연산 한 번).
+
+    gensim 처럼 중심 위치 i 마다 창 크기 :math:`b_i \\in \\{1..window\\}` 를 뽑고, 같은 문장 안에서
+    :math:`0 < |i-j| \\le b_i` 인 j 마다 (입력=문맥 단어 j, 출력=중심 단어 i) 쌍을 만든다.
+
+    Args:
+        ids: 토큰 번호 배열 (솎아낸 뒤).
+        sent_ids: 각 토큰이 속한 문장 번호 (같은 길이). 창은 문장 경계를 넘지 않는다.
+        window: 최대 창 크기.
+        rng: NumPy 난수 생성기.
+        shrink_windows: ``False`` 면 모든 중심에서 창 크기 = window.
+    """
+    n = len(ids)
+    if shrink_windows:
+        b = rng.integers(1, window + 1, size=n)  # b_i ~ U{1..window}
+    else:
+        b = np.full(n, window)
+    inputs, outputs = [], []
+    for d in range(1, min(window, n - 1) + 1):
+        same = sent_ids[:-d] == sent_ids[d:]
+        # 중심 i, 문맥 i+d (오른쪽): d <= b_i
+        m = same & (b[:-d] >= d)
+        outputs.append(ids[:-d][m])
+        inputs.append(ids[d:][m])
+        # 중심 i+d, 문맥 i (왼쪽): d <= b_{i+d}
+        m = same & (b[d:] >= d)
+        outputs.append(ids[d:][m])
+        inputs.append(ids[:-d][m])
+    if not inputs:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    return np.concatenate(inputs).astype(np.int64), np.concatenate(outputs).astype(np.int64)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# SGNS 손실과 기울기 (가르치는 버전: 식을 그대로 옮김)
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def sgns_loss_and_grads(
+    v: torch.Tensor, u: torch.Tensor, mask: torch.Tensor | None = None
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """SGNS 손실과 그 기울기를 손으로 계산한다 (자동 미분 없이).
+
+    쌍 하나의 손실은 :math:`L = -\\log\\sigma(u_0^\\top v) - \\sum_{k=1}^{K} \\log\\sigma(-u_k^\\top v)`
+    (:math:`u_0` 는 실제 문맥 단어, :math:`u_1..u_K` 는 네거티브). 점수 :math:`s_j = u_j^\\top v`,
+    정답 :math:`y = (1, 0, \\dots, 0)` 로 쓰면 :math:`\\partial L/\\partial s_j = \\sigma(s_j) - y_j` 이고
+    (:math:`\\sigma'(x) = \\sigma(x)(1-\\sigma(x))` 에서), 연쇄 법칙으로
+    :math:`\\partial L/\\partial v = \\sum_j (\\sigma(s_j) - y_j)\\, u_j`,
+    :math:`\\partial L/\\partial u_j = (\\sigma(s_j) - y_j)\\, v`.
+
+    Args:
+        v: 입력 단어 벡터 ``(B, d)``.
+        u: 출력 벡터 ``(B, 1+K, d)``. 0번 열이 양성(실제 문맥), 1..K 열이 네거티브.
+        mask: 네거티브 가중치 ``(B, K)`` (0 이면 그 네거티브는 무시; gensim 은 양성과 같은 단어가 뽑히면 건너뛴다).
+
+    Returns:
+        ``(loss, grad_v, grad_u)``: 손실은 배치 합, 기울기는 ``v``, ``u`` 와 같은 모양.
+    """
+    s = (u * v.unsqueeze(1)).sum(-1)  # s_j = u_j·v                             (B, 1+K)
+    y = torch.zeros_like(s)
+    y[:, 0] = 1.0  # 정답: 0번 열만 1
+    w = torch.ones_like(s)
+    if mask is not None:
+        w[:, 1:] = mask
+    # -log σ(s_0) = softplus(-s_0),  -log σ(-s_k) = softplus(s_k)   (수치적으로 안정)
+    loss = (torch.nn.functional.softplus(torch.where(y > 0, -s, s)) * w).sum()
+    g = (torch.sigmoid(s) - y) * w  # ∂L/∂s_j = σ(s_j) - y_j                    (B, 1+K)
+    grad_v = torch.bmm(g.unsqueeze(1), u).squeeze(1)  # ∂L/∂v = Σ_j g_j u_j      (B, d)
+    grad_u = g.unsqueeze(2) * v.unsqueeze(1)  # ∂L/∂u_j = g_j v                  (B, 1+K, d)
+    return loss, grad_v, grad_u
+
+
+def sgns_loss_autograd(v: torch.Tensor, u: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+    """같은 SGNS 손실을 자동 미분용으로 (기울기 검산과 ``grad="autograd"`` 학습에 쓴다).
+
+    Args:
+        v: 입력 단어 벡터 ``(B, d)``.
+        u: 출력 벡터 ``(B, 1+K, d)`` (0번 열이 양성).
+        mask: 네거티브 가중치 ``(B, K)`` 또는 ``None``.
+    """
+    s = torch.einsum("bjd,bd->bj", u, v)
+    pos = torch.nn.functional.logsigmoid(s[:, 0])  # log σ(s_0)
+    neg = torch.nn.functional.logsigmoid(-s[:, 1:])  # log σ(-s_k)
+    if mask is not None:
+        neg = neg * mask
+    return -(pos.sum() + neg.sum())
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 단어 벡터 (질의와 저장)
+# ---------------------------------------------------------------------------------------------------------------
+
+
+class WordVectors:
+    """단어 → 벡터 표. gensim ``KeyedVectors`` 의 작은 부분집합 (이웃, 유사도, 유추, 저장).
+
+    Args:
+        index_to_key: 단어 목록.
+        vectors: ``(len(index_to_key), d)`` float32 배열.
+    """
+
+    def __init__(self, index_to_key: Sequence[str], vectors: np.ndarray) -> None:
+        vectors = np.asarray(vectors, dtype=np.float32)
+        if vectors.ndim != 2 or vectors.shape[0] != len(index_to_key):
+            raise ValueError(
+                f"vectors 모양 {vectors.shape} 이 단어 수 {len(index_to_key)} 와 맞지 않습니다 (기대: (V, d))"
+            )
+        self.index_to_key = [nfc(w) for w in index_to_key]
+        if len(set(self.index_to_key)) != len(self.index_to_key):
+            raise ValueError("index_to_key 에 중복된 단어가 있습니다")
+        self.key_to_index = {w: i for i, w in enumerate(self.index_to_key)}
+        self.vectors = vectors
+        self._norm: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.index_to_key)
+
+    def __contains__(self, word: object) -> bool:
+        return isinstance(word, str) and nfc(word) in self.key_to_index
+
+    @property
+    def vector_size(self) -> int:
+        return int(self.vectors.shape[1])
+
+    def index(self, word: str) -> int:
+        """단어의 번호. 어휘에 없으면 단어를 밝힌 ``KeyError``."""
+        if not isinstance(word, str):
+            raise TypeError(f"word 는 str 이어야 합니다: {word!r}")
+        w = nfc(word)
+        if w not in self.key_to_index:
+            raise KeyError(f"어휘에 없는 단어입니다: {w!r} (어휘 크기 {len(self)})")
+        return self.key_to_index[w]
+
+    def __getitem__(self, word: str) -> np.ndarray:
+        return self.vectors[self.index(word)]
+
+    def unit_vectors(self) -> np.ndarray:
+        """길이 1 로 맞춘 벡터들 (코사인 유사도용). 영벡터는 그대로 0."""
+        if self._norm is None:
+            norms = np.linalg.norm(self.vectors, axis=1, keepdims=True)
+            self._norm = self.vectors / np.maximum(norms, 1e-12)
+        return self._norm
+
+    def similarity(self, w1: str, w2: str) -> float:
+        """두 단어의 코사인 유사도 :math:`\\cos(a,b) = a\\cdot b / (\\|a\\|\\|b\\|)`."""
+        n = self.unit_vectors()
+        return float(n[self.index(w1)] @ n[self.index(w2)])
+
+    def _rank(self, query: np.ndarray, exclude: Sequence[int], topn: int) -> list[tuple[str, float]]:
+        if not isinstance(topn, int) or topn < 1:
+            raise ValueError(f"topn 은 1 이상의 정수여야 합니다: {topn!r}")
+        q = query / max(float(np.linalg.norm(query)), 1e-12)
+        sims = self.unit_vectors() @ q  # 모든 단어와의 코사인
+        sims[list(exclude)] = -np.inf
+        order = np.argsort(-sims, kind="stable")[: min(topn, len(self) - len(set(exclude)))]
+        return [(self.index_to_key[i], float(sims[i])) for i in order]
+
+    def most_similar(self, word: str, topn: int = 10) -> list[tuple[str, float]]:
+        """코사인 유사도가 가장 큰 이웃 ``topn`` 개 (자기 자신 제외).
+
+        Args:
+            word: 질의 단어 (없으면 ``KeyError``).
+            topn: 돌려줄 이웃 수.
+        """
+        i = self.index(word)
+        return self._rank(self.unit_vectors()[i], [i], topn)
+
+    def analogy(self, a: str, b: str, c: str, topn: int = 1) -> list[tuple[str, float]]:
+        """유추 a:b = c:? 를 3CosAdd 로 푼다: :math:`\\arg\\max_x \\cos(x, \\hat b - \\hat a + \\hat c)`.
+
+        gensim ``most_similar(positive=[b, c], negative=[a])`` 와 같은 식이며, a, b, c 는 답에서 뺀다.
+
+        Args:
+            a, b, c: 유추의 세 단어 (하나라도 없으면 ``KeyError``).
+            topn: 후보 수.
+        """
+        ia, ib, ic = self.index(a), self.index(b), self.index(c)
+        n = self.unit_vectors()
+        return self._rank(n[ib] - n[ia] + n[ic], [ia, ib, ic], topn)
+
+    def doesnt_match(self, words: Sequence[str]) -> str:
+        """가장 어울리지 않는 단어 (평균 방향과 코사인이 가장 작은 단어) — 이상치 찾기.
+
+        Args:
+            words: 단어 2개 이상.
+        """
+        if len(words) < 2:
+            raise ValueError(f"words 는 2개 이상이어야 합니다: {list(words)!r}")
+        n = self.unit_vectors()[[self.index(w) for w in words]]
+        mean = n.mean(0)
+        return nfc(words[int(np.argmin(n @ mean))])
+
+    def save_word2vec_format(self, path: str | Path, binary: bool = False) -> None:
+        """word2vec 형식으로 저장한다 (gensim ``KeyedVectors.load_word2vec_format`` 으로 읽힌다).
+
+        첫 줄 ``"V d"``, 이어서 단어마다 ``단어 값1 값2 ...`` (텍스트) 또는 ``단어 `` + float32 리틀엔디언 바이트 (이진).
+        텍스트는 float32 를 정확히 되살리는 9자리 유효숫자로 쓴다.
+
+        Args:
+            path: 저장할 파일.
+            binary: ``True`` 면 이진 형식.
+        """
+        for w in self.index_to_key:
+            if not w or any(ch.isspace() for ch in w):
+                raise ValueError(f"word2vec 형식에는 공백이 든 단어를 쓸 수 없습니다: {w!r}")
+        path = Path(path)
+        header = f"{len(self)} {self.vector_size}\n".encode()
+        with path.open("wb") as f:
+            f.write(header)
+            if binary:
+                for w, row in zip(self.index_to_key, self.vectors):
+                    f.write(w.encode("utf-8") + b" " + row.astype("<f4").tobytes() + b"\n")
+            else:
+                for w, row in zip(self.index_to_key, self.vectors):
+                    f.write((w + " " + " ".join(format(float(x), ".9g") for x in row) + "\n").encode("utf-8"))
+
+
+def load_word2vec_format(path: str | Path, binary: bool = False) -> WordVectors:
+    """word2vec 텍스트/이진 형식 파일을 읽는다 (gensim 이 저장한 파일도 읽는다).
+
+    Args:
+        path: 파일 경로.
+        binary: 이진 형식이면 ``True``.
+    """
+    data = Path(path).read_bytes()
+    nl = data.find(b"\n")
+    header = data[:nl].decode("utf-8").split()
+    if len(header) != 2:
+        raise ValueError(f"word2vec 형식의 첫 줄은 'V d' 여야 합니다: {data[:nl][:40]!r}")
+    n_words, dim = int(header[0]), int(header[1])
+    words: list[str] = []
+    vecs = np.empty((n_words, dim), dtype=np.float32)
+    pos = nl + 1
+    if binary:
+        nbytes = 4 * dim
+        for i in range(n_words):
+            sp = data.find(b" ", pos)
+            if sp < 0 or sp + 1 + nbytes > len(data):
+                raise ValueError(f"이진 파일이 {i}번째 단어에서 끝났습니다 (기대한 단어 수 {n_words})")
+            words.append(data[pos:sp].decode("utf-8").lstrip("\n"))
+            vecs[i] = np.frombuffer(data, dtype="<f4", count=dim, offset=sp + 1)
+            pos = sp + 1 + nbytes
+    else:
+        lines = data[pos:].decode("utf-8").splitlines()
+        lines = [ln for ln in lines if ln.strip()]
+        if len(lines) != n_words:
+            raise ValueError(f"단어 줄 수 {len(lines)} 가 머리줄의 V={n_words} 와 다릅니다")
+        for i, ln in enumerate(lines):
+            parts = ln.rstrip().split(" ")
+            if len(parts) != dim + 1:
+                raise ValueError(f"{i}번째 줄의 값 개수 {len(parts) - 1} 가 d={dim} 와 다릅니다")
+            words.append(parts[0])
+            vecs[i] = np.array(parts[1:], dtype=np.float32)
+    return WordVectors(words, vecs)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 모델과 학습
+# ---------------------------------------------------------------------------------------------------------------
+
+
+class SGNSModel(torch.nn.Module):
+    """입력 임베딩 :math:`W_{in}` 과 출력 임베딩 :math:`W_{out}` (둘 다 희소 기울기)."""
+
+    def __init__(self, vocab_size: int, dim: int, generator: torch.Generator) -> None:
+        super().__init__()
+        self.w_in = torch.nn.Embedding(vocab_size, dim, sparse=True)
+        self.w_out = torch.nn.Embedding(vocab_size, dim, sparse=True)
+        with torch.no_grad():
+            # gensim 과 같은 초기화: 입력은 U(-0.5/d, 0.5/d), 출력은 0
+            self.w_in.weight.uniform_(-0.5 / dim, 0.5 / dim, generator=generator)
+            self.w_out.weight.zero_()
+
+
+class Word2Vec:
+    """SGNS Word2Vec. ``Word2Vec(sentences, config)`` 로 바로 학습하거나, ``config`` 만 주고 :meth:`train` 을 부른다.
+
+    Args:
+        sentences: 토큰 목록들의 목록 (``None`` 이면 학습하지 않는다).
+        config: 학습 설정. ``None`` 이면 기본값.
+        progress: ``True`` 면 tqdm 진행 막대를 보인다.
+    """
+
+    def __init__(
+        self,
+        sentences: Iterable[Sequence[str]] | None = None,
+        config: Word2VecConfig | None = None,
+        progress: bool = False,
+    ) -> None:
+        self.config = config or Word2VecConfig()
+        self.progress = progress
+        self.vocab: Vocabulary | None = None
+        self.model: SGNSModel | None = None
+        self.losses: list[float] = []  # 에포크별 쌍 하나당 평균 손실
+        self.n_pairs_trained = 0
+        self.n_words_trained = 0  # 솎아낸 뒤 실제로 학습에 쓴 토큰 수 (gensim 의 effective words 와 같은 뜻)
+        if sentences is not None:
+            self.train(sentences)
+
+    @property
+    def wv(self) -> WordVectors:
+        """학습된 입력 임베딩을 :class:`WordVectors` 로."""
+        if self.model is None or self.vocab is None:
+            raise RuntimeError("아직 학습하지 않았습니다: train(sentences) 를 먼저 부르세요")
+        return WordVectors(self.vocab.index_to_key, self.model.w_in.weight.detach().cpu().numpy().copy())
+
+    def train(self, sentences: Iterable[Sequence[str]]) -> Word2Vec:
+        """어휘를 만들고 SGNS 로 학습한다.
+
+        Args:
+            sentences: 토큰 목록들의 목록 (비어 있으면 ``ValueError``).
+        """
+        cfg = self.config
+        sents, counts = _prepare(sentences)
+        self.vocab = vocab = _vocab_from_counts(counts, cfg.min_count)
+        rng = np.random.default_rng(cfg.seed)
+        gen = torch.Generator().manual_seed(cfg.seed)
+        self.model = model = SGNSModel(len(vocab), cfg.vector_size, gen)
+
+        # 말뭉치 전체를 번호 배열 하나로 (어휘 밖 단어는 gensim 처럼 창을 세기 전에 뺀다)
+        k2i = vocab.key_to_index
+        ids_list, sent_list = [], []
+        for si, s in enumerate(sents):
+            row = [k2i[t] for t in s if t in k2i]
+            ids_list.append(np.array(row, dtype=np.int64))
+            sent_list.append(np.full(len(row), si, dtype=np.int64))
+        all_ids = np.concatenate(ids_list)
+        all_sent = np.concatenate(sent_list)
+        n_total = len(all_ids)
+        keep_p = keep_probabilities(vocab.counts, cfg.sample)
+        cum_table = negative_table(vocab.counts, cfg.ns_exponent)
+        last = len(vocab) - 1
+
+        # 덩어리 경계는 문장 경계에 맞춘다 (창이 덩어리 사이를 넘지 않게)
+        sent_starts = np.flatnonzero(np.r_[True, all_sent[1:] != all_sent[:-1]])
+        bounds = [0]
+        for st in sent_starts:
+            if st - bounds[-1] >= cfg.chunk_tokens:
+                bounds.append(int(st))
+        bounds.append(n_total)
+
+        opt = None
+        if cfg.grad == "autograd":
+            opt = torch.optim.SGD(model.parameters(), lr=cfg.alpha)
+        total_work = cfg.epochs * n_total
+        self.losses = []
+
+        pbar = None
+        if self.progress:
+            from tqdm.auto import tqdm
+
+            pbar = tqdm(total=total_work, unit="tok", desc="SGNS")
+        for epoch in range(cfg.epochs):
+            loss_sum, pair_count = 0.0, 0
+            for c0, c1 in zip(bounds[:-1], bounds[1:]):
+                ids, sid = all_ids[c0:c1], all_sent[c0:c1]
+                keep = rng.random(len(ids)) < keep_p[ids]  # 솎아내기: p_keep 확률로 남긴다
+                ids, sid = ids[keep], sid[keep]
+                self.n_words_trained += len(ids)
+                inp, out = make_pairs(ids, sid, cfg.window, rng, cfg.shrink_windows)
+                perm = rng.permutation(len(inp))
+                inp_t, out_t = torch.from_numpy(inp[perm]), torch.from_numpy(out[perm])
+                # 네거티브: 쌍마다 K 개를 P_n(w) 에서 (덩어리 전체를 한 번에 뽑는다)
+                neg_all = np.searchsorted(cum_table, rng.random((len(inp), cfg.negative)), side="right")
+                neg_t = torch.from_numpy(np.minimum(neg_all, last).astype(np.int64))
+                n_pairs = len(inp)
+                # 학습률: 전체 진행률에 따라 alpha → min_alpha 선형 감소 (덩어리 안에서는 쌍 비율로 보간)
+                done0 = epoch * n_total + c0
+                for b0 in range(0, n_pairs, cfg.batch_size):
+                    b1 = min(b0 + cfg.batch_size, n_pairs)
+                    frac = (done0 + (c1 - c0) * b0 / max(n_pairs, 1)) / total_work
+                    lr = cfg.alpha - (cfg.alpha - cfg.min_alpha) * frac
+                    loss = self._step(inp_t[b0:b1], out_t[b0:b1], neg_t[b0:b1], lr, opt)
+                    loss_sum += loss
+                    pair_count += b1 - b0
+                self.n_pairs_trained += n_pairs
+                if pbar is not None:
+                    pbar.update(c1 - c0)
+            self.losses.append(loss_sum / max(pair_count, 1))
+        if pbar is not None:
+            pbar.close()
+        return self
+
+    def _step(
+        self,
+        inp: torch.Tensor,
+        out: torch.Tensor,
+        neg: torch.Tensor,
+        lr: float,
+        opt: torch.optim.Optimizer | None,
+    ) -> float:
+        """미니배치 하나의 SGD 갱신. 손실 합을 돌려준다."""
+        model = self.model
+        assert model is not None
+        mask = (neg != out[:, None]).to(
+            torch.float32
+        )  # 양성과 같은 단어가 네거티브로 뽑히면 건너뛴다 (gensim)
+        targets = torch.cat([out[:, None], neg], dim=1)  # (B, 1+K): 0번 열이 양성
+        if opt is None:
+            w_in, w_out = model.w_in.weight.data, model.w_out.weight.data
+            flat = targets.reshape(-1)
+            v = w_in.index_select(0, inp)  # (B, d)
+            u = w_out.index_select(0, flat).view(len(inp), -1, w_out.shape[1])  # (B, 1+K, d)
+            loss, g_v, g_u = sgns_loss_and_grads(v, u, mask)
+            # θ ← θ - lr·∂L/∂θ. 같은 단어가 배치에 여러 번 나오면 기울기가 더해진다 (희소 SGD 와 같다).
+            # scatter_add_ 는 index_add_ 와 같은 계산이지만 CPU 에서 더 빠르다.
+            d = w_in.shape[1]
+            w_in.scatter_add_(0, inp.unsqueeze(1).expand(-1, d), g_v.mul_(-lr))
+            w_out.scatter_add_(0, flat.unsqueeze(1).expand(-1, d), g_u.view(-1, d).mul_(-lr))
+            return float(loss)
+        for group in opt.param_groups:
+            group["lr"] = lr
+        opt.zero_grad(set_to_none=True)
+        loss = sgns_loss_autograd(model.w_in(inp), model.w_out(targets), mask)
+        loss.backward()  # 희소 기울기: 배치에 나온 행만
+        opt.step()
+        return float(loss.detach())
+
+    def config_dict(self) -> dict:
+        """설정을 사전으로 (기록용)."""
+        return asdict(self.config)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 한국어 말뭉치 (형태소 토큰) 와 심어 둔 유추 문제
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class TokenCorpus:
+    """형태소 토큰 말뭉치.
+
+    Attributes:
+        sentences: 문장마다 형태소 형태(form) 목록.
+        tags: 형태 → 가장 자주 붙은 품사 태그 (같은 횟수면 사전순으로 앞선 태그).
+        n_generated: 생성 문장 수.
+        n_real: 실제 문장 수 (헌법 + 의안).
+    """
+
+    sentences: list[list[str]]
+    tags: dict[str, str]
+    n_generated: int
+    n_real: int
+
+    @property
+    def n_tokens(self) -> int:
+        return sum(len(s) for s in self.sentences)
+
+    def content_words(self, vocab: Sequence[str], n: int, tags: Iterable[str] | None = None) -> list[str]:
+        """``vocab`` (빈도순) 에서 내용어(명사·동사·형용사 어간 등) 를 앞에서부터 ``n`` 개.
+
+        Args:
+            vocab: 빈도순 단어 목록 (예: ``model.wv.index_to_key``).
+            n: 몇 개.
+            tags: 내용어로 볼 품사 태그 (기본: 명사 NNG/NNP, 동사 VV, 형용사 VA, 어근 XR, 부사 MAG).
+        """
+        keep = frozenset(tags or ("NNG", "NNP", "VV", "VA", "XR", "MAG"))
+        out = [w for w in vocab if self.tags.get(w, "").split("-")[0] in keep and len(w) > 0]
+        return out[:n]
+
+
+def korean_corpus(
+    n_generated: int = 20_000, seed: int = 0, real: bool = True, unit: str = "sentence"
+) -> TokenCorpus:
+    """임베딩 학습용 한국어 형태소 말뭉치: 절차 생성 문장 + (선택) 헌법·의안 문장.
+
+    생성 문장은 같은 문장이 자주 되풀이되므로, 서로 다른 문장만 Kiwi 로 한 번씩 분석해 재사용한다.
+
+    Args:
+        n_generated: :func:`llmnotes.textgen.generate` 로 만들 문장 수 (0 이상).
+        seed: 생성 시드.
+        real: ``True`` 면 헌법 본문과 국회 의안 문장을 덧붙인다.
+        unit: 생성 문장을 분석하는 단위. ``"sentence"`` (문장 전체, 정확) 또는 ``"eojeol"`` (서로 다른 어절을
+            하나씩 따로 분석해 이어 붙임; 생성 문장의 어절은 수백 종류뿐이라 훨씬 빠르지만, 문맥이 없어
+            '하린과' → 하/린/과 처럼 드물게 달리 분석된다). 실제 문장은 늘 문장 단위로 분석한다.
+    """
+    from . import corpora, morph, textgen
+
+    if not isinstance(n_generated, int) or n_generated < 0:
+        raise ValueError(f"n_generated 는 0 이상의 정수여야 합니다: {n_generated!r}")
+    if unit not in ("sentence", "eojeol"):
+        raise ValueError(f"unit 은 'sentence' 또는 'eojeol' 이어야 합니다: {unit!r}")
+    generated = textgen.generate(n_generated, seed=seed)
+    real_sents: list[str] = []
+    if real:
+        docs = corpora.load_corpus("constitution") + corpora.load_bills()
+        real_sents = [s for d in docs for s in corpora.split_sentences(d.text)]
+    if not generated and not real_sents:
+        raise ValueError("말뭉치가 비어 있습니다: n_generated=0 이고 real=False")
+    if unit == "eojeol":
+        units = [s.split() for s in generated] + [[s] for s in real_sents]
+    else:
+        units = [[s] for s in generated + real_sents]
+    unique = list(dict.fromkeys(u for us in units for u in us))  # 처음 나온 순서를 지키는 중복 제거
+    analysed = dict(zip(unique, morph.tokenize_batch(unique)))
+    tag_counts: dict[str, Counter[str]] = {}
+    sentences = []
+    for us in units:
+        toks = [m for u in us for m in analysed[u]]
+        sentences.append([m.form for m in toks])
+        for m in toks:
+            tag_counts.setdefault(m.form, Counter())[m.tag] += 1
+    tags = {w: sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))[0][0] for w, c in tag_counts.items()}
+    return TokenCorpus(sentences=sentences, tags=tags, n_generated=n_generated, n_real=len(real_sents))
+
+
+def relation_analogies(
+    relations: dict[str, dict[str, str]] | None = None, max_per_relation: int | None = None
+) -> list[tuple[str, str, str, str, str]]:
+    """:data:`llmnotes.textgen.RELATIONS` 로 유추 문제 (a:b = c:d) 를 만든다.
+
+    값이 형태소 하나로 분석되지 않는 쌍 (예: '쌉쌀하다' → 쌉쌀/하/다) 은 첫 형태소(어간)를 쓴다.
+    관계 안의 서로 다른 두 쌍 (a, b), (c, d) 마다 문제 하나를 만들되, b == d 인 문제 (예: 사과:달다 = 포도:달다)
+    는 답이 질문에 들어 있어 뺀다.
+
+    Args:
+        relations: 관계 이름 → {a: b} (기본: textgen.RELATIONS).
+        max_per_relation: 관계마다 최대 문제 수 (``None`` 이면 전부).
+
+    Returns:
+        ``(관계, a, b, c, d)`` 목록.
+    """
+    from . import morph, textgen
+
+    rels = relations if relations is not None else textgen.RELATIONS
+    out = []
+    for name, mapping in rels.items():
+        pairs = [(morph.morphs(a)[0], morph.morphs(b)[0]) for a, b in mapping.items()]
+        items = [
+            (name, a, b, c, d)
+            for (a, b) in pairs
+            for (c, d) in pairs
+            if (a, b) != (c, d) and b != d and a != c
+        ]
+        out += items[:max_per_relation] if max_per_relation is not None else items
+    return out
