@@ -47,6 +47,7 @@ def test_matches_rank_bm25(corpus, method, dense_ratio):
         a = ref.get_scores(q)
         b = ours.get_scores(q)
         np.testing.assert_allclose(b, a, rtol=REL_TOL, atol=1e-12)
+        assert np.array_equal(b, a)  # 같은 식, 같은 순서로 더하므로 비트 단위로 같다 (동점 처리의 전제)
         expected = _expected_top(a, 10)
         idx, val = ours.search(q, k=10)
         np.testing.assert_array_equal(idx, expected)

@@ -151,6 +151,10 @@ def test_generate_seeded(data):
     assert all(t in m.vocab for t in a)
     assert a != c or m.generate(seed=5) != a
     assert m.generate(prefix=["민수가"], seed=0)[0] == "민수가"
+    smooth = NGramLM(NGramConfig(order=2, smoothing="add_k", k=0.01)).fit(train)
+    out = smooth.generate(max_tokens=8, seed=1)
+    assert out == smooth.generate(max_tokens=8, seed=1) and 0 < len(out) <= 8
+    assert all(t in smooth.vocab and t not in ("<s>", "<UNK>") for t in out)
 
 
 def test_bad_input():

@@ -329,6 +329,19 @@ class NGramLM:
         candidates = [w for w in self.vocab if w not in (cfg.bos, cfg.unk)]
         for _ in range(max_tokens):
             ctx = history[len(history) - (cfg.order - 1) :] if cfg.order > 1 else []
+            if cfg.smoothing == "mle":
+                # MLE 는 본 다음 토큰만 확률이 있으므로 그 개수에서 바로 뽑는다 (어휘 전체를 훑지 않음)
+                ctr = self.counts[len(ctx)].get(tuple(self.lookup(t) for t in ctx), {})
+                words = sorted(w for w in ctr if w not in (cfg.bos, cfg.unk))
+                if not words:
+                    break
+                p = np.array([ctr[w] for w in words], dtype=np.float64)
+                w = words[int(rng.choice(len(words), p=p / p.sum()))]
+                if w == cfg.eos:
+                    break
+                out.append(w)
+                history.append(w)
+                continue
             p = np.array([self.prob(w, ctx) for w in candidates], dtype=np.float64)
             if p.sum() <= 0:
                 break  # 이 문맥 뒤로는 확률이 있는 토큰이 없다 (MLE 에서 처음 보는 문맥)
