@@ -152,7 +152,7 @@ def test_generate_sampling_seeded():
     c = m.generate(x, 10, do_sample=True, temperature=1.5, generator=g)
     d = m.generate(x, 10, do_sample=True, temperature=1.5, seed=12)
     assert torch.equal(a, b) and torch.equal(a, c) and not torch.equal(a, d)
-    # top_k=1 이면 샘플링도 탐욕 디코딩과 같다
+    # top_k=1 이면 샘플링도 탐욕적 디코딩과 같다
     assert torch.equal(m.generate(x, 6, do_sample=True, top_k=1, seed=3), m.generate(x, 6))
 
 

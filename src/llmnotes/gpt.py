@@ -316,7 +316,7 @@ class GPT(nn.Module):
     ) -> torch.Tensor:
         """토큰을 하나씩 이어 만든다 (자기회귀 생성).
 
-        - ``do_sample=False`` 면 탐욕(greedy) 디코딩: 언제나 argmax.
+        - ``do_sample=False`` 면 탐욕적 디코딩(greedy decoding): 언제나 argmax.
         - ``do_sample=True`` 면 ``softmax(logits / temperature)`` 에서 뽑는다. top-k, top-p 로 후보를 줄일 수 있다.
         - 프롬프트가 ``block_size`` 보다 길면 ``ValueError`` (조용히 자르지 않는다). 생성 도중 길이가
           ``block_size`` 를 넘으면 모델은 마지막 ``block_size`` 개 토큰만 본다 (미끄러지는 창, sliding window).
@@ -339,7 +339,7 @@ class GPT(nn.Module):
             raise ValueError(f"max_new_tokens 는 0 이상의 정수여야 합니다: {max_new_tokens!r}")
         if not isinstance(temperature, (int, float)) or isinstance(temperature, bool) or temperature <= 0:
             raise ValueError(
-                f"temperature 는 0 보다 커야 합니다: {temperature!r} (탐욕 디코딩은 do_sample=False)"
+                f"temperature 는 0 보다 커야 합니다: {temperature!r} (탐욕적 디코딩은 do_sample=False)"
             )
         if top_p is not None and (not isinstance(top_p, (int, float)) or not 0.0 < top_p <= 1.0):
             raise ValueError(f"top_p 는 0 초과 1 이하여야 합니다: {top_p!r}")
