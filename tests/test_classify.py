@@ -91,6 +91,11 @@ def test_train_full_and_lora_reach_perfect_train_accuracy(toy):
     texts, labels, tok = toy
     data = encode_dataset(texts, labels, tok, num_labels=2)
     assert data["input_ids"].shape[0] == 12 and data["labels"].tolist() == labels
+    left = encode_dataset(texts, labels, tok, num_labels=2, padding_side="left")
+    for i in range(12):  # 같은 토큰, 채움 위치만 다르다
+        r, lft = data["input_ids"][i], left["input_ids"][i]
+        assert r[data["attention_mask"][i] == 1].tolist() == lft[left["attention_mask"][i] == 1].tolist()
+        assert left["attention_mask"][i, -1] == 1
     cfg = ClassifierTrainConfig(lr=3e-3, epochs=15, batch_size=4, seed=0)
     clf = GPTClassifier(_backbone(vocab=len(tok), dtype=torch.float32), 2, pad_token_id=tok.pad_token_id)
     losses = train_classifier(clf, data, cfg)
@@ -130,6 +135,8 @@ def test_bad_inputs(toy):
         encode_dataset(["좋아요"], [-1], tok)
     with pytest.raises(ValueError, match="max_length .*2"):
         encode_dataset(["정말 정말 정말 좋아요"], [1], tok, max_length=2)
+    with pytest.raises(ValueError, match="'middle'"):
+        encode_dataset(["좋아요"], [1], tok, padding_side="middle")
     with pytest.raises(ValueError, match="길이가 다릅니다"):
         encode_dataset(["좋아요"], [1, 0], tok)
     with pytest.raises(ValueError, match="num_labels .*1"):

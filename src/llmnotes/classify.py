@@ -139,8 +139,9 @@ def encode_dataset(
     tokenizer,
     num_labels: int = 2,
     max_length: int | None = None,
+    padding_side: str = "right",
 ) -> dict[str, torch.Tensor]:
-    """문장과 레이블을 오른쪽 채우기 배치 텐서로 만든다. 텍스트는 NFC 로 정규화한다.
+    """문장과 레이블을 채우기(padding)한 배치 텐서로 만든다. 텍스트는 NFC 로 정규화한다.
 
     Args:
         texts: 문장들 (비어 있으면 ``ValueError``).
@@ -148,10 +149,14 @@ def encode_dataset(
         tokenizer: ``pad_token_id`` 가 있는 HF 토크나이저.
         num_labels: 클래스 수.
         max_length: 최대 토큰 수. 넘는 문장이 있으면 자르지 않고 ``ValueError``.
+        padding_side: ``"right"`` (기본) 또는 ``"left"``. ``peft`` 의 프롬프트 튜닝처럼 입력 앞에 가상 토큰을 붙이고
+            마지막 위치를 풀링하는 모델에는 왼쪽 채우기가 필요하다.
 
     Returns:
         ``{"input_ids", "attention_mask", "labels"}``.
     """
+    if padding_side not in ("right", "left"):
+        raise ValueError(f"padding_side 는 'right' 또는 'left' 여야 합니다: {padding_side!r}")
     if isinstance(texts, str):
         raise TypeError("texts 는 문자열 목록이어야 합니다: str 하나가 들어왔습니다")
     if len(texts) == 0:
@@ -172,8 +177,9 @@ def encode_dataset(
     ids = torch.full((len(seqs), t_max), pad, dtype=torch.long)
     mask = torch.zeros((len(seqs), t_max), dtype=torch.long)
     for i, s in enumerate(seqs):
-        ids[i, : len(s)] = torch.tensor(s)
-        mask[i, : len(s)] = 1
+        span = slice(0, len(s)) if padding_side == "right" else slice(t_max - len(s), t_max)
+        ids[i, span] = torch.tensor(s)
+        mask[i, span] = 1
     return {"input_ids": ids, "attention_mask": mask, "labels": torch.tensor(ys, dtype=torch.long)}
 
 
