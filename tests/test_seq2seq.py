@@ -90,11 +90,11 @@ def test_training_reduces_loss_and_learns():
     torch.manual_seed(0)
     model = Seq2Seq(Seq2SeqConfig(emb_dim=16, hidden_dim=32, attention=True, attn_dim=16, max_len=8))
     pairs = make_pairs(400, 1, 2, seed=0)
-    cfg = TrainConfig(steps=100, batch_size=32, lr=1e-2, progress=False, log_every=25)
+    cfg = TrainConfig(steps=60, batch_size=32, lr=1e-2, progress=False, log_every=20)
     hist = train_seq2seq(model, cfg, pairs=pairs)
-    assert len(hist) == 4 and hist[-1]["loss"] < 0.3 * hist[0]["loss"]
+    assert len(hist) == 3 and hist[-1]["loss"] < 0.3 * hist[0]["loss"]
     acc = evaluate_by_length(model, make_pairs(60, 1, 2, seed=5))
-    assert set(acc) == {1, 2} and acc[1] >= 0.8
+    assert set(acc) == {1, 2} and acc[1] >= 0.8 and acc[2] >= 0.5
 
 
 def test_translate_and_checkpoint_roundtrip(tmp_path):

@@ -579,6 +579,8 @@ def _cmd_train(args) -> None:
 
 
 def _cmd_results(args) -> None:
+    # 형식: {"seq2seq-context": {"1": 정확도, …, "12": …}, "seq2seq-attention": {…}}
+    # 평가 데이터: make_pairs(N_TEST, 1, 12, seed=TEST_SEED), 탐욕적 디코딩, 정확 일치.
     from .paths import models_dir
 
     results = {}
@@ -586,11 +588,6 @@ def _cmd_results(args) -> None:
         model = load_checkpoint(models_dir() / name)
         acc = evaluate_by_length(model, make_pairs(N_TEST, 1, 12, seed=TEST_SEED))
         results[name] = {str(k): round(v, 4) for k, v in acc.items()}
-    results["_meta"] = {
-        "metric": "exact-match accuracy by number of input digits, greedy decoding",
-        "test_set": f"llmnotes.tasks.make_pairs({N_TEST}, 1, 12, seed={TEST_SEED})",
-        "script": "python -m llmnotes.seq2seq results",
-    }
     Path(args.out).write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(results, ensure_ascii=False))
 
