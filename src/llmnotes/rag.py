@@ -1,0 +1,854 @@
+"""검색 증강 생성(RAG): 청킹, 희소·밀집·하이브리드 검색, 근거 인용 프롬프트, 답 생성, 평가.
+
+흐름: 문서 → 청크(chunk) → 검색기(retriever)가 질문과 가까운 청크 상위 k 개 → 그 청크를 근거로 답
+(작은 GPT 생성 또는 추출식) → 답과 인용한 청크 id. 검색 확신도가 낮으면 "모름" 이라고 답한다.
+
+- 청크 id 는 출처 조문으로 되돌아갈 수 있다: '제10조' (조 전체), '제10조-②' (항), '제10조#s1' (문장 묶음),
+  '제10조#w3' (토큰 창). :func:`source_of` 가 청크 id 에서 출처 문서 id 를 꺼낸다.
+- 하이브리드 검색은 역순위 융합(reciprocal rank fusion, RRF; Cormack 외 2009):
+  청크 d 의 점수 = Σ_r w_r / (k + rank_r(d)), rank 는 1 부터, k = 60. 검색기 r 의 상위 목록에 없는 청크는
+  그 검색기에서 0 을 받는다. 점수의 크기가 서로 다른 검색기(BM25 점수, 코사인)를 순위만으로 합친다.
+- 평가 지표는 조문 단위다: 청크 순위를 출처 조문 순위로 바꾸고(처음 나온 순서, 곧 조문마다 최고 점수),
+  recall@k = |정답 조문 ∩ 상위 k 조문| / |정답 조문|, MRR = 1 / (첫 정답 조문의 순위) 의 평균.
+- 답의 정확 일치(EM)와 토큰 F1 은 한국어에 맞게 **글자 단위**로 잰다: 공백과 문장부호를 지운 뒤 글자 주머니의
+  겹침으로 F1 을 계산한다 (어절 단위는 조사 하나만 달라도 0 점이 된다). 형태소 단위 F1 도 함께 준다.
+- 충실성(faithfulness): 답의 내용 형태소가 모두 인용한 청크의 내용 형태소에 있으면 근거가 있다고 본다.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+from .bm25 import BM25Config, BM25Index
+from .corpora import Document, split_sentences
+from .hangul import nfc
+from .morph import CONTENT_TAGS, tokenize, tokenize_batch
+
+__all__ = [
+    "Chunk",
+    "Hit",
+    "Answer",
+    "Retriever",
+    "UNKNOWN",
+    "RRF_K",
+    "QUESTION_STOPWORDS",
+    "constitution_documents",
+    "chunk_by_structure",
+    "chunk_by_sentences",
+    "chunk_by_tokens",
+    "source_of",
+    "normalize_query",
+    "analyze",
+    "analyze_batch",
+    "BM25Retriever",
+    "DenseRetriever",
+    "HybridRetriever",
+    "rrf_fuse",
+    "article_ranking",
+    "recall_at_k",
+    "reciprocal_rank",
+    "evaluate_retrieval",
+    "build_prompt",
+    "extractive_answer",
+    "generate_answer",
+    "RAGPipeline",
+    "exact_match",
+    "char_f1",
+    "morph_f1",
+    "faithfulness",
+    "choose_threshold",
+    "bm25_confidence",
+    "constitution_retrievers",
+    "DEFAULT_THRESHOLD",
+    "OUT_OF_SCOPE_DEV",
+    "OUT_OF_SCOPE_TEST",
+]
+
+UNKNOWN = "모름"
+RRF_K = 60
+_CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
+
+# 질문에만 나오는 의문 표현과 너무 흔한 서술어(검색에 도움이 안 된다). 질의 쪽에서만 뺀다. 개발(dev) 분할에서 골랐다.
+QUESTION_STOPWORDS: frozenset[str] = frozenset(
+    {
+        "무엇",
+        "누구",
+        "어떻",
+        "어떤",
+        "몇",
+        "언제",
+        "어디",
+        "왜",
+        "있",
+        "하",
+        "되",
+        "것",
+        "수",
+        "때",
+        "헌법",
+        "우리",
+    }
+)
+
+
+# 헌법과 상관없는 질문 (이 프로젝트가 쓴 것). '모름' 임계값은 개발 분할 질문 + OUT_OF_SCOPE_DEV 로 고르고,
+# OUT_OF_SCOPE_TEST 는 그 임계값을 확인하는 데만 쓴다.
+OUT_OF_SCOPE_DEV: tuple[str, ...] = (
+    "피자를 맛있게 굽는 온도는 몇 도인가요?",
+    "고양이는 하루에 몇 시간 자나요?",
+    "파이썬에서 리스트를 정렬하는 방법은?",
+    "내일 서울 날씨는 어떤가요?",
+    "축구 경기는 몇 분 동안 하나요?",
+    "김치찌개에는 무엇을 넣나요?",
+    "지구에서 달까지 거리는 얼마인가요?",
+    "기타 줄은 몇 개인가요?",
+    "바나나는 무슨 색인가요?",
+    "커피를 너무 많이 마시면 어떻게 되나요?",
+    "토끼는 무엇을 먹나요?",
+    "자전거 바퀴에 바람을 넣는 방법은?",
+)
+OUT_OF_SCOPE_TEST: tuple[str, ...] = (
+    "라면을 끓일 때 물은 얼마나 넣나요?",
+    "여름에 가 볼 만한 바닷가는 어디인가요?",
+    "강아지 산책은 하루에 몇 번 시키나요?",
+    "피아노를 잘 치려면 어떻게 연습하나요?",
+    "사과와 배 중에 어느 것이 더 단가요?",
+    "컴퓨터가 느려지면 무엇을 해 보나요?",
+    "우유는 냉장고에 며칠 두어도 되나요?",
+    "비행기는 어떻게 하늘을 나나요?",
+)
+
+# 개발 분할에서 고른 '모름' 임계값: 최상위 BM25 점수가 이 값보다 작으면 답하지 않는다.
+# (개발 질문 중 1위 조문이 맞은 것 = 답해야 함, 틀린 것과 OUT_OF_SCOPE_DEV = 답하지 말아야 함 으로 보고
+#  :func:`choose_threshold` 의 균형 정확도가 가장 큰 값. 노트북 15 가 같은 값을 다시 계산해 보여 준다.)
+DEFAULT_THRESHOLD = 5.131
+
+
+# ---------------------------------------------------------------------------------------------- 자료형
+@dataclass(frozen=True)
+class Chunk:
+    """검색 단위 하나.
+
+    Args:
+        id: 청크 id (예: '제10조', '제10조-②', '제10조#s1', '제10조#w3'). 출처 문서 id 로 시작한다.
+        text: 청크 본문.
+        source: 출처 문서 id (예: '제10조').
+        title: 출처 문서의 제목 (헌법이면 장 이름, 예: '제2장 국민의 권리와 의무').
+    """
+
+    id: str
+    text: str
+    source: str
+    title: str = ""
+
+    def index_text(self, with_title: bool = True) -> str:
+        """색인할 글: 제목(장 이름)을 앞에 붙이면 '국회'·'법원' 같은 맥락 단어가 청크에 들어간다."""
+        return f"{self.title}\n{self.text}" if with_title and self.title else self.text
+
+
+@dataclass(frozen=True)
+class Hit:
+    """검색 결과 하나 (청크, 점수, 1부터 시작하는 순위)."""
+
+    chunk: Chunk
+    score: float
+    rank: int
+
+
+@dataclass
+class Answer:
+    """RAG 의 답.
+
+    Args:
+        text: 답 (확신이 없으면 '모름').
+        citations: 근거로 인용한 청크 id 들.
+        confidence: 검색 확신도 (임계값과 비교한 값).
+        hits: 검색된 청크들.
+        method: 'gpt', 'extractive', 'abstain' 중 하나.
+        prompt: 생성에 쓴 프롬프트 (추출식이면 빈 문자열).
+    """
+
+    text: str
+    citations: list[str]
+    confidence: float
+    hits: list[Hit] = field(default_factory=list)
+    method: str = "extractive"
+    prompt: str = ""
+
+
+class Retriever(Protocol):
+    """검색기: 질문(str) → 상위 k 개 :class:`Hit`."""
+
+    chunks: list[Chunk]
+
+    def search(self, query: str, k: int = 10) -> list[Hit]: ...
+
+
+# ---------------------------------------------------------------------------------------------- 청킹
+def constitution_documents() -> list[Document]:
+    """헌법 본문 조문 130개를 문서로 (id '제N조', 제목은 장 이름)."""
+    from .corpora import load_corpus
+
+    return load_corpus("constitution")
+
+
+def _check_docs(docs: Sequence[Document]) -> list[Document]:
+    if isinstance(docs, (str, bytes)) or not isinstance(docs, Sequence):
+        raise TypeError(f"docs 는 Document 의 리스트여야 합니다: {type(docs).__name__}")
+    if not docs:
+        raise ValueError("docs 가 비어 있습니다: 문서가 하나 이상 필요합니다")
+    seen: set[str] = set()
+    out = []
+    for i, d in enumerate(docs):
+        if not isinstance(d, Document):
+            raise TypeError(f"docs[{i}] 는 Document 여야 합니다: {type(d).__name__}")
+        if d.id in seen:
+            raise ValueError(f"docs 에 중복된 문서 id 가 있습니다: {d.id!r}")
+        if not d.text.strip():
+            raise ValueError(f"docs[{i}] (id={d.id!r}) 의 본문이 비어 있습니다")
+        seen.add(d.id)
+        out.append(Document(nfc(d.id), nfc(d.title), nfc(d.text), d.source))
+    return out
+
+
+def _check_unique(chunks: list[Chunk]) -> list[Chunk]:
+    ids = Counter(c.id for c in chunks)
+    dup = [i for i, n in ids.items() if n > 1]
+    if dup:
+        raise ValueError(f"청크 id 가 중복됩니다: {dup[0]!r}")
+    return chunks
+
+
+def chunk_by_structure(docs: Sequence[Document], level: str = "article") -> list[Chunk]:
+    """문서 구조로 자른다: 조 단위('article') 또는 항 단위('paragraph', ①②… 로 시작하는 줄마다).
+
+    항 단위에서 항 번호가 없는 조문은 조 전체가 청크 하나 (id '제N조'), 있으면 '제N조-②' 꼴이다.
+    항 아래의 호(1. 2. …) 줄은 앞 항에 붙는다. 첫 항 앞의 글이 있으면 '제N조-0' 청크가 된다 (버리지 않는다).
+
+    Args:
+        docs: 문서들 (id 가 중복되면 ``ValueError``).
+        level: 'article' 또는 'paragraph'.
+    """
+    if level not in ("article", "paragraph"):
+        raise ValueError(f"level 은 'article' 또는 'paragraph' 여야 합니다: {level!r}")
+    out: list[Chunk] = []
+    for d in _check_docs(docs):
+        lines = [ln.strip() for ln in d.text.split("\n") if ln.strip()]
+        if level == "article" or not any(ln[0] in _CIRCLED for ln in lines):
+            out.append(Chunk(d.id, d.text.strip(), d.id, d.title))
+            continue
+        groups: list[tuple[str, list[str]]] = []
+        for ln in lines:
+            if ln[0] in _CIRCLED:
+                groups.append((ln[0], [ln]))
+            elif groups:
+                groups[-1][1].append(ln)
+            else:
+                groups.append(("0", [ln]))
+        for mark, body in groups:
+            out.append(Chunk(f"{d.id}-{mark}", "\n".join(body), d.id, d.title))
+    return _check_unique(out)
+
+
+def chunk_by_sentences(docs: Sequence[Document], n_sentences: int = 2, overlap: int = 0) -> list[Chunk]:
+    """문장 n 개씩 묶어 자른다 (:func:`llmnotes.corpora.split_sentences`). id 는 '제N조#s0', '#s1', ….
+
+    Args:
+        docs: 문서들.
+        n_sentences: 청크 하나의 문장 수 (≥ 1).
+        overlap: 이웃 청크와 겹치는 문장 수 (0 ≤ overlap < n_sentences).
+    """
+    if not isinstance(n_sentences, int) or n_sentences < 1:
+        raise ValueError(f"n_sentences 는 1 이상의 정수여야 합니다: {n_sentences!r}")
+    if not isinstance(overlap, int) or not 0 <= overlap < n_sentences:
+        raise ValueError(f"overlap 은 0 이상 n_sentences({n_sentences}) 미만의 정수여야 합니다: {overlap!r}")
+    step = n_sentences - overlap
+    out: list[Chunk] = []
+    for d in _check_docs(docs):
+        sents = split_sentences(d.text)
+        starts = range(0, max(len(sents) - overlap, 1), step)
+        for j, s in enumerate(starts):
+            out.append(Chunk(f"{d.id}#s{j}", " ".join(sents[s : s + n_sentences]), d.id, d.title))
+    return _check_unique(out)
+
+
+def chunk_by_tokens(docs: Sequence[Document], window: int = 40, overlap: int = 10) -> list[Chunk]:
+    """어절(띄어쓰기 단위) window 개짜리 창을 overlap 개씩 겹치며 민다. id 는 '제N조#w0', '#w1', ….
+
+    청크 글은 원문에서 첫 어절의 시작부터 마지막 어절의 끝까지 잘라 낸 부분 문자열이다 (줄바꿈도 그대로).
+    마지막 창은 문서 끝까지 덮는다 (남는 어절을 버리지 않는다).
+
+    Args:
+        docs: 문서들.
+        window: 창 하나의 어절 수 (≥ 1).
+        overlap: 이웃 창과 겹치는 어절 수 (0 ≤ overlap < window).
+    """
+    if not isinstance(window, int) or window < 1:
+        raise ValueError(f"window 는 1 이상의 정수여야 합니다: {window!r}")
+    if not isinstance(overlap, int) or not 0 <= overlap < window:
+        raise ValueError(f"overlap 은 0 이상 window({window}) 미만의 정수여야 합니다: {overlap!r}")
+    step = window - overlap
+    out: list[Chunk] = []
+    for d in _check_docs(docs):
+        spans = [m.span() for m in re.finditer(r"\S+", d.text)]
+        starts = range(0, max(len(spans) - overlap, 1), step)
+        for j, s in enumerate(starts):
+            e = min(s + window, len(spans)) - 1
+            out.append(Chunk(f"{d.id}#w{j}", d.text[spans[s][0] : spans[e][1]], d.id, d.title))
+    return _check_unique(out)
+
+
+_SOURCE_RE = re.compile(r"^(.*?)(?:-(?:[0-9]+|[①-⑳])|#[sw][0-9]+)?$")
+
+
+def source_of(chunk_id: str) -> str:
+    """청크 id 에서 출처 문서 id 를 꺼낸다. 예: '제10조-②' → '제10조', '제10조#w3' → '제10조'.
+
+    Args:
+        chunk_id: 청크 id.
+    """
+    if not isinstance(chunk_id, str) or not chunk_id:
+        raise ValueError(f"chunk_id 는 비어 있지 않은 문자열이어야 합니다: {chunk_id!r}")
+    m = _SOURCE_RE.match(chunk_id)
+    return m.group(1) if m else chunk_id
+
+
+# ---------------------------------------------------------------------------------------------- 질의 처리
+def normalize_query(query: str) -> str:
+    """질문 정규화: NFC, 공백 정리. 글자나 숫자가 하나도 없으면 ``ValueError``.
+
+    Args:
+        query: 질문.
+    """
+    if not isinstance(query, str):
+        raise TypeError(f"query 는 str 이어야 합니다: {type(query).__name__}")
+    q = " ".join(nfc(query).split())
+    if not any(ch.isalnum() for ch in q):
+        raise ValueError(f"query 가 정규화 뒤 비어 있습니다 (글자·숫자가 없음): {query!r}")
+    return q
+
+
+def _content(morphs, stopwords: frozenset[str] = frozenset()) -> list[str]:
+    # Kiwi 는 'VV-R' 처럼 활용 표시를 붙이기도 하므로 '-' 앞 태그로 비교한다.
+    return [m.form for m in morphs if m.tag.split("-")[0] in CONTENT_TAGS and m.form not in stopwords]
+
+
+def analyze(text: str, stopwords: frozenset[str] = frozenset()) -> list[str]:
+    """검색용 분석: 내용 형태소(명사, 동사·형용사 어간, 어근, 숫자 …)만 남긴다.
+
+    Args:
+        text: 글.
+        stopwords: 추가로 뺄 형태.
+    """
+    return _content(tokenize(text), stopwords)
+
+
+def analyze_batch(texts: Sequence[str], stopwords: frozenset[str] = frozenset()) -> list[list[str]]:
+    """:func:`analyze` 의 일괄 버전 (Kiwi 일괄 API)."""
+    return [_content(ms, stopwords) for ms in tokenize_batch(list(texts))]
+
+
+def _check_k(k: int) -> int:
+    if not isinstance(k, int) or isinstance(k, bool) or k < 1:
+        raise ValueError(f"k 는 1 이상의 정수여야 합니다: {k!r}")
+    return k
+
+
+def _check_chunks(chunks: Sequence[Chunk]) -> list[Chunk]:
+    if isinstance(chunks, (str, bytes)) or not isinstance(chunks, Sequence):
+        raise TypeError(f"chunks 는 Chunk 의 리스트여야 합니다: {type(chunks).__name__}")
+    if not chunks:
+        raise ValueError("chunks 가 비어 있습니다: 빈 색인은 만들 수 없습니다")
+    for i, c in enumerate(chunks):
+        if not isinstance(c, Chunk):
+            raise TypeError(f"chunks[{i}] 는 Chunk 여야 합니다: {type(c).__name__}")
+    return _check_unique(list(chunks))
+
+
+# ---------------------------------------------------------------------------------------------- 검색기
+class BM25Retriever:
+    """형태소 BM25 검색기 (:class:`llmnotes.bm25.BM25Index` 위에).
+
+    Args:
+        chunks: 청크들 (비었거나 id 가 중복되면 ``ValueError``).
+        config: BM25 설정.
+        with_title: 색인할 때 청크 제목(장 이름)을 앞에 붙일지.
+        stopwords: 질의에서 뺄 형태 (기본 :data:`QUESTION_STOPWORDS`).
+    """
+
+    name = "BM25"
+
+    def __init__(
+        self,
+        chunks: Sequence[Chunk],
+        config: BM25Config | None = None,
+        with_title: bool = True,
+        stopwords: frozenset[str] = QUESTION_STOPWORDS,
+    ) -> None:
+        self.chunks = _check_chunks(chunks)
+        self.stopwords = frozenset(stopwords)
+        self.index = BM25Index.build(analyze_batch([c.index_text(with_title) for c in self.chunks]), config)
+
+    def query_tokens(self, query: str) -> list[str]:
+        """질의 → 내용 형태소 (불용어 제외). 남는 것이 없으면 ``ValueError``."""
+        q = normalize_query(query)
+        toks = analyze(q, self.stopwords)
+        if not toks:
+            raise ValueError(f"query 에서 검색할 내용 형태소가 하나도 남지 않았습니다: {query!r}")
+        return toks
+
+    def search(self, query: str, k: int = 10) -> list[Hit]:
+        """상위 k 개 청크 (BM25 점수 내림차순).
+
+        Args:
+            query: 질문.
+            k: 개수 (≥ 1; 청크 수보다 크면 청크 수만큼).
+        """
+        _check_k(k)
+        idx, val = self.index.search(self.query_tokens(query), k)
+        return [Hit(self.chunks[i], float(s), r + 1) for r, (i, s) in enumerate(zip(idx, val, strict=True))]
+
+
+class Encoder(Protocol):
+    """글 → L2 정규화된 벡터 [n × dim]."""
+
+    dim: int
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+class DenseRetriever:
+    """밀집 검색기: 인코더로 청크를 벡터로 바꿔 :class:`llmnotes.vectorstore.VectorStore` 에 넣고 내적으로 찾는다.
+
+    Args:
+        chunks: 청크들.
+        encoder: ``encode(texts) -> [n × dim]`` 과 ``dim`` 을 가진 객체 (:mod:`llmnotes.dense`).
+        backend: 벡터 저장소 백엔드 ('auto', 'faiss', 'numpy').
+        with_title: 색인할 때 제목을 붙일지.
+        name: 표시 이름.
+    """
+
+    def __init__(
+        self,
+        chunks: Sequence[Chunk],
+        encoder: Encoder,
+        backend: str = "auto",
+        with_title: bool = True,
+        name: str = "밀집",
+    ) -> None:
+        from .vectorstore import VectorStore
+
+        self.chunks = _check_chunks(chunks)
+        self.encoder = encoder
+        self.name = name
+        self._by_id = {c.id: c for c in self.chunks}
+        self.store = VectorStore(encoder.dim, backend=backend)
+        self.store.add(
+            encoder.encode([c.index_text(with_title) for c in self.chunks]), [c.id for c in self.chunks]
+        )
+
+    def search(self, query: str, k: int = 10) -> list[Hit]:
+        """상위 k 개 청크 (코사인 유사도 내림차순)."""
+        _check_k(k)
+        q = normalize_query(query)
+        ids, scores = self.store.search(self.encoder.encode([q]), k)
+        return [
+            Hit(self._by_id[i], float(s), r + 1)
+            for r, (i, s) in enumerate(zip(ids[0], scores[0], strict=True))
+        ]
+
+
+def rrf_fuse(
+    rankings: Sequence[Sequence[Hit]], k: int = RRF_K, weights: Sequence[float] | None = None
+) -> list[Hit]:
+    """역순위 융합: score(d) = Σ_r w_r / (k + rank_r(d)). 동점은 먼저 나온 순서 (첫 목록 우선).
+
+    Args:
+        rankings: 검색기마다의 결과 목록 (순위 1 부터).
+        k: RRF 상수 (기본 60, Cormack 외 2009).
+        weights: 검색기마다 가중치 (기본 모두 1).
+    """
+    if not rankings:
+        raise ValueError("rankings 가 비어 있습니다")
+    if not isinstance(k, (int, float)) or k < 0:
+        raise ValueError(f"k 는 0 이상의 수여야 합니다: {k!r}")
+    w = [1.0] * len(rankings) if weights is None else [float(x) for x in weights]
+    if len(w) != len(rankings):
+        raise ValueError(f"weights 의 개수 {len(w)} 가 rankings 의 개수 {len(rankings)} 와 다릅니다")
+    score: dict[str, float] = {}
+    chunk: dict[str, Chunk] = {}
+    for wr, hits in zip(w, rankings, strict=True):
+        for h in hits:
+            score[h.chunk.id] = score.get(h.chunk.id, 0.0) + wr / (k + h.rank)  # w_r / (k + rank_r(d))
+            chunk.setdefault(h.chunk.id, h.chunk)
+    order = sorted(score, key=lambda i: -score[i])  # sorted 는 안정 정렬: 동점은 처음 나온 순서
+    return [Hit(chunk[i], score[i], r + 1) for r, i in enumerate(order)]
+
+
+class HybridRetriever:
+    """하이브리드 검색기: 여러 검색기의 상위 ``depth`` 개를 RRF 로 합친다.
+
+    Args:
+        retrievers: 검색기들 (같은 청크 목록을 쓰는 것이 자연스럽다).
+        k_rrf: RRF 상수 k.
+        depth: 검색기마다 가져올 후보 수.
+        weights: 검색기 가중치.
+    """
+
+    name = "하이브리드"
+
+    def __init__(
+        self,
+        retrievers: Sequence[Retriever],
+        k_rrf: float = RRF_K,
+        depth: int = 50,
+        weights: Sequence[float] | None = None,
+    ) -> None:
+        if not retrievers:
+            raise ValueError("retrievers 가 비어 있습니다")
+        self.retrievers = list(retrievers)
+        self.chunks = self.retrievers[0].chunks
+        self.k_rrf = k_rrf
+        self.depth = _check_k(depth)
+        self.weights = weights
+
+    def search(self, query: str, k: int = 10) -> list[Hit]:
+        """상위 k 개 (RRF 점수 내림차순)."""
+        _check_k(k)
+        lists = [r.search(query, max(k, self.depth)) for r in self.retrievers]
+        return rrf_fuse(lists, self.k_rrf, self.weights)[:k]
+
+
+# ---------------------------------------------------------------------------------------------- 평가
+def article_ranking(hits: Sequence[Hit]) -> list[str]:
+    """청크 순위 → 출처 문서 순위 (처음 나온 순서, 곧 문서마다 가장 높은 청크의 순위)."""
+    out: dict[str, None] = {}
+    for h in hits:
+        out.setdefault(h.chunk.source, None)
+    return list(out)
+
+
+def recall_at_k(ranked: Sequence[str], gold: Sequence[str], k: int) -> float:
+    """recall@k = |정답 ∩ 상위 k| / |정답|.
+
+    Args:
+        ranked: 순위대로의 문서 id.
+        gold: 정답 문서 id 들 (비면 ``ValueError``).
+        k: 자를 위치 (≥ 1).
+    """
+    _check_k(k)
+    g = set(gold)
+    if not g:
+        raise ValueError("gold 가 비어 있습니다")
+    return len(g & set(ranked[:k])) / len(g)
+
+
+def reciprocal_rank(ranked: Sequence[str], gold: Sequence[str]) -> float:
+    """1 / (첫 정답의 순위). 정답이 목록에 없으면 0."""
+    g = set(gold)
+    if not g:
+        raise ValueError("gold 가 비어 있습니다")
+    for r, d in enumerate(ranked, start=1):
+        if d in g:
+            return 1.0 / r
+    return 0.0
+
+
+def evaluate_retrieval(
+    retriever: Retriever,
+    questions: Sequence[str],
+    gold: Sequence[Sequence[str]],
+    ks: Sequence[int] = (1, 3, 5, 10),
+) -> dict[str, float]:
+    """검색기를 조문 단위로 평가한다: recall@k (k ∈ ks) 와 MRR (상위 50 청크 안에서).
+
+    Args:
+        retriever: 검색기.
+        questions: 질문들.
+        gold: 질문마다 정답 문서 id 들 (예: ['제10조']).
+        ks: recall 을 잴 k 들.
+    """
+    if len(questions) != len(gold):
+        raise ValueError(f"questions({len(questions)}) 와 gold({len(gold)}) 의 개수가 다릅니다")
+    if not questions:
+        raise ValueError("questions 가 비어 있습니다")
+    depth = max(50, max(ks) * 5)
+    sums = {f"recall@{k}": 0.0 for k in ks}
+    mrr = 0.0
+    for q, g in zip(questions, gold, strict=True):
+        ranked = article_ranking(retriever.search(q, depth))
+        for k in ks:
+            sums[f"recall@{k}"] += recall_at_k(ranked, g, k)
+        mrr += reciprocal_rank(ranked, g)
+    out = {m: v / len(questions) for m, v in sums.items()}
+    out["MRR"] = mrr / len(questions)
+    return out
+
+
+_PUNCT_RE = re.compile(r"[\s\W_]+", re.UNICODE)
+
+
+def _norm_answer(text: str) -> str:
+    """답 비교용 정규화: NFC, 공백·문장부호 제거 (가운뎃점 '·' 도 지운다)."""
+    return _PUNCT_RE.sub("", unicodedata.normalize("NFC", text))
+
+
+def exact_match(prediction: str, reference: str) -> float:
+    """공백·문장부호를 지운 뒤 두 답이 같으면 1, 아니면 0."""
+    return float(_norm_answer(prediction) == _norm_answer(reference))
+
+
+def _f1(pred: list[str], ref: list[str]) -> float:
+    if not pred or not ref:
+        return float(pred == ref)
+    common = sum((Counter(pred) & Counter(ref)).values())  # 겹치는 토큰 수 (중복 포함)
+    if common == 0:
+        return 0.0
+    p, r = common / len(pred), common / len(ref)
+    return 2 * p * r / (p + r)  # F1 = 2PR / (P + R)
+
+
+def char_f1(prediction: str, reference: str) -> float:
+    """글자 단위 F1: 공백·문장부호를 지운 두 답의 글자 주머니 겹침으로 정밀도·재현율을 잰다."""
+    return _f1(list(_norm_answer(prediction)), list(_norm_answer(reference)))
+
+
+def morph_f1(prediction: str, reference: str) -> float:
+    """형태소 단위 F1 (내용 형태소만: 조사·어미를 빼고 비교)."""
+    return _f1(analyze(prediction), analyze(reference))
+
+
+def faithfulness(answer: str, cited_texts: Sequence[str]) -> float:
+    """충실성: 답의 내용 형태소 중 인용한 청크들의 내용 형태소에 있는 것의 비율 (1.0 이면 모두 근거 있음).
+
+    답이 '모름' 이거나 내용 형태소가 없으면 1.0 (주장한 것이 없다).
+
+    Args:
+        answer: 답.
+        cited_texts: 인용한 청크의 본문들.
+    """
+    if answer.strip() == UNKNOWN:
+        return 1.0
+    toks = analyze(answer)
+    if not toks:
+        return 1.0
+    support = set(analyze("\n".join(cited_texts)))
+    return sum(t in support for t in toks) / len(toks)
+
+
+def choose_threshold(positive: Sequence[float], negative: Sequence[float]) -> float:
+    """확신도 임계값 고르기: 답해야 할 점수(positive)와 '모름' 이어야 할 점수(negative)를 가장 잘 가르는 값.
+
+    후보 임계값 t (점수들 사이의 중점) 마다 균형 정확도 ½(TPR + TNR) 를 재어 가장 큰 t 를 고른다
+    (TPR = positive 중 ≥ t 의 비율, TNR = negative 중 < t 의 비율). 동점이면 더 작은 t.
+
+    Args:
+        positive: 답해야 하는 질문들의 확신도.
+        negative: 답하지 말아야 하는 질문들의 확신도.
+    """
+    pos, neg = np.asarray(positive, dtype=float), np.asarray(negative, dtype=float)
+    if pos.size == 0 or neg.size == 0:
+        raise ValueError(f"positive({pos.size}) 와 negative({neg.size}) 가 모두 비어 있지 않아야 합니다")
+    vals = np.unique(np.concatenate([pos, neg]))
+    cands = np.concatenate([[vals[0] - 1e-9], (vals[:-1] + vals[1:]) / 2, [vals[-1] + 1e-9]])
+    best_t, best = float(cands[0]), -1.0
+    for t in cands:
+        bal = 0.5 * ((pos >= t).mean() + (neg < t).mean())  # ½(TPR + TNR)
+        if bal > best + 1e-12:
+            best_t, best = float(t), bal
+    return best_t
+
+
+# ---------------------------------------------------------------------------------------------- 생성
+def build_prompt(question: str, hits: Sequence[Hit], max_chunks: int = 3, max_chars: int = 600) -> str:
+    """근거 인용 프롬프트: 검색된 청크를 [청크 id] 표시와 함께 싣고, 그 근거로만 답하라고 지시한다.
+
+    작은 GPT 는 지시를 따르도록 학습되지 않았으므로, 문서 → 질문 → '답:' 꼴로 끝내 이어 쓰게 한다.
+    청크 글이 ``max_chars`` 보다 길면 자르지 않고 그 청크를 싣지 않는다 (첫 청크는 항상 싣는다).
+
+    Args:
+        question: 질문.
+        hits: 검색 결과 (순위대로).
+        max_chunks: 실을 청크 수.
+        max_chars: 근거 부분 전체의 최대 글자 수.
+    """
+    q = normalize_query(question)
+    _check_k(max_chunks)
+    parts: list[str] = []
+    used = 0
+    for h in list(hits)[:max_chunks]:
+        block = f"[{h.chunk.id}] {h.chunk.text}"
+        if parts and used + len(block) > max_chars:
+            break
+        parts.append(block)
+        used += len(block)
+    context = "\n".join(parts) if parts else "(근거 없음)"
+    return f"다음 헌법 조문만 근거로 답하고, 근거 조문 id 를 [ ] 안에 적으세요.\n{context}\n질문: {q}\n답:"
+
+
+def _clauses(text: str) -> list[str]:
+    """청크 글을 답 후보로 나눈다: 문장, 그리고 쉼표·'다만' 으로 나뉜 절."""
+    out: list[str] = []
+    for s in split_sentences(text):
+        s = re.sub(r"^[①-⑳]\s*", "", s).strip()
+        if not s:
+            continue
+        out.append(s)
+        parts = [p.strip() for p in re.split(r",\s+|다만\s*,?\s*", s) if p.strip()]
+        if len(parts) > 1:
+            out.extend(parts)
+    return out
+
+
+def extractive_answer(
+    question: str, hits: Sequence[Hit], idf: Callable[[str], float] | None = None
+) -> tuple[str, str]:
+    """추출식 답: 최상위 청크의 문장·절 가운데 질문과 내용 형태소가 가장 많이 겹치는 것을 고른다.
+
+    점수 = Σ_{t ∈ 질문 ∩ 후보} idf(t) / √(후보 형태소 수)  (짧고 질문과 많이 겹치는 절일수록 높다).
+    동점이면 앞에 나온 후보.
+
+    Args:
+        question: 질문.
+        hits: 검색 결과 (첫 청크만 쓴다; 비면 ``ValueError``).
+        idf: 형태소 가중치 함수 (기본: 모두 1).
+
+    Returns:
+        (답 문장, 인용 청크 id).
+    """
+    if not hits:
+        raise ValueError("hits 가 비어 있습니다: 추출할 청크가 없습니다")
+    top = hits[0].chunk
+    qset = set(analyze(normalize_query(question), QUESTION_STOPWORDS))
+    cands = _clauses(top.text) or [top.text]
+    weight = idf or (lambda t: 1.0)
+    toks = analyze_batch(cands)
+    best, best_s = cands[0], -1.0
+    for c, ts in zip(cands, toks, strict=True):
+        overlap = sum(weight(t) for t in set(ts) & qset)
+        s = overlap / np.sqrt(max(len(ts), 1))
+        if s > best_s + 1e-12:
+            best, best_s = c, s
+    return best, top.id
+
+
+def generate_answer(model, tokenizer, prompt: str, max_new_tokens: int = 24) -> str:
+    """작은 GPT 로 탐욕적 디코딩해 답을 만든다 (첫 줄바꿈에서 멈춘다).
+
+    Args:
+        model: ``transformers`` 인과 언어 모델 (예: ``AutoModelForCausalLM.from_pretrained(...)``).
+        tokenizer: ``PreTrainedTokenizerFast``.
+        prompt: :func:`build_prompt` 의 결과.
+        max_new_tokens: 생성할 최대 토큰 수.
+    """
+    import torch
+
+    ids = tokenizer(prompt, return_tensors="pt")["input_ids"]
+    n_pos = getattr(model.config, "n_positions", None) or getattr(
+        model.config, "max_position_embeddings", 512
+    )
+    if ids.shape[1] + max_new_tokens > n_pos:
+        raise ValueError(
+            f"prompt 가 너무 깁니다: {ids.shape[1]} 토큰 + 생성 {max_new_tokens} > 모델 최대 길이 {n_pos}"
+        )
+    with torch.no_grad():
+        out = model.generate(
+            ids,
+            attention_mask=torch.ones_like(ids),
+            max_new_tokens=max_new_tokens,
+            do_sample=False,
+            pad_token_id=tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0,
+        )
+    text = tokenizer.decode(out[0, ids.shape[1] :], skip_special_tokens=True)
+    return text.strip().split("\n")[0].strip()
+
+
+class RAGPipeline:
+    """검색 → (확신도 검사) → 답 생성 → 인용.
+
+    Args:
+        retriever: 검색기.
+        threshold: 확신도가 이 값보다 작으면 '모름' 이라고 답한다.
+        confidence: 검색 결과 → 확신도 함수 (기본: 최상위 점수).
+        model, tokenizer: 작은 GPT. 없으면 추출식 답으로 대신한다.
+        k: 가져올 청크 수.
+    """
+
+    def __init__(
+        self,
+        retriever: Retriever,
+        threshold: float = float("-inf"),
+        confidence: Callable[[str, list[Hit]], float] | None = None,
+        model=None,
+        tokenizer=None,
+        k: int = 3,
+        idf: Callable[[str], float] | None = None,
+    ) -> None:
+        self.retriever = retriever
+        self.threshold = float(threshold)
+        self.confidence = confidence or (lambda q, hits: hits[0].score)
+        self.model, self.tokenizer = model, tokenizer
+        self.k = _check_k(k)
+        self.idf = idf
+
+    def answer(self, question: str) -> Answer:
+        """질문 하나에 답한다."""
+        hits = self.retriever.search(question, self.k)
+        conf = float(self.confidence(question, hits))
+        if conf < self.threshold:
+            return Answer(UNKNOWN, [], conf, hits, "abstain")
+        if self.model is not None and self.tokenizer is not None:
+            prompt = build_prompt(question, hits)
+            text = generate_answer(self.model, self.tokenizer, prompt)
+            cited = [h.chunk.id for h in hits if faithfulness(text, [h.chunk.text]) >= 0.5][:1] or [
+                hits[0].chunk.id
+            ]
+            return Answer(text or UNKNOWN, cited, conf, hits, "gpt", prompt)
+        text, cid = extractive_answer(question, hits, self.idf)
+        return Answer(text, [cid], conf, hits, "extractive")
+
+
+def bm25_confidence(bm25: BM25Retriever) -> Callable[[str, list[Hit]], float]:
+    """확신도 함수: 같은 질문의 최상위 BM25 점수 (하이브리드 RRF 점수는 순위만 담아 확신도로 쓰기 어렵다).
+
+    Args:
+        bm25: BM25 검색기.
+    """
+
+    def conf(question: str, hits: list[Hit]) -> float:
+        return bm25.search(question, 1)[0].score
+
+    return conf
+
+
+def constitution_retrievers(
+    chunks: Sequence[Chunk] | None = None, encoder: Encoder | None = None, backend: str = "auto"
+) -> dict[str, Retriever]:
+    """헌법 검색기 네 가지 (개발 분할에서 고른 설정): BM25, LSA, 바이-인코더, 하이브리드.
+
+    - BM25: 내용 형태소, 질문 불용어 제외, 제목 없이, k1=1.5, b=0.75.
+    - LSA: 제목 + 본문의 TF-IDF → 128 차원 (청크가 적으면 청크 수).
+    - 바이-인코더: ``data/models/dense-retriever`` (또는 ``encoder``).
+    - 하이브리드: RRF(k=60), 가중치 BM25 1, 바이-인코더 0.5, LSA 0.5.
+
+    Args:
+        chunks: 청크들 (기본: 헌법 항 단위).
+        encoder: 바이-인코더 (기본: 배포된 체크포인트).
+        backend: 벡터 저장소 백엔드.
+    """
+    from .dense import BiEncoder, LSAEncoder
+
+    chunks = list(chunks) if chunks is not None else chunk_by_structure(constitution_documents(), "paragraph")
+    bm25 = BM25Retriever(chunks, with_title=False)
+    texts = [c.index_text(True) for c in chunks]
+    lsa = DenseRetriever(chunks, LSAEncoder(texts, dim=min(128, len(chunks))), backend, name="LSA")
+    bi = DenseRetriever(chunks, encoder or BiEncoder.load(), backend, name="바이-인코더")
+    hybrid = HybridRetriever([bm25, bi, lsa], weights=(1.0, 0.5, 0.5))
+    return {"BM25": bm25, "LSA": lsa, "바이-인코더": bi, "하이브리드": hybrid}
