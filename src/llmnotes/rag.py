@@ -779,6 +779,8 @@ class RAGPipeline:
         confidence: 검색 결과 → 확신도 함수 (기본: 최상위 점수).
         model, tokenizer: 작은 GPT. 없으면 추출식 답으로 대신한다.
         k: 가져올 청크 수.
+        idf: 추출식 답의 형태소 가중치.
+        max_new_tokens: 생성할 최대 토큰 수.
     """
 
     def __init__(
@@ -790,6 +792,7 @@ class RAGPipeline:
         tokenizer=None,
         k: int = 3,
         idf: Callable[[str], float] | None = None,
+        max_new_tokens: int = 24,
     ) -> None:
         self.retriever = retriever
         self.threshold = float(threshold)
@@ -797,6 +800,32 @@ class RAGPipeline:
         self.model, self.tokenizer = model, tokenizer
         self.k = _check_k(k)
         self.idf = idf
+        self.max_new_tokens = _check_k(max_new_tokens)
+
+    def fit_prompt(self, question: str, hits: list[Hit]) -> str:
+        """모델의 문맥 길이에 들어가는 가장 풍부한 프롬프트: 청크 3·2·1 개, 그래도 길면 최상위 청크에서 고른 한 절.
+
+        작은 GPT 의 문맥은 128 토큰뿐이라 조문 하나도 다 싣지 못할 때가 있다. 그때는 잘라 내는 대신
+        :func:`extractive_answer` 가 고른 절 하나만 근거로 싣는다 (인용 id 는 그 청크).
+        """
+        cfg = self.model.config
+        n_pos = getattr(cfg, "n_positions", None) or getattr(cfg, "max_position_embeddings", 512)
+        budget = n_pos - self.max_new_tokens
+
+        def n_tokens(p: str) -> int:
+            return len(self.tokenizer(p)["input_ids"])
+
+        for m in range(min(3, len(hits)), 0, -1):
+            prompt = build_prompt(question, hits, max_chunks=m, max_chars=10_000)
+            if n_tokens(prompt) <= budget:
+                return prompt
+        clause, cid = extractive_answer(question, hits, self.idf)
+        prompt = build_prompt(question, [Hit(Chunk(cid, clause, hits[0].chunk.source), hits[0].score, 1)])
+        if n_tokens(prompt) > budget:
+            raise ValueError(
+                f"question 이 너무 길어 모델 문맥({n_pos} 토큰)에 근거를 실을 수 없습니다: {question!r}"
+            )
+        return prompt
 
     def answer(self, question: str) -> Answer:
         """질문 하나에 답한다."""
@@ -805,11 +834,9 @@ class RAGPipeline:
         if conf < self.threshold:
             return Answer(UNKNOWN, [], conf, hits, "abstain")
         if self.model is not None and self.tokenizer is not None:
-            prompt = build_prompt(question, hits)
-            text = generate_answer(self.model, self.tokenizer, prompt)
-            cited = [h.chunk.id for h in hits if faithfulness(text, [h.chunk.text]) >= 0.5][:1] or [
-                hits[0].chunk.id
-            ]
+            prompt = self.fit_prompt(question, hits)
+            text = generate_answer(self.model, self.tokenizer, prompt, self.max_new_tokens)
+            cited = [h.chunk.id for h in hits if h.chunk.id in prompt]
             return Answer(text or UNKNOWN, cited, conf, hits, "gpt", prompt)
         text, cid = extractive_answer(question, hits, self.idf)
         return Answer(text, [cid], conf, hits, "extractive")
