@@ -114,6 +114,26 @@ def test_top_k_ties_broken_by_index():
     assert BM25Index._top_k(zeros, 5).tolist() == [0, 1, 2, 3, 4]
 
 
+def test_degenerate_queries_on_larger_corpus():
+    """문서 6,000개 (표본 문턱이 쓰이는 크기): 드문 토큰 하나뿐인 질의, 흔한 토큰뿐인 질의도 전체 정렬과 같다."""
+    sents = generate(6000, seed=11)
+    docs = [s.split() for s in sents]
+    for i in (17, 2500, 5999):
+        docs[i].append("희귀어")  # 문서 3개에만 나오는 토큰
+    docs[3000].append("유일어")  # 문서 1개에만 나오는 토큰
+    for method in REFS:
+        ours = BM25Index.build(docs, BM25Config(method=method))
+        df = np.diff(ours.weights.indptr)
+        terms = sorted(ours.vocabulary, key=ours.vocabulary.get)
+        rare = [terms[j] for j in np.flatnonzero(df <= 3)[:3]]
+        common = [terms[j] for j in np.argsort(-df, kind="stable")[:3]]
+        for q in ([rare[0]], rare, common, common + rare[:1], [rare[0], "없는토큰"]):
+            scores = ours.get_scores(q)
+            idx, val = ours.search(q, k=10)
+            np.testing.assert_array_equal(idx, _expected_top(scores, 10))
+            np.testing.assert_array_equal(val, scores[idx])
+
+
 def test_k_larger_than_corpus():
     docs = [["가", "나"], ["나"], ["다"]]
     ours = BM25Index.build(docs)

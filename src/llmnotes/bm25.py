@@ -344,7 +344,25 @@ class BM25Index:
         uniq = list(counts)
         approx = self._approx_scores(uniq, counts)
         theta = self._threshold(approx, k)  # 빠른 점수의 k 번째 값보다 크지 않은 문턱
-        return self._refine(ids, approx, theta - self._margin(theta, float(approx.max())), k)
+        # 질의 토큰이 하나도 없는 문서들은 모두 같은 점수(okapi/bm25l 은 0, bm25plus 는 Σ idf·δ)로 묶인다.
+        floor = 0.0
+        if self.config.method == "bm25plus":
+            floor = sum(float(self.base[t]) * c for t, c in counts.items())
+        margin = self._margin(theta, float(approx.max()), floor)
+        if theta > floor + margin:
+            return self._refine(ids, approx, theta - margin, k)
+        # 문턱이 그 묶음에 걸렸다: 묶음보다 확실히 높은 문서 + 묶음에서 번호가 가장 작은 k 개만 후보로 충분하다
+        # (묶음 안의 동점은 번호 순으로 가르므로). 모든 문서를 후보로 삼으면 느리다.
+        above = np.flatnonzero(approx > floor + margin)
+        tied = np.flatnonzero(np.abs(approx - floor) <= margin)[:k]
+        if above.size + tied.size < k:  # 매우 드문 경우 (음수 점수가 많을 때): 전체 정확 점수로 고른다
+            scores = self._scores(ids)
+            top = self._top_k(scores, k)
+            return top, scores[top]
+        cand = np.union1d(above, tied)
+        vals = self._scores_for(ids, cand)
+        pos = self._select(np.arange(cand.size), vals, k)
+        return cand[pos], vals[pos]
 
     def get_scores(self, query: Sequence[str]) -> np.ndarray:
         """질의 하나에 대한 모든 문서의 점수 (rank-bm25 ``get_scores`` 와 같은 값).
@@ -359,7 +377,11 @@ class BM25Index:
     def _select(cand: np.ndarray, vals: np.ndarray, k: int) -> np.ndarray:
         """후보(문서 번호 오름차순)와 점수에서 상위 k 개: 점수 내림차순, 같은 점수는 번호 오름차순."""
         if cand.size > k:
-            kth = np.partition(vals, cand.size - k)[cand.size - k]  # k 번째로 큰 값
+            # k 번째로 큰 값. 같은 값이 많으면 np.partition 이 아주 느려지므로 작은 배열은 정렬한다.
+            if cand.size <= 65536:
+                kth = np.sort(vals)[cand.size - k]
+            else:
+                kth = np.partition(vals, cand.size - k)[cand.size - k]
             above = vals > kth
             ties = np.flatnonzero(vals == kth)[: k - int(np.count_nonzero(above))]  # 번호가 작은 동점부터
             sel = np.concatenate([np.flatnonzero(above), ties])
@@ -377,7 +399,8 @@ class BM25Index:
         sample = scores[::stride] if stride > 1 else scores
         if sample.size <= k:
             return float(scores.min())
-        return float(np.partition(sample, sample.size - k)[sample.size - k])
+        # 표본(수천 개)은 정렬한다: 같은 값(예: 0 점)이 많으면 np.partition 이 훨씬 느려진다.
+        return float(np.sort(sample)[sample.size - k])
 
     @classmethod
     def _top_k(cls, scores: np.ndarray, k: int) -> np.ndarray:
