@@ -322,3 +322,10 @@ def test_relation_analogies_shape():
     assert all(b != d and a != c for _, a, b, c, d in problems)
     # 과일-맛: '달다' 는 어간 '달' 로 바뀐다
     assert any(b == "달" for name, _, b, _, _ in problems if name == "과일-맛")
+
+
+def test_divergence_is_reported_not_silent():
+    with pytest.raises(FloatingPointError, match="batch_size"):
+        Word2Vec(
+            TINY, Word2VecConfig(min_count=1, alpha=1e4, min_alpha=1e4, batch_size=64, epochs=3, sample=0)
+        )

@@ -76,7 +76,7 @@ class Word2VecConfig:
     alpha: float = 0.025
     min_alpha: float = 0.0001
     epochs: int = 5
-    batch_size: int = 4096
+    batch_size: int = 1024
     shrink_windows: bool = True
     seed: int = 0
     grad: str = "manual"
@@ -608,6 +608,12 @@ class Word2Vec:
                 if pbar is not None:
                     pbar.update(c1 - c0)
             self.losses.append(loss_sum / max(pair_count, 1))
+            if not np.isfinite(self.losses[-1]):
+                # 큰 배치에서 아주 잦은 단어의 기울기가 한꺼번에 더해지면 발산할 수 있다: 조용히 넘기지 않는다.
+                raise FloatingPointError(
+                    f"에포크 {epoch + 1} 에서 손실이 발산했습니다 (batch_size={cfg.batch_size}, alpha={cfg.alpha}). "
+                    "batch_size 나 alpha 를 줄이세요"
+                )
         if pbar is not None:
             pbar.close()
         return self

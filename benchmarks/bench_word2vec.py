@@ -1,0 +1,110 @@
+"""Word2Vec(SGNS) 벤치마크: 우리 PyTorch 구현 vs gensim (workers=2), 같은 형태소 토큰 약 100만 개.
+
+속도: 초당 처리한 원래 토큰 수 (솎아내기 전, 에포크 수 포함) 와 그 비율.
+품질 (``--quality``): 상위 50 내용어의 top-10 이웃 겹침 (우리 vs gensim, gensim vs 다른 시드의 gensim),
+심어 둔 유추 (textgen.RELATIONS) 를 푼 개수 (시드 여러 개). 품질 비교용 gensim 은 workers=1 (결정적).
+
+사용법:
+    PYTHONHASHSEED=0 OMP_NUM_THREADS=1 .venv/bin/python benchmarks/bench_word2vec.py [--quality]
+
+기계를 여럿이 나눠 쓰면 시간이 크게 흔들린다: 같은 프로세스에서 번갈아 재고 가장 빠른 값을 쓴다.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import time
+
+import numpy as np
+import torch
+
+from llmnotes.glove import train_gensim_word2vec
+from llmnotes.word2vec import Word2Vec, Word2VecConfig, korean_corpus, relation_analogies
+
+
+def _overlap(a, b, words, topn=10) -> float:
+    return float(
+        np.mean(
+            [
+                len(
+                    {w for w, _ in a.most_similar(x, topn=topn)}
+                    & {w for w, _ in b.most_similar(x, topn=topn)}
+                )
+                / topn
+                for x in words
+            ]
+        )
+    )
+
+
+def _solved(wv, problems, gensim: bool) -> int:
+    n = 0
+    for _, a, b, c, d in problems:
+        if not all(x in wv for x in (a, b, c, d)):
+            continue
+        top = wv.most_similar(positive=[b, c], negative=[a], topn=1) if gensim else wv.analogy(a, b, c)
+        n += top[0][0] == d
+    return n
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--n-generated", type=int, default=100_000, help="생성 문장 수 (약 10 토큰/문장)")
+    ap.add_argument("--epochs", type=int, default=2)
+    ap.add_argument("--batch-size", type=int, default=4096)
+    ap.add_argument("--threads", type=str, default="1,2", help="우리 구현의 torch 스레드 수들")
+    ap.add_argument("--repeats", type=int, default=2)
+    ap.add_argument("--quality", action="store_true", help="이웃 겹침과 유추 정확도도 잰다")
+    ap.add_argument("--seeds", type=int, default=3, help="품질 비교 시드 수")
+    args = ap.parse_args()
+
+    t0 = time.perf_counter()
+    corpus = korean_corpus(args.n_generated, seed=0, real=True, unit="eojeol")
+    n_tok = corpus.n_tokens
+    print(f"말뭉치: 문장 {len(corpus.sentences):,}개 (생성 {corpus.n_generated:,} + 실제 {corpus.n_real:,}), "
+          f"토큰 {n_tok:,}개, 준비 {time.perf_counter() - t0:.1f} s")  # fmt: skip
+    print(f"기계: {platform.machine()}, torch {torch.__version__}, CPU 스레드 {torch.get_num_threads()}")
+
+    base = dict(vector_size=100, window=5, negative=5, min_count=5, epochs=args.epochs, seed=0)
+    rows: dict[str, float] = {}
+    threads = [int(t) for t in args.threads.split(",")]
+    for _ in range(args.repeats):
+        t = time.perf_counter()
+        train_gensim_word2vec(corpus.sentences, Word2VecConfig(**base), workers=2)
+        rows["gensim (workers=2)"] = min(rows.get("gensim (workers=2)", 1e9), time.perf_counter() - t)
+        for th in threads:
+            torch.set_num_threads(th)
+            t = time.perf_counter()
+            Word2Vec(corpus.sentences, Word2VecConfig(**base, batch_size=args.batch_size))
+            key = f"ours (torch threads={th}, batch={args.batch_size})"
+            rows[key] = min(rows.get(key, 1e9), time.perf_counter() - t)
+    torch.set_num_threads(1)
+    ref = rows["gensim (workers=2)"]
+    print(f"\n{'구현':<40} {'시간(s)':>9} {'토큰/초':>12} {'gensim 대비':>12}")
+    for name, sec in rows.items():
+        print(f"{name:<40} {sec:>9.2f} {n_tok * args.epochs / sec:>12,.0f} {sec / ref:>11.2f}x")
+
+    if not args.quality:
+        return
+    qcfg = dict(vector_size=100, window=5, negative=5, min_count=5, epochs=5)
+    problems = relation_analogies()
+    ours = [
+        Word2Vec(corpus.sentences, Word2VecConfig(**qcfg, seed=s, batch_size=1024)).wv
+        for s in range(args.seeds)
+    ]
+    refs = [
+        train_gensim_word2vec(corpus.sentences, Word2VecConfig(**qcfg, seed=s), workers=1).wv
+        for s in range(args.seeds)
+    ]
+    words = corpus.content_words(refs[0].index_to_key, 50)
+    print(f"\n품질 (epochs=5, 유추 문제 {len(problems)}개, 내용어 {len(words)}개)")
+    print(f"top-10 이웃 겹침: 우리 vs gensim = {_overlap(ours[0], refs[0], words):.3f}, "
+          f"gensim(시드 1) vs gensim(시드 0) = {_overlap(refs[1], refs[0], words):.3f}")  # fmt: skip
+    for s in range(args.seeds):
+        print(f"시드 {s}: 유추 정답 수 우리 {_solved(ours[s], problems, False)}, "
+              f"gensim {_solved(refs[s], problems, True)}")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
