@@ -15,8 +15,10 @@
 - 점수는 rank-bm25 와 **비트 단위로** 같다: idf 는 ``math.log`` 로, 평균 idf 는 rank-bm25 와 같은 순서로 더하고,
   질의 점수도 질의 토큰 순서대로 한 항씩 더한다. 그래서 같은 점수(동점)도 똑같이 생기고, 동점은 문서 번호가
   작은 쪽이 앞서도록 결정적으로 가른다.
-- 상위 k 검색(:meth:`BM25Index.search`)은 더하는 순서만 다른 빠른 점수(``np.bincount`` + 밀집 열)로 후보를
-  고르고, 후보만 rank-bm25 순서로 다시 더해 정확한 점수로 순위를 정한다. 결과는 전체 점수를 정렬한 것과 같다.
+- 상위 k 검색(:meth:`BM25Index.search`)은 먼저 MaxScore 식 가지치기를 시도한다: 드문 토큰만으로 부분 점수를
+  구하고, 흔한 토큰이 더할 수 있는 최댓값을 더해도 k 번째 점수에 못 미치는 문서는 건너뛴다. 듣지 않으면 더하는
+  순서만 다른 빠른 점수(``np.bincount`` + 밀집 열)로 후보를 고른다. 어느 쪽이든 후보만 rank-bm25 순서로 다시
+  더해 정확한 점수로 순위를 정하므로, 결과는 전체 점수를 정렬한 것과 같다.
 
 rank-bm25(0.2.2)와 맞춘 규칙과 그 특이점:
 
@@ -163,6 +165,12 @@ class BM25Index:
             if self.config.method == "bm25plus":
                 self._dense[i] = self.base[t]
             self._dense[i, w.indices[s:e]] = w.data[s:e]
+        # 가지치기용 상한: 토큰 t 가 한 문서에 줄 수 있는 최대 점수 max(0, max_d W[d, t])
+        col_max = np.zeros(w.shape[1])
+        nz = np.flatnonzero(np.diff(w.indptr))
+        if nz.size:
+            col_max[nz] = np.maximum.reduceat(w.data, w.indptr[nz])
+        self._col_max = np.maximum(col_max, 0.0)
 
     def _idf(self, df: np.ndarray, n_docs: int, order: list[int]) -> tuple[np.ndarray, float]:
         """토큰별 idf 와 (바닥 적용 전) 평균 idf.
@@ -342,6 +350,10 @@ class BM25Index:
         for t in ids:
             counts[t] = counts.get(t, 0) + 1
         uniq = list(counts)
+        if self.config.method != "bm25plus":
+            found = self._search_pruned(ids, uniq, counts, k)
+            if found is not None:
+                return found
         approx = self._approx_scores(uniq, counts)
         theta = self._threshold(approx, k)  # 빠른 점수의 k 번째 값보다 크지 않은 문턱
         # 질의 토큰이 하나도 없는 문서들은 모두 같은 점수(okapi/bm25l 은 0, bm25plus 는 Σ idf·δ)로 묶인다.
@@ -362,6 +374,42 @@ class BM25Index:
         cand = np.union1d(above, tied)
         vals = self._scores_for(ids, cand)
         pos = self._select(np.arange(cand.size), vals, k)
+        return cand[pos], vals[pos]
+
+    def _search_pruned(
+        self, ids: list[int], uniq: list[int], counts: dict[int, int], k: int
+    ) -> tuple[np.ndarray, np.ndarray] | None:
+        """MaxScore 식 가지치기로 상위 k 개를 정확히 찾는다 (흔한 토큰의 밀집 열을 더하지 않는다). 안 되면 ``None``.
+
+        1. 드문 토큰(희소 열)만으로 부분 점수 P(d) 를 구한다. 흔한 토큰(밀집 열)은 한 문서에
+           많아야 L = Σ_t q_t · max_d W[d, t] 를 더할 수 있다.
+        2. P 가 큰 문서들(k 개 이상)의 실제 점수에서 k 번째 값 θ 를 얻는다. 실제 문서들의 점수이므로 θ 는
+           전체 k 번째 점수보다 크지 않다.
+        3. P(d) + L < θ 인 문서는 상위 k 에 들 수 없다 (P=0 인 문서도 포함). 남은 후보만 실제 점수를 매긴다.
+        """
+        if not any(self._dense_pos[t] < 0 for t in uniq):
+            return None
+        partial = self._approx_scores(uniq, counts, dense=False)  # P(d)
+        bound = float(sum(self._col_max[t] * counts[t] for t in uniq if self._dense_pos[t] >= 0))  # L
+        th_p = self._threshold(partial, k)
+        if th_p <= 0.0:
+            return None
+        probe = np.flatnonzero(partial >= th_p)  # k 개 이상
+        exact = self._scores_for(ids, probe)
+        theta = float(np.sort(exact)[exact.size - k]) if exact.size <= 65536 else None
+        if theta is None:
+            return None
+        cut = theta - bound - self._margin(theta, bound)  # 반올림 여유만큼 낮춘다
+        if cut <= 0.0:
+            return None  # P=0 인 문서도 후보가 될 수 있다
+        if cut >= th_p:
+            cand, vals = probe, exact  # 후보가 모두 probe 안에 있다
+        else:
+            cand = np.flatnonzero(partial >= cut)
+            if cand.size > max(self.n_docs // 16, 4 * k):
+                return None
+            vals = self._scores_for(ids, cand)
+        pos = self._select(np.arange(cand.size), vals, k)  # cand 가 오름차순이라 위치 순서 = 문서 번호 순서
         return cand[pos], vals[pos]
 
     def get_scores(self, query: Sequence[str]) -> np.ndarray:
