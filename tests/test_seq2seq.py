@@ -126,6 +126,10 @@ def test_bad_inputs():
         model(b.src, b.src_mask[:, :2], b.tgt_in)
     with pytest.raises(ValueError, match="tgt_in"):
         model(b.src, b.src_mask, b.tgt_in[:2])
+    with pytest.raises(ValueError, match="max_len"):
+        greedy_decode(model, b.src, b.src_mask, max_len=0)
+    with pytest.raises(ValueError, match="'x'"):
+        translate(model, ["12x"])
     with pytest.raises(ValueError, match="targets"):
         sequence_loss(torch.zeros(2, 3, 5), torch.zeros(2, 4, dtype=torch.long), torch.ones(2, 4, dtype=bool))
 

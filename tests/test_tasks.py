@@ -75,6 +75,12 @@ def test_wrong_type(bad):
         read_number(bad)
 
 
+def test_numpy_integers_accepted():
+    import numpy as np
+
+    assert read_number(np.int64(35020)) == "삼만 오천이십"
+
+
 def test_parse_reading_rejects_nonstandard():
     with pytest.raises(ValueError, match="일십"):
         parse_reading("일십")

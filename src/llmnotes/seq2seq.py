@@ -114,6 +114,7 @@ class TrainConfig:
         seed: 모델 초기화와 교사 강요 난수의 시드.
         log_every: 손실을 기록할 간격 (단계).
         progress: tqdm 진행 막대를 보일지.
+        warmup_decay: ``True`` 면 처음 5% 단계는 학습률을 선형으로 올리고, 그 뒤 코사인으로 0 까지 내린다.
     """
 
     steps: int = 3000
@@ -338,7 +339,9 @@ def greedy_decode(model: Seq2Seq, src, src_mask, max_len: int | None = None):
     """
     was_training = model.training
     model.eval()
-    max_len = max_len or model.config.max_len
+    max_len = model.config.max_len if max_len is None else max_len
+    if not isinstance(max_len, int) or max_len < 1:
+        raise ValueError(f"max_len 은 1 이상의 정수여야 합니다: {max_len!r}")
     enc_out, context = model.encoder(src, src_mask)
     mem = model.decoder.init_state(enc_out, context, src_mask)
     B = src.shape[0]

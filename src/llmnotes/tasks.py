@@ -20,6 +20,7 @@
 
 from __future__ import annotations
 
+import numbers
 import random
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -76,13 +77,14 @@ def read_number(n: int) -> str:
     """정수를 한국어로 읽는다 (``35020`` → ``'삼만 오천이십'``).
 
     Args:
-        n: ``0 <= n < 10**12`` 인 정수. 범위를 벗어나면 ``ValueError``, 정수가 아니면 ``TypeError``.
+        n: ``0 <= n < 10**12`` 인 정수 (numpy 정수 포함). 범위를 벗어나면 ``ValueError``, 정수가 아니면 ``TypeError``.
 
     Returns:
         한국어 읽기 문자열 (NFC). 만·억 묶음 사이는 한 칸 띄운다.
     """
-    if isinstance(n, bool) or not isinstance(n, int):
-        raise TypeError(f"n 은 int 여야 합니다: {n!r}")
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral):
+        raise TypeError(f"n 은 정수여야 합니다: {n!r}")
+    n = int(n)  # numpy 정수도 받는다
     if not 0 <= n < MAX_NUMBER:
         raise ValueError(f"n 은 0 이상 10**12 미만이어야 합니다: {n!r}")
     if n == 0:
