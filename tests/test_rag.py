@@ -252,6 +252,10 @@ def test_choose_threshold():
     t = choose_threshold([5.0, 6.0, 9.0], [0.0, 1.0, 5.5])
     assert 1.0 < t <= 5.0
     assert choose_threshold([2.0], [1.0]) == pytest.approx(1.5)
+    # 손해가 크면 더 조심스럽게 (더 높은 임계값): 5.5 짜리 음성에 답하지 않도록 올라간다
+    assert choose_threshold([5.0, 6.0, 9.0], [0.0, 1.0, 5.5], cost=3.0) == pytest.approx(5.75)
+    with pytest.raises(ValueError, match="cost"):
+        choose_threshold([1.0], [0.0], cost=-1.0)
     with pytest.raises(ValueError, match="비어 있지 않아야"):
         choose_threshold([], [1.0])
 
@@ -296,3 +300,37 @@ def test_constitution_bm25_dev_recall_and_threshold(real_bm25):
     conf = bm25_confidence(real_bm25)
     # 헌법과 상관없는 질문은 기본 임계값에서 모두 '모름'
     assert all(conf(q, []) < DEFAULT_THRESHOLD for q in OUT_OF_SCOPE_DEV + OUT_OF_SCOPE_TEST)
+
+
+def test_pipeline_with_tiny_random_gpt_fits_context(bm25):
+    # 무작위 가중치의 아주 작은 GPT-2 (허브 없이 설정에서 만든다): 프롬프트가 문맥 길이 안에 들어가고 인용이 붙는다.
+    import torch
+    from tokenizers import Tokenizer, models, pre_tokenizers, trainers
+    from transformers import GPT2Config, GPT2LMHeadModel, PreTrainedTokenizerFast
+
+    raw = Tokenizer(models.BPE(unk_token="<unk>"))
+    raw.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    trainer = trainers.BpeTrainer(
+        vocab_size=300,
+        special_tokens=["<|endoftext|>", "<pad>", "<unk>"],
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+    )
+    raw.train_from_iterator([d.text for d in DOCS] + ["질문 답 근거 조문"], trainer)
+    tok = PreTrainedTokenizerFast(tokenizer_object=raw, eos_token="<|endoftext|>", pad_token="<pad>")
+    torch.manual_seed(0)
+    cfg = GPT2Config(
+        vocab_size=len(tok), n_positions=256, n_embd=16, n_layer=1, n_head=2, bos_token_id=0, eos_token_id=0
+    )
+    model = GPT2LMHeadModel(cfg).eval()
+    pipe = RAGPipeline(bm25, model=model, tokenizer=tok, max_new_tokens=8)
+    ans = pipe.answer("대통령의 임기는 몇 년인가요?")
+    assert ans.method == "gpt" and ans.citations and set(ans.citations) <= {h.chunk.id for h in ans.hits}
+    assert len(tok(ans.prompt)["input_ids"]) + 8 <= 256
+    assert ans.prompt.endswith("답:") and f"[{ans.citations[0]}]" in ans.prompt
+    tiny = RAGPipeline(
+        bm25,
+        model=GPT2LMHeadModel(GPT2Config(vocab_size=len(tok), n_positions=12, n_embd=8, n_layer=1, n_head=2)),
+        tokenizer=tok,
+    )
+    with pytest.raises(ValueError, match="모델 문맥"):
+        tiny.answer("대통령의 임기는 몇 년인가요?")

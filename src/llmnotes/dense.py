@@ -40,7 +40,16 @@ from .hangul import nfc
 from .morph import CONTENT_TAGS, tokenize_batch
 from .tfidf import TfidfConfig, TfidfVectorizer
 
-__all__ = ["LSAEncoder", "BiEncoderConfig", "BiEncoder", "featurize", "pseudo_queries", "train", "main"]
+__all__ = [
+    "tokenize_cached",
+    "LSAEncoder",
+    "BiEncoderConfig",
+    "BiEncoder",
+    "featurize",
+    "pseudo_queries",
+    "train",
+    "main",
+]
 
 
 def _check_texts(texts: Sequence[str], name: str = "texts") -> list[str]:
@@ -54,8 +63,30 @@ def _check_texts(texts: Sequence[str], name: str = "texts") -> list[str]:
     return out
 
 
+_TOKEN_CACHE: dict[str, list] = {}
+_TOKEN_CACHE_MAX = 200_000
+
+
+def tokenize_cached(texts: Sequence[str]) -> list[list]:
+    """Kiwi 형태소 분석 (:func:`llmnotes.morph.tokenize_batch`) 을 글마다 한 번만 한다 (프로세스 메모리 캐시).
+
+    같은 청크를 BM25, LSA, 바이-인코더가 각각 분석하지 않도록 결과를 나눠 쓴다. 디스크에는 쓰지 않는다.
+    캐시가 ``_TOKEN_CACHE_MAX`` 개를 넘으면 비운다.
+
+    Args:
+        texts: NFC 로 정규화된 글들.
+    """
+    missing = [t for t in dict.fromkeys(texts) if t not in _TOKEN_CACHE]
+    if missing:
+        if len(_TOKEN_CACHE) + len(missing) > _TOKEN_CACHE_MAX:
+            _TOKEN_CACHE.clear()
+        for t, ms in zip(missing, tokenize_batch(missing), strict=True):
+            _TOKEN_CACHE[t] = ms
+    return [_TOKEN_CACHE[t] for t in texts]
+
+
 def _content_batch(texts: list[str]) -> list[list[str]]:
-    return [[m.form for m in ms if m.tag.split("-")[0] in CONTENT_TAGS] for ms in tokenize_batch(texts)]
+    return [[m.form for m in ms if m.tag.split("-")[0] in CONTENT_TAGS] for ms in tokenize_cached(texts)]
 
 
 def _normalize_rows(x: np.ndarray) -> np.ndarray:
@@ -102,7 +133,7 @@ def _char_feats(eojeol: str, ngrams: tuple[int, ...]) -> list[str]:
 def _eojeol_features(texts: list[str], ngrams: tuple[int, ...]) -> list[list[list[str]]]:
     """글마다, 어절마다 특징 목록: 그 어절 안의 내용 형태소 'm:형태' + 글자 n-그램."""
     out = []
-    for t, morphs in zip(texts, tokenize_batch(texts), strict=True):
+    for t, morphs in zip(texts, tokenize_cached(texts), strict=True):
         spans = [m.span() for m in re.finditer(r"\S+", t)]
         feats: list[list[str]] = [[] for _ in spans]
         j = 0

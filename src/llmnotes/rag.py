@@ -29,7 +29,7 @@ import numpy as np
 from .bm25 import BM25Config, BM25Index
 from .corpora import Document, split_sentences
 from .hangul import nfc
-from .morph import CONTENT_TAGS, tokenize, tokenize_batch
+from .morph import CONTENT_TAGS
 
 __all__ = [
     "Chunk",
@@ -126,9 +126,9 @@ OUT_OF_SCOPE_TEST: tuple[str, ...] = (
 )
 
 # 개발 분할에서 고른 '모름' 임계값: 최상위 BM25 점수가 이 값보다 작으면 답하지 않는다.
-# (개발 질문 중 1위 조문이 맞은 것 = 답해야 함, 틀린 것과 OUT_OF_SCOPE_DEV = 답하지 말아야 함 으로 보고
-#  :func:`choose_threshold` 의 균형 정확도가 가장 큰 값. 노트북 15 가 같은 값을 다시 계산해 보여 준다.)
-DEFAULT_THRESHOLD = 5.131
+# (개발 질문 중 하이브리드 검색 1위 조문이 맞은 것 = 답해야 함, 틀린 것과 OUT_OF_SCOPE_DEV = 답하지 말아야 함
+#  으로 보고 :func:`choose_threshold` (cost=1) 로 고른 값. 노트북 15 가 같은 값을 다시 계산해 보여 준다.)
+DEFAULT_THRESHOLD = 7.924
 
 
 # ---------------------------------------------------------------------------------------------- 자료형
@@ -344,15 +344,24 @@ def analyze(text: str, stopwords: frozenset[str] = frozenset()) -> list[str]:
     """검색용 분석: 내용 형태소(명사, 동사·형용사 어간, 어근, 숫자 …)만 남긴다.
 
     Args:
-        text: 글.
+        text: 글 (NFC 로 정규화한다).
         stopwords: 추가로 뺄 형태.
     """
-    return _content(tokenize(text), stopwords)
+    if not isinstance(text, str):
+        raise TypeError(f"text 는 str 이어야 합니다: {type(text).__name__}")
+    return analyze_batch([text], stopwords)[0]
 
 
 def analyze_batch(texts: Sequence[str], stopwords: frozenset[str] = frozenset()) -> list[list[str]]:
-    """:func:`analyze` 의 일괄 버전 (Kiwi 일괄 API)."""
-    return [_content(ms, stopwords) for ms in tokenize_batch(list(texts))]
+    """:func:`analyze` 의 일괄 버전 (Kiwi 일괄 API, 글마다 한 번만 분석하는 캐시를 쓴다)."""
+    from .dense import tokenize_cached
+
+    items = []
+    for i, t in enumerate(texts):
+        if not isinstance(t, str):
+            raise TypeError(f"texts[{i}] 는 str 이어야 합니다: {type(t).__name__}")
+        items.append(nfc(t))
+    return [_content(ms, stopwords) for ms in tokenize_cached(items)]
 
 
 def _check_k(k: int) -> int:
@@ -643,26 +652,33 @@ def faithfulness(answer: str, cited_texts: Sequence[str]) -> float:
     return sum(t in support for t in toks) / len(toks)
 
 
-def choose_threshold(positive: Sequence[float], negative: Sequence[float]) -> float:
-    """확신도 임계값 고르기: 답해야 할 점수(positive)와 '모름' 이어야 할 점수(negative)를 가장 잘 가르는 값.
+def choose_threshold(positive: Sequence[float], negative: Sequence[float], cost: float = 1.0) -> float:
+    """확신도 임계값 고르기: 답해서 얻는 이득에서 잘못 답해서 잃는 손해를 뺀 값이 가장 큰 임계값.
 
-    후보 임계값 t (점수들 사이의 중점) 마다 균형 정확도 ½(TPR + TNR) 를 재어 가장 큰 t 를 고른다
-    (TPR = positive 중 ≥ t 의 비율, TNR = negative 중 < t 의 비율). 동점이면 더 작은 t.
+    확신도 ≥ t 이면 답하고, 아니면 '모름'. 답해야 할 질문(positive: 검색 1위가 맞은 질문)에 답하면 +1,
+    답하지 말아야 할 질문(negative: 1위가 틀린 질문, 범위 밖 질문)에 답하면 -cost, '모름' 은 0 점:
+
+        U(t) = #{p ∈ positive : p ≥ t} - cost · #{n ∈ negative : n ≥ t}
+
+    후보 t 는 점수들 사이의 중점 (그리고 양 끝 바깥). 같은 U 면 더 작은 t (더 많이 답한다).
 
     Args:
         positive: 답해야 하는 질문들의 확신도.
         negative: 답하지 말아야 하는 질문들의 확신도.
+        cost: 잘못 답한 하나의 손해 (≥ 0; 클수록 조심스럽게 답한다).
     """
     pos, neg = np.asarray(positive, dtype=float), np.asarray(negative, dtype=float)
     if pos.size == 0 or neg.size == 0:
         raise ValueError(f"positive({pos.size}) 와 negative({neg.size}) 가 모두 비어 있지 않아야 합니다")
+    if not cost >= 0:
+        raise ValueError(f"cost 는 0 이상이어야 합니다: {cost!r}")
     vals = np.unique(np.concatenate([pos, neg]))
     cands = np.concatenate([[vals[0] - 1e-9], (vals[:-1] + vals[1:]) / 2, [vals[-1] + 1e-9]])
-    best_t, best = float(cands[0]), -1.0
+    best_t, best = float(cands[0]), -np.inf
     for t in cands:
-        bal = 0.5 * ((pos >= t).mean() + (neg < t).mean())  # ½(TPR + TNR)
-        if bal > best + 1e-12:
-            best_t, best = float(t), bal
+        u = (pos >= t).sum() - cost * (neg >= t).sum()  # U(t)
+        if u > best + 1e-12:
+            best_t, best = float(t), u
     return best_t
 
 
