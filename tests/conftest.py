@@ -5,12 +5,17 @@ from __future__ import annotations
 import os
 
 import pytest
+from hypothesis import settings
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("MPLBACKEND", "Agg")
+
+# hypothesis 가 저장소 안에 .hypothesis/ 예제 데이터베이스를 쓰지 않도록 한다.
+settings.register_profile("llmnotes", database=None)
+settings.load_profile("llmnotes")
 
 
 @pytest.fixture(autouse=True)

@@ -47,14 +47,16 @@ def test_required_failure_gives_nonzero_exit(monkeypatch, capsys):
 
 
 def test_console_script_entry_point():
+    # 설치된 콘솔 스크립트가 cli.main 을 가리키고, 명령 목록에 doctor 가 있다 (doctor 자체는 위에서 실행했다).
     proc = subprocess.run(
-        [sys.executable, "-c", "from llmnotes.cli import main; raise SystemExit(main(['doctor']))"],
-        capture_output=True,
-        text=True,
-        timeout=120,
+        [sys.executable, "-m", "llmnotes.cli", "--help"], capture_output=True, text=True, timeout=60
     )
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "llmnotes 환경 점검" in proc.stdout
+    assert proc.returncode == 0, proc.stderr
+    assert "doctor" in proc.stdout
+    from importlib.metadata import entry_points
+
+    eps = {ep.name: ep.value for ep in entry_points(group="console_scripts")}
+    assert eps.get("llmnotes") == "llmnotes.cli:main"
 
 
 def test_cli_rejects_unknown_command(capsys):

@@ -32,19 +32,25 @@ def test_setup_sets_korean_font_and_minus():
     assert rc["figure.dpi"] == 80
 
 
-def test_korean_plot_has_no_missing_glyph_warnings(tmp_path):
+def test_korean_plot_has_no_missing_glyph_warnings(tmp_path, caplog):
+    import logging
+
     import matplotlib.pyplot as plt
 
     setup()
-    fig, ax = plt.subplots()
-    ax.plot([-3, -2, -1, 0], [1, -1, 2, -2])
-    ax.set_title("한국어 제목: 손실 곡선 −0.5")
-    ax.set_xlabel("학습 단계")
-    ax.set_ylabel("값 (음수 포함)")
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")  # 글꼴에 없는 글자가 있으면 UserWarning('Glyph ... missing') 이 난다
+    fig, (ax1, ax2) = plt.subplots(1, 2)
+    ax1.plot([-3, -2, -1, 0], [1, -1, 2, -2])
+    ax1.set_title("한국어 제목: 손실 곡선 −0.5")
+    ax1.set_xlabel("학습 단계")
+    ax1.set_ylabel("값 (음수 포함)")
+    ax2.semilogy([1, 2, 3], [1e-16, 1e-3, 1.0])  # 로그 축 눈금은 mathtext 로 그려진다 (10^-16)
+    ax2.set_title("로그 축")
+    # 글꼴에 없는 글자는 UserWarning('Glyph ... missing') 이나 mathtext 로그 경고('does not have a glyph')로 나타난다.
+    with warnings.catch_warnings(), caplog.at_level(logging.WARNING, logger="matplotlib"):
+        warnings.simplefilter("error")
         fig.savefig(tmp_path / "plot.png")
     plt.close(fig)
+    assert not [r for r in caplog.records if "glyph" in r.getMessage()]
     assert (tmp_path / "plot.png").stat().st_size > 1000
 
 

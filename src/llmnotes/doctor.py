@@ -72,9 +72,9 @@ def _font() -> Check:
 
 
 def _kiwi() -> Check:
-    from kiwipiepy import Kiwi
+    from .morph import tokenize
 
-    tokens = Kiwi().tokenize("형태소 분석기가 동작합니다.")
+    tokens = tokenize("형태소 분석기가 동작합니다.")
     ok = len(tokens) > 0
     return Check("Kiwi 형태소 분석기", ok, f"'형태소 분석기가 동작합니다.' → {len(tokens)}개 형태소")
 

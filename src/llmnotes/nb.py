@@ -12,9 +12,11 @@ import numpy as np
 
 __all__ = ["setup", "seed_everything", "check_shape", "FONT_FAMILY"]
 
-# 한글은 NanumGothic(koreanize-matplotlib 에 들어 있음), 그 글꼴에 없는 기호(예: 유니코드 빼기 기호 U+2212)는
-# DejaVu Sans 로 대신 그린다. matplotlib 3.6+ 의 글꼴 대체(fallback) 기능을 쓴다.
-FONT_FAMILY = ["NanumGothic", "DejaVu Sans"]
+# 라틴 문자·숫자·기호는 DejaVu Sans 로, DejaVu 에 없는 한글은 NanumGothic(koreanize-matplotlib 에 들어 있음)으로 그린다
+# (matplotlib 3.6+ 의 글자 단위 글꼴 대체). GUIDE 는 NanumGothic 을 앞에 두라고 했지만, 그러면 로그 축 눈금(10^-3)처럼
+# mathtext 로 그리는 글자는 대체 글꼴을 쓰지 않아 NanumGothic 에 없는 빼기 기호(U+2212)가 빈 네모가 된다.
+# DejaVu Sans 를 앞에 두면 한글, 빼기 기호, 수식 모두 빠짐없이 그려진다.
+FONT_FAMILY = ["DejaVu Sans", "NanumGothic"]
 
 
 def seed_everything(seed: int = 0) -> None:
