@@ -443,7 +443,7 @@ class BM25Index:
         표본도 실제 문서의 점수이므로 θ 는 전체의 k 번째 큰 값보다 크지 않다. 점수 ≥ θ 인 문서는 보통 수백 개다.
         """
         n = scores.shape[0]
-        stride = max(1, n // max(32 * k, 4096))
+        stride = max(1, n // max(64 * k, 2048))  # 표본 약 2천 개
         sample = scores[::stride] if stride > 1 else scores
         if sample.size <= k:
             return float(scores.min())
@@ -460,7 +460,7 @@ class BM25Index:
         n = scores.shape[0]
         if k >= n:
             return np.lexsort((np.arange(n), -scores))
-        stride = max(1, n // max(32 * k, 4096))
+        stride = max(1, n // max(64 * k, 2048))  # 표본 약 2천 개
         sample = scores[::stride]
         if sample.size > k:
             theta = np.partition(sample, sample.size - k)[sample.size - k]
