@@ -333,4 +333,6 @@ def test_pipeline_with_tiny_random_gpt_fits_context(bm25):
         tokenizer=tok,
     )
     with pytest.raises(ValueError, match="모델 문맥"):
-        tiny.answer("대통령의 임기는 몇 년인가요?")
+        tiny.fit_prompt("대통령의 임기는 몇 년인가요?", bm25.search("대통령 임기", 3))
+    fallback = tiny.answer("대통령의 임기는 몇 년인가요?")  # 근거가 문맥에 안 들어가면 추출식 답
+    assert fallback.method == "extractive" and fallback.citations == ["제70조"]

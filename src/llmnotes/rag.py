@@ -822,7 +822,8 @@ class RAGPipeline:
         """모델의 문맥 길이에 들어가는 가장 풍부한 프롬프트: 청크 3·2·1 개, 그래도 길면 최상위 청크에서 고른 한 절.
 
         작은 GPT 의 문맥은 128 토큰뿐이라 조문 하나도 다 싣지 못할 때가 있다. 그때는 잘라 내는 대신
-        :func:`extractive_answer` 가 고른 절 하나만 근거로 싣는다 (인용 id 는 그 청크).
+        :func:`extractive_answer` 가 고른 절 하나만 근거로 싣고, 그래도 길면 지시문을 뺀다 (인용 id 는 그 청크).
+        그래도 넘치면 ``ValueError`` (:meth:`answer` 는 이때 추출식 답으로 대신한다).
         """
         cfg = self.model.config
         n_pos = getattr(cfg, "n_positions", None) or getattr(cfg, "max_position_embeddings", 512)
@@ -837,11 +838,14 @@ class RAGPipeline:
                 return prompt
         clause, cid = extractive_answer(question, hits, self.idf)
         prompt = build_prompt(question, [Hit(Chunk(cid, clause, hits[0].chunk.source), hits[0].score, 1)])
-        if n_tokens(prompt) > budget:
-            raise ValueError(
-                f"question 이 너무 길어 모델 문맥({n_pos} 토큰)에 근거를 실을 수 없습니다: {question!r}"
-            )
-        return prompt
+        if n_tokens(prompt) <= budget:
+            return prompt
+        short = f"[{cid}] {clause}\n질문: {normalize_query(question)}\n답:"  # 지시문 없이 가장 짧은 꼴
+        if n_tokens(short) <= budget:
+            return short
+        raise ValueError(
+            f"question 이 너무 길어 모델 문맥({n_pos} 토큰)에 근거를 실을 수 없습니다: {question!r}"
+        )
 
     def answer(self, question: str) -> Answer:
         """질문 하나에 답한다."""
@@ -849,10 +853,15 @@ class RAGPipeline:
         conf = float(self.confidence(question, hits))
         if conf < self.threshold:
             return Answer(UNKNOWN, [], conf, hits, "abstain")
+        prompt = ""
         if self.model is not None and self.tokenizer is not None:
-            prompt = self.fit_prompt(question, hits)
+            try:
+                prompt = self.fit_prompt(question, hits)
+            except ValueError:  # 근거가 문맥 창에 들어가지 않으면 추출식 답으로 (method 로 알 수 있다)
+                prompt = ""
+        if prompt:
             text = generate_answer(self.model, self.tokenizer, prompt, self.max_new_tokens)
-            cited = [h.chunk.id for h in hits if h.chunk.id in prompt]
+            cited = [h.chunk.id for h in hits if f"[{h.chunk.id}]" in prompt]
             return Answer(text or UNKNOWN, cited, conf, hits, "gpt", prompt)
         text, cid = extractive_answer(question, hits, self.idf)
         return Answer(text, [cid], conf, hits, "extractive")
