@@ -1,0 +1,959 @@
+"""정렬(alignment): 보상 모델(Bradley-Terry), 단순화한 RLHF(KL 벌점 REINFORCE), DPO, RLAIF.
+
+흐름::
+
+    SFT 모델 ─┬─ 보상 모델 r_φ(x, y)  ← 사람 선호 쌍 (Bradley-Terry)
+              ├─ RLHF: 정책 π_θ 가 응답을 샘플 → r_φ 로 점수 → KL(π_θ‖π_ref) 벌점 → REINFORCE
+              └─ DPO: 보상 모델 없이 선호 쌍에서 바로 π_θ 를 학습 (암묵적 보상 β log π_θ/π_ref)
+
+선호 쌍 하나는 (프롬프트, 선택 응답, 거절 응답). 프롬프트는 :func:`llmnotes.sft.render_chat` 의 대화 템플릿
+(``<|user|>\\n{프롬프트}\\n<|assistant|>\\n``) 으로, 응답은 ``{응답}<|endoftext|>`` 로 만든다.
+토큰화는 ``trl`` 의 ``DPOTrainer`` 와 같은 규칙(프롬프트와 프롬프트+응답의 공통 접두사까지가 프롬프트)을 따르고,
+배치도 ``trl`` 의 ``DataCollatorForPreference`` 와 같다 (앞 절반은 선택, 뒤 절반은 거절, 오른쪽 채우기).
+
+시퀀스 로그확률은 응답 토큰에 대해서만 더한다 (프롬프트 마스킹):
+
+.. math:: \\log \\pi(y \\mid x) = \\sum_{t \\in y} \\log \\pi(y_t \\mid x, y_{<t}).
+
+DPO 손실 (Rafailov 외 2023):
+
+.. math:: \\mathcal{L}_{\\mathrm{DPO}} = -\\log \\sigma\\Big(\\beta\\big[(\\log\\pi_\\theta(y_c|x) - \\log\\pi_{ref}(y_c|x))
+          - (\\log\\pi_\\theta(y_r|x) - \\log\\pi_{ref}(y_r|x))\\big]\\Big).
+
+``trl`` 1.16 의 ``DPOTrainer`` (``loss_type="sigmoid"``) 와 같은 값을 낸다 (테스트로 확인).
+학습 루프들은 드롭아웃을 끈 채(``model.eval()``) 기울기를 계산한다 — ``trl`` 의 ``disable_dropout=True`` 와 같다.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from llmnotes.gpt import filter_logits
+from llmnotes.hangul import nfc
+from llmnotes.sft import EOS, render_chat
+
+__all__ = [
+    "check_preference",
+    "prompt_text",
+    "tokenize_preference",
+    "collate_preferences",
+    "sequence_logprobs",
+    "DPOOutput",
+    "dpo_loss",
+    "DPOTrainConfig",
+    "reference_logprobs",
+    "train_dpo",
+    "PreferenceEval",
+    "evaluate_dpo",
+    "RewardModel",
+    "bradley_terry_loss",
+    "RewardConfig",
+    "train_reward_model",
+    "reward_accuracy",
+    "sample_responses",
+    "score_responses",
+    "RLHFConfig",
+    "train_rlhf",
+    "label_pairs",
+    "RLAIFResult",
+]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 데이터: 선호 쌍 → 토큰 → 배치
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _field(example: Any, key: str) -> Any:
+    if isinstance(example, Mapping):
+        if key not in example:
+            raise ValueError(f"선호 쌍에 {key!r} 가 없습니다: {example!r}")
+        return example[key]
+    if not hasattr(example, key):
+        raise ValueError(f"선호 쌍에 {key!r} 속성이 없습니다: {example!r}")
+    return getattr(example, key)
+
+
+def check_preference(example: Any) -> tuple[str, str, str]:
+    """선호 쌍 하나를 검사하고 NFC 로 정규화한 ``(prompt, chosen, rejected)`` 를 돌려준다.
+
+    Args:
+        example: ``prompt``, ``chosen``, ``rejected`` 속성(:class:`llmnotes.loaders.Preference`) 또는 키를 가진 객체.
+
+    Raises:
+        TypeError: 필드가 문자열이 아닐 때.
+        ValueError: 필드가 비었거나(공백뿐 포함) ``chosen == rejected`` 일 때.
+    """
+    out = []
+    for key in ("prompt", "chosen", "rejected"):
+        value = _field(example, key)
+        if not isinstance(value, str):
+            raise TypeError(f"선호 쌍의 {key!r} 는 str 이어야 합니다: {type(value).__name__}")
+        value = nfc(value)
+        if not value.strip():
+            raise ValueError(f"선호 쌍의 {key!r} 가 비어 있습니다: {value!r}")
+        out.append(value)
+    if out[1] == out[2]:
+        raise ValueError(f"선호 쌍의 'chosen' 과 'rejected' 가 같습니다: {out[1]!r}")
+    return out[0], out[1], out[2]
+
+
+def prompt_text(prompt: str) -> str:
+    """프롬프트를 대화 템플릿으로 감싼다: ``<|user|>\\n{prompt}\\n<|assistant|>\\n``.
+
+    Args:
+        prompt: 사용자 메시지.
+    """
+    return render_chat([{"role": "user", "content": prompt}], add_generation_prompt=True)
+
+
+def _encode(tokenizer: Any, text: str) -> list[int]:
+    return list(tokenizer(text, add_special_tokens=False)["input_ids"])
+
+
+def _common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    return n
+
+
+def tokenize_preference(example: Any, tokenizer: Any, max_length: int | None = None) -> dict[str, list[int]]:
+    """선호 쌍 하나를 ``{"prompt_ids", "chosen_ids", "rejected_ids"}`` 로 토큰화한다 (``trl`` DPOTrainer 와 같은 규칙).
+
+    응답 끝에는 ``<|endoftext|>`` 를 붙인다. 프롬프트 길이 = min(공통 접두사(프롬프트, 프롬프트+선택),
+    공통 접두사(프롬프트, 프롬프트+거절)).
+
+    Args:
+        example: :func:`check_preference` 가 받는 선호 쌍.
+        tokenizer: HF 토크나이저.
+        max_length: 프롬프트+응답의 최대 토큰 수. 넘으면 자르지 않고 ``ValueError``.
+    """
+    prompt, chosen, rejected = check_preference(example)
+    p = prompt_text(prompt)
+    prompt_ids = _encode(tokenizer, p)
+    pc = _encode(tokenizer, p + chosen + EOS)
+    pr = _encode(tokenizer, p + rejected + EOS)
+    n = min(_common_prefix(prompt_ids, pc), _common_prefix(prompt_ids, pr))
+    if max_length is not None and max(len(pc), len(pr)) > max_length:
+        raise ValueError(f"토큰 수 {max(len(pc), len(pr))} 가 max_length 를 넘습니다: {max_length!r}")
+    return {"prompt_ids": prompt_ids[:n], "chosen_ids": pc[n:], "rejected_ids": pr[n:]}
+
+
+def _pad_rows(rows: Sequence[Sequence[int]], value: int) -> torch.Tensor:
+    t_max = max(len(r) for r in rows)
+    out = torch.full((len(rows), t_max), value, dtype=torch.long)
+    for i, r in enumerate(rows):
+        out[i, : len(r)] = torch.tensor(list(r), dtype=torch.long)
+    return out
+
+
+def collate_preferences(
+    examples: Sequence[Mapping[str, Sequence[int]]], pad_token_id: int
+) -> dict[str, torch.Tensor]:
+    """토큰화한 선호 쌍들을 ``(2B, T)`` 배치로 만든다: 앞 B 줄은 프롬프트+선택, 뒤 B 줄은 프롬프트+거절.
+
+    ``trl`` 의 ``DataCollatorForPreference`` 와 같은 ``input_ids``, ``attention_mask``, ``completion_mask``
+    (응답 토큰 = 1) 를 만든다. 자르지 않는다.
+
+    Args:
+        examples: :func:`tokenize_preference` 결과들.
+        pad_token_id: 채울 토큰 id.
+    """
+    if not examples:
+        raise ValueError("examples 가 비어 있습니다: []")
+    seqs, masks = [], []
+    for key in ("chosen_ids", "rejected_ids"):
+        for i, e in enumerate(examples):
+            if not e[key]:
+                raise ValueError(f"examples[{i}] 의 {key!r} 가 비어 있습니다: {list(e[key])!r}")
+            seqs.append(list(e["prompt_ids"]) + list(e[key]))
+            masks.append([0] * len(e["prompt_ids"]) + [1] * len(e[key]))
+    input_ids = _pad_rows(seqs, pad_token_id)
+    return {
+        "input_ids": input_ids,
+        "attention_mask": _pad_rows([[1] * len(s) for s in seqs], 0),
+        "completion_mask": _pad_rows(masks, 0),
+    }
+
+
+def sequence_logprobs(
+    model: nn.Module,
+    input_ids: torch.Tensor,
+    attention_mask: torch.Tensor,
+    completion_mask: torch.Tensor,
+) -> torch.Tensor:
+    """응답 토큰의 로그확률 합 ``log π(y|x)`` 를 줄마다 계산한다 (프롬프트와 채움 위치는 빠진다).
+
+    Args:
+        model: ``model(input_ids=..., attention_mask=...).logits`` 를 주는 인과 언어 모델.
+        input_ids: ``(N, T)`` 토큰.
+        attention_mask: ``(N, T)`` (채움 = 0).
+        completion_mask: ``(N, T)`` (응답 토큰 = 1).
+
+    Returns:
+        ``(N,)`` 로그확률 합.
+    """
+    if input_ids.shape != completion_mask.shape or input_ids.shape != attention_mask.shape:
+        raise ValueError(
+            f"input_ids, attention_mask, completion_mask 의 모양이 같아야 합니다: {tuple(input_ids.shape)}, "
+            f"{tuple(attention_mask.shape)}, {tuple(completion_mask.shape)}"
+        )
+    logits = model(input_ids=input_ids, attention_mask=attention_mask).logits[:, :-1]
+    if logits.dtype in (torch.float16, torch.bfloat16):
+        logits = logits.float()  # 반정밀도 로짓은 float32 로 올려 log-softmax 를 계산한다
+    logp = F.log_softmax(logits, dim=-1)  # 위치 t 의 분포가 토큰 t+1 을 예측
+    token_logp = logp.gather(-1, input_ids[:, 1:, None]).squeeze(-1)  # log π(x_{t+1} | x_{≤t})
+    mask = completion_mask[:, 1:].to(token_logp.dtype)
+    return (token_logp * mask).sum(dim=1)  # Σ_{t∈응답} log π
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# DPO
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _check_beta(beta: float) -> float:
+    if isinstance(beta, bool) or not isinstance(beta, (int, float)) or not math.isfinite(beta) or beta <= 0:
+        raise ValueError(f"beta 는 양의 유한한 수여야 합니다: {beta!r}")
+    return float(beta)
+
+
+@dataclass
+class DPOOutput:
+    """DPO 손실과 기록용 값들.
+
+    Args:
+        loss: 평균 손실 (스칼라, 기울기 있음).
+        losses: 쌍마다의 손실 ``(B,)``.
+        chosen_rewards: 암묵적 보상 β(log π_θ(y_c|x) − log π_ref(y_c|x)) ``(B,)`` (기울기 없음).
+        rejected_rewards: 거절 응답의 암묵적 보상 ``(B,)``.
+        margins: ``chosen_rewards − rejected_rewards``.
+        accuracy: 선택 응답의 보상이 더 큰 쌍의 비율 (같으면 절반으로 센다).
+    """
+
+    loss: torch.Tensor
+    losses: torch.Tensor
+    chosen_rewards: torch.Tensor
+    rejected_rewards: torch.Tensor
+    margins: torch.Tensor
+    accuracy: float
+
+
+def _pair_accuracy(margins: torch.Tensor) -> float:
+    # 이긴 쌍 1, 비긴 쌍 ½ (π_θ = π_ref 인 시작점에서는 모든 쌍이 비겨 정확히 0.5 = 우연 수준)
+    return float(((margins > 0).float() + 0.5 * (margins == 0).float()).mean())
+
+
+def dpo_loss(
+    policy_chosen_logps: torch.Tensor,
+    policy_rejected_logps: torch.Tensor,
+    ref_chosen_logps: torch.Tensor,
+    ref_rejected_logps: torch.Tensor,
+    beta: float = 0.1,
+) -> DPOOutput:
+    """DPO 손실 −log σ(β[(π_c − ref_c) − (π_r − ref_r)]) 와 암묵적 보상·마진·정확도.
+
+    Args:
+        policy_chosen_logps: 정책의 log π_θ(y_c|x) ``(B,)``.
+        policy_rejected_logps: 정책의 log π_θ(y_r|x) ``(B,)``.
+        ref_chosen_logps: 참조 모델의 log π_ref(y_c|x) ``(B,)``.
+        ref_rejected_logps: 참조 모델의 log π_ref(y_r|x) ``(B,)``.
+        beta: 참조 모델에서 멀어지는 것을 얼마나 막을지 (KL 세기, > 0).
+    """
+    beta = _check_beta(beta)
+    shapes = {tuple(t.shape) for t in (policy_chosen_logps, policy_rejected_logps, ref_chosen_logps)}
+    shapes.add(tuple(ref_rejected_logps.shape))
+    if len(shapes) != 1:
+        raise ValueError(f"네 로그확률 텐서의 모양이 같아야 합니다: {sorted(shapes)}")
+    chosen_logratios = policy_chosen_logps - ref_chosen_logps  # log π_θ(y_c|x) − log π_ref(y_c|x)
+    rejected_logratios = policy_rejected_logps - ref_rejected_logps  # log π_θ(y_r|x) − log π_ref(y_r|x)
+    losses = -F.logsigmoid(beta * (chosen_logratios - rejected_logratios))  # −log σ(β Δ)
+    chosen_rewards = beta * chosen_logratios.detach()  # r̂(x, y_c) = β log π_θ/π_ref
+    rejected_rewards = beta * rejected_logratios.detach()
+    margins = chosen_rewards - rejected_rewards
+    return DPOOutput(
+        losses.mean(), losses, chosen_rewards, rejected_rewards, margins, _pair_accuracy(margins)
+    )
+
+
+@dataclass
+class DPOTrainConfig:
+    """DPO 학습 설정.
+
+    Args:
+        beta: DPO 의 β (> 0).
+        lr: AdamW 학습률.
+        epochs: 에폭 수.
+        batch_size: 한 단계의 선호 쌍 수.
+        weight_decay: AdamW 가중치 감쇠.
+        max_grad_norm: 기울기 노름 자르기 한계 (``None`` 이면 자르지 않음).
+        seed: 섞기 시드.
+        eval_every: 이 단계마다 평가 데이터로 정확도·마진을 잰다 (``0`` 이면 재지 않음).
+        progress: tqdm 진행 표시 여부.
+    """
+
+    beta: float = 0.1
+    lr: float = 5e-4
+    epochs: int = 1
+    batch_size: int = 16
+    weight_decay: float = 0.0
+    max_grad_norm: float | None = 1.0
+    seed: int = 0
+    eval_every: int = 0
+    progress: bool = False
+
+    def __post_init__(self) -> None:
+        _check_beta(self.beta)
+        _check_train_fields(self, ("epochs", "batch_size"))
+        if not isinstance(self.eval_every, int) or self.eval_every < 0:
+            raise ValueError(f"eval_every 는 0 이상의 정수여야 합니다: {self.eval_every!r}")
+
+
+def _check_train_fields(cfg: Any, int_fields: tuple[str, ...]) -> None:
+    if isinstance(cfg.lr, bool) or not isinstance(cfg.lr, (int, float)) or not cfg.lr > 0:
+        raise ValueError(f"lr 은 양수여야 합니다: {cfg.lr!r}")
+    for name in int_fields:
+        v = getattr(cfg, name)
+        if not isinstance(v, int) or isinstance(v, bool) or v < 1:
+            raise ValueError(f"{name} 는 1 이상의 정수여야 합니다: {v!r}")
+    if cfg.max_grad_norm is not None and not cfg.max_grad_norm > 0:
+        raise ValueError(f"max_grad_norm 은 양수이거나 None 이어야 합니다: {cfg.max_grad_norm!r}")
+
+
+def _device(model: nn.Module) -> torch.device:
+    return next(model.parameters()).device
+
+
+@torch.no_grad()
+def reference_logprobs(
+    model: nn.Module, examples: Sequence[Mapping[str, Sequence[int]]], pad_token_id: int, batch_size: int = 64
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """모든 선호 쌍의 ``(log π(y_c|x), log π(y_r|x))`` 를 계산한다 (참조 모델은 한 번만 계산해 두면 된다).
+
+    Args:
+        model: 인과 언어 모델 (평가 모드로 바꾼다).
+        examples: :func:`tokenize_preference` 결과들.
+        pad_token_id: 채울 토큰 id.
+        batch_size: 한 번에 계산할 쌍 수.
+
+    Returns:
+        ``(chosen_logps, rejected_logps)``, 각각 ``(len(examples),)`` (CPU).
+    """
+    if not examples:
+        raise ValueError("examples 가 비어 있습니다: []")
+    model.eval()
+    dev = _device(model)
+    chosen, rejected = [], []
+    for s in range(0, len(examples), batch_size):
+        b = {k: v.to(dev) for k, v in collate_preferences(examples[s : s + batch_size], pad_token_id).items()}
+        lp = sequence_logprobs(model, b["input_ids"], b["attention_mask"], b["completion_mask"]).cpu()
+        c, r = lp.chunk(2)
+        chosen.append(c)
+        rejected.append(r)
+    return torch.cat(chosen), torch.cat(rejected)
+
+
+@dataclass
+class PreferenceEval:
+    """선호 쌍 평가 결과 (정책의 암묵적 보상으로 잰다).
+
+    Args:
+        accuracy: 선택 응답의 암묵적 보상이 더 큰 쌍의 비율 (비기면 ½).
+        mean_margin: 평균 보상 마진.
+        margins: 쌍마다의 마진 ``(B,)``.
+        chosen_logps: 정책의 log π_θ(y_c|x).
+        rejected_logps: 정책의 log π_θ(y_r|x).
+    """
+
+    accuracy: float
+    mean_margin: float
+    margins: torch.Tensor
+    chosen_logps: torch.Tensor
+    rejected_logps: torch.Tensor
+
+
+@torch.no_grad()
+def evaluate_dpo(
+    policy: nn.Module,
+    examples: Sequence[Mapping[str, Sequence[int]]],
+    pad_token_id: int,
+    ref_logps: tuple[torch.Tensor, torch.Tensor],
+    beta: float = 0.1,
+    batch_size: int = 64,
+) -> PreferenceEval:
+    """정책의 암묵적 보상으로 선호 정확도와 마진을 잰다.
+
+    Args:
+        policy: 평가할 정책.
+        examples: :func:`tokenize_preference` 결과들.
+        pad_token_id: 채울 토큰 id.
+        ref_logps: :func:`reference_logprobs` 가 같은 ``examples`` 로 만든 참조 로그확률.
+        beta: DPO 의 β.
+        batch_size: 한 번에 계산할 쌍 수.
+    """
+    pc, pr = reference_logprobs(policy, examples, pad_token_id, batch_size)
+    if ref_logps[0].shape != pc.shape:
+        raise ValueError(
+            f"ref_logps 의 길이가 examples 와 다릅니다: {tuple(ref_logps[0].shape)} != {tuple(pc.shape)}"
+        )
+    out = dpo_loss(pc, pr, ref_logps[0], ref_logps[1], beta)
+    return PreferenceEval(out.accuracy, float(out.margins.mean()), out.margins, pc, pr)
+
+
+def train_dpo(
+    policy: nn.Module,
+    reference: nn.Module,
+    examples: Sequence[Mapping[str, Sequence[int]]],
+    pad_token_id: int,
+    config: DPOTrainConfig | None = None,
+    eval_examples: Sequence[Mapping[str, Sequence[int]]] | None = None,
+) -> list[dict[str, float]]:
+    """DPO 로 정책을 학습한다. 참조 모델의 로그확률은 처음에 한 번 계산한다 (참조는 얼어 있다).
+
+    Args:
+        policy: 학습할 정책 (``requires_grad`` 인 파라미터만 갱신; LoRA 를 주입한 모델도 된다).
+        reference: 얼린 참조 모델 (보통 학습 전 정책의 복사본).
+        examples: :func:`tokenize_preference` 결과들.
+        pad_token_id: 채울 토큰 id.
+        config: 학습 설정.
+        eval_examples: ``config.eval_every`` 단계마다 정확도·마진을 잴 평가 쌍 (선택).
+
+    Returns:
+        단계별 기록 ``{"step", "loss", "accuracy", "margin", "chosen_reward", "rejected_reward"}``
+        (평가하면 ``"eval_accuracy"``, ``"eval_margin"`` 도).
+    """
+    cfg = config or DPOTrainConfig()
+    if not examples:
+        raise ValueError("examples 가 비어 있습니다: []")
+    if cfg.eval_every and not eval_examples:
+        raise ValueError(f"eval_every={cfg.eval_every} 인데 eval_examples 가 없습니다: {eval_examples!r}")
+    params = [p for p in policy.parameters() if p.requires_grad]
+    if not params:
+        raise ValueError("학습할 파라미터가 없습니다 (requires_grad=True 인 파라미터 0 개)")
+    ref_c, ref_r = reference_logprobs(reference, examples, pad_token_id)
+    eval_ref = reference_logprobs(reference, eval_examples, pad_token_id) if cfg.eval_every else None
+    torch.manual_seed(cfg.seed)
+    rng = random.Random(cfg.seed)
+    opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+    dev = _device(policy)
+    order = list(range(len(examples)))
+    total = math.ceil(len(examples) / cfg.batch_size) * cfg.epochs
+    bar = _progress(total, cfg.progress, "DPO")
+    history: list[dict[str, float]] = []
+    step = 0
+    for _ in range(cfg.epochs):
+        rng.shuffle(order)
+        for s in range(0, len(order), cfg.batch_size):
+            idx = order[s : s + cfg.batch_size]
+            policy.eval()  # 드롭아웃 끔 (trl 의 disable_dropout=True)
+            b = {
+                k: v.to(dev) for k, v in collate_preferences([examples[i] for i in idx], pad_token_id).items()
+            }
+            lp = sequence_logprobs(policy, b["input_ids"], b["attention_mask"], b["completion_mask"])
+            pc, pr = lp.chunk(2)
+            out = dpo_loss(pc, pr, ref_c[idx].to(dev), ref_r[idx].to(dev), cfg.beta)
+            opt.zero_grad(set_to_none=True)
+            out.loss.backward()
+            if cfg.max_grad_norm is not None:
+                torch.nn.utils.clip_grad_norm_(params, cfg.max_grad_norm)  # ‖g‖ > c 이면 g ← g·c/‖g‖
+            opt.step()
+            step += 1
+            rec = {
+                "step": float(step),
+                "loss": float(out.loss.detach()),
+                "accuracy": out.accuracy,
+                "margin": float(out.margins.mean()),
+                "chosen_reward": float(out.chosen_rewards.mean()),
+                "rejected_reward": float(out.rejected_rewards.mean()),
+            }
+            if cfg.eval_every and (step % cfg.eval_every == 0 or step == total):
+                ev = evaluate_dpo(policy, eval_examples, pad_token_id, eval_ref, cfg.beta)
+                rec["eval_accuracy"], rec["eval_margin"] = ev.accuracy, ev.mean_margin
+            history.append(rec)
+            if bar is not None:
+                bar.update(1)
+                bar.set_postfix(loss=f"{rec['loss']:.4f}")
+    if bar is not None:
+        bar.close()
+    policy.eval()
+    return history
+
+
+def _progress(total: int, enabled: bool, desc: str):
+    if not enabled:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=desc)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 보상 모델 (Bradley-Terry)
+# ---------------------------------------------------------------------------------------------------------------
+
+
+class RewardModel(nn.Module):
+    """GPT 몸통 + 스칼라 머리: 마지막 (채움 아닌) 토큰의 은닉 상태 h 로 r = wᵀh 를 낸다.
+
+    ``transformers`` 의 ``GPT2ForSequenceClassification`` (``num_labels=1``) 과 같은 계산이다 (테스트로 확인).
+
+    Args:
+        backbone: HF 인과 언어 모델 또는 그 몸통 (``GPT2LMHeadModel`` 이면 ``.transformer`` 를 쓴다). 정책과 따로
+            학습하려면 ``copy.deepcopy`` 한 것을 넘긴다.
+        hidden_size: 은닉 차원 (``None`` 이면 ``backbone.config`` 에서 읽는다).
+    """
+
+    def __init__(self, backbone: nn.Module, hidden_size: int | None = None) -> None:
+        super().__init__()
+        base = getattr(backbone, "base_model", backbone)
+        self.backbone = base if isinstance(base, nn.Module) else backbone
+        if hidden_size is None:
+            cfg = getattr(self.backbone, "config", None)
+            hidden_size = getattr(cfg, "hidden_size", None) or getattr(cfg, "n_embd", None)
+        if not isinstance(hidden_size, int) or hidden_size < 1:
+            raise ValueError(f"hidden_size 를 알 수 없습니다: {hidden_size!r}")
+        self.score = nn.Linear(hidden_size, 1, bias=False)  # r = wᵀ h_last
+        nn.init.normal_(self.score.weight, std=1.0 / math.sqrt(hidden_size + 1))
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """``(B, T)`` 토큰 (오른쪽 채우기) → ``(B,)`` 보상.
+
+        Args:
+            input_ids: 토큰.
+            attention_mask: 1 = 실제 토큰, 0 = 채움. 줄마다 1 들이 앞에 붙어 있어야 한다 (오른쪽 채우기).
+        """
+        lengths = attention_mask.sum(dim=1)
+        if bool((lengths == 0).any()):
+            raise ValueError(
+                f"attention_mask 에 토큰이 하나도 없는 줄이 있습니다: lengths={lengths.tolist()}"
+            )
+        positions = torch.arange(attention_mask.shape[1], device=attention_mask.device)
+        if bool(((positions[None] < lengths[:, None]).long() != attention_mask.long()).any()):
+            raise ValueError("attention_mask 는 오른쪽 채우기여야 합니다 (1 들이 줄 앞에 모여 있어야 함)")
+        h = self.backbone(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state  # (B, T, C)
+        last = h[
+            torch.arange(h.shape[0], device=h.device), lengths - 1
+        ]  # 마지막 실제 토큰의 은닉 상태 (B, C)
+        return self.score(last).squeeze(-1)  # (B,)
+
+
+def bradley_terry_loss(chosen_rewards: torch.Tensor, rejected_rewards: torch.Tensor) -> torch.Tensor:
+    """Bradley-Terry 음의 로그우도: P(y_c ≻ y_r) = σ(r_c − r_r) 이므로 −log σ(r_c − r_r) 의 평균.
+
+    ``trl`` 의 ``RewardTrainer`` 손실과 같다 (마진·중심화 항 없음).
+
+    Args:
+        chosen_rewards: ``(B,)`` 선택 응답 보상.
+        rejected_rewards: ``(B,)`` 거절 응답 보상.
+    """
+    if chosen_rewards.shape != rejected_rewards.shape:
+        raise ValueError(
+            f"chosen_rewards 와 rejected_rewards 의 모양이 다릅니다: "
+            f"{tuple(chosen_rewards.shape)}, {tuple(rejected_rewards.shape)}"
+        )
+    return -F.logsigmoid(chosen_rewards - rejected_rewards).mean()  # −log σ(r_c − r_r)
+
+
+@dataclass
+class RewardConfig:
+    """보상 모델 학습 설정.
+
+    Args:
+        lr: AdamW 학습률.
+        epochs: 에폭 수.
+        batch_size: 한 단계의 선호 쌍 수.
+        weight_decay: AdamW 가중치 감쇠.
+        max_grad_norm: 기울기 노름 자르기 한계.
+        seed: 섞기 시드.
+        progress: tqdm 진행 표시 여부.
+    """
+
+    lr: float = 1e-3
+    epochs: int = 1
+    batch_size: int = 16
+    weight_decay: float = 0.0
+    max_grad_norm: float | None = 1.0
+    seed: int = 0
+    progress: bool = False
+
+    def __post_init__(self) -> None:
+        _check_train_fields(self, ("epochs", "batch_size"))
+
+
+def _reward_pairs(
+    reward_model: RewardModel, batch: Mapping[str, torch.Tensor]
+) -> tuple[torch.Tensor, torch.Tensor]:
+    r = reward_model(batch["input_ids"], batch["attention_mask"])
+    return r.chunk(2)  # 앞 절반 = 선택, 뒤 절반 = 거절
+
+
+def train_reward_model(
+    reward_model: RewardModel,
+    examples: Sequence[Mapping[str, Sequence[int]]],
+    pad_token_id: int,
+    config: RewardConfig | None = None,
+) -> list[dict[str, float]]:
+    """Bradley-Terry 손실로 보상 모델을 학습한다.
+
+    Args:
+        reward_model: :class:`RewardModel`.
+        examples: :func:`tokenize_preference` 결과들.
+        pad_token_id: 채울 토큰 id.
+        config: 학습 설정.
+
+    Returns:
+        단계별 기록 ``{"step", "loss", "accuracy", "margin"}``.
+    """
+    cfg = config or RewardConfig()
+    if not examples:
+        raise ValueError("examples 가 비어 있습니다: []")
+    params = [p for p in reward_model.parameters() if p.requires_grad]
+    torch.manual_seed(cfg.seed)
+    rng = random.Random(cfg.seed)
+    opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+    dev = _device(reward_model)
+    order = list(range(len(examples)))
+    bar = _progress(math.ceil(len(examples) / cfg.batch_size) * cfg.epochs, cfg.progress, "보상 모델")
+    history: list[dict[str, float]] = []
+    reward_model.eval()  # 드롭아웃 끔
+    for _ in range(cfg.epochs):
+        rng.shuffle(order)
+        for s in range(0, len(order), cfg.batch_size):
+            b = collate_preferences([examples[i] for i in order[s : s + cfg.batch_size]], pad_token_id)
+            rc, rr = _reward_pairs(reward_model, {k: v.to(dev) for k, v in b.items()})
+            loss = bradley_terry_loss(rc, rr)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            if cfg.max_grad_norm is not None:
+                torch.nn.utils.clip_grad_norm_(params, cfg.max_grad_norm)
+            opt.step()
+            m = (rc - rr).detach()
+            history.append(
+                {
+                    "step": float(len(history) + 1),
+                    "loss": float(loss.detach()),
+                    "accuracy": _pair_accuracy(m),
+                    "margin": float(m.mean()),
+                }
+            )
+            if bar is not None:
+                bar.update(1)
+    if bar is not None:
+        bar.close()
+    return history
+
+
+@torch.no_grad()
+def reward_accuracy(
+    reward_model: RewardModel,
+    examples: Sequence[Mapping[str, Sequence[int]]],
+    pad_token_id: int,
+    batch_size: int = 64,
+) -> tuple[float, torch.Tensor]:
+    """보상 모델의 쌍 정확도 (r_c > r_r 인 비율, 비기면 ½) 와 쌍마다의 마진 r_c − r_r.
+
+    Args:
+        reward_model: :class:`RewardModel`.
+        examples: :func:`tokenize_preference` 결과들.
+        pad_token_id: 채울 토큰 id.
+        batch_size: 한 번에 계산할 쌍 수.
+    """
+    if not examples:
+        raise ValueError("examples 가 비어 있습니다: []")
+    reward_model.eval()
+    dev = _device(reward_model)
+    margins = []
+    for s in range(0, len(examples), batch_size):
+        b = collate_preferences(examples[s : s + batch_size], pad_token_id)
+        rc, rr = _reward_pairs(reward_model, {k: v.to(dev) for k, v in b.items()})
+        margins.append((rc - rr).cpu())
+    m = torch.cat(margins)
+    return _pair_accuracy(m), m
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# RLHF (단순화): 샘플 → 보상 모델 점수 − β·KL → REINFORCE (평균 기준선)
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@torch.no_grad()
+def sample_responses(
+    model: nn.Module,
+    prompt_ids: Sequence[int],
+    n: int,
+    eos_token_id: int,
+    max_new_tokens: int = 24,
+    temperature: float = 1.0,
+    top_k: int | None = None,
+    generator: torch.Generator | None = None,
+) -> list[list[int]]:
+    """한 프롬프트에서 응답 ``n`` 개를 샘플한다. 응답은 ``eos_token_id`` 를 만나면 (그것까지 넣고) 끝난다.
+
+    Args:
+        model: 인과 언어 모델 (평가 모드로 바꾼다).
+        prompt_ids: 프롬프트 토큰.
+        n: 샘플 수.
+        eos_token_id: 끝 토큰.
+        max_new_tokens: 응답 최대 길이 (여기 닿으면 EOS 없이 끝난다).
+        temperature: 샘플 온도 (> 0).
+        top_k: top-k 거르기 (선택).
+        generator: 재현용 난수 생성기 (CPU).
+    """
+    if not prompt_ids:
+        raise ValueError(f"prompt_ids 가 비어 있습니다: {list(prompt_ids)!r}")
+    if not isinstance(n, int) or n < 1:
+        raise ValueError(f"n 은 1 이상의 정수여야 합니다: {n!r}")
+    if not (isinstance(temperature, (int, float)) and temperature > 0):
+        raise ValueError(f"temperature 는 양수여야 합니다: {temperature!r}")
+    n_pos = getattr(getattr(model, "config", None), "n_positions", None)
+    if n_pos is not None and len(prompt_ids) + max_new_tokens > n_pos:
+        raise ValueError(
+            f"프롬프트 {len(prompt_ids)} + max_new_tokens {max_new_tokens} 가 모델 문맥 길이를 넘습니다: {n_pos}"
+        )
+    model.eval()
+    dev = _device(model)
+    x = torch.tensor([list(prompt_ids)] * n, dtype=torch.long, device=dev)
+    done = torch.zeros(n, dtype=torch.bool)
+    out: list[list[int]] = [[] for _ in range(n)]
+    for _ in range(max_new_tokens):
+        logits = model(input_ids=x).logits[:, -1].float() / temperature  # z / T
+        probs = F.softmax(filter_logits(logits, top_k=top_k), dim=-1).cpu()
+        nxt = torch.multinomial(probs, 1, generator=generator).squeeze(-1)  # y_t ~ π(· | x, y_<t)
+        for i in range(n):
+            if not done[i]:
+                out[i].append(int(nxt[i]))
+                done[i] = int(nxt[i]) == eos_token_id
+        if bool(done.all()):
+            break
+        x = torch.cat([x, nxt[:, None].to(dev)], dim=1)
+    return out
+
+
+@torch.no_grad()
+def score_responses(
+    reward_model: RewardModel,
+    prompt_ids: Sequence[Sequence[int]],
+    response_ids: Sequence[Sequence[int]],
+    pad_token_id: int,
+) -> torch.Tensor:
+    """(프롬프트, 응답) 토큰 쌍들의 보상 ``(N,)`` 을 계산한다.
+
+    Args:
+        reward_model: :class:`RewardModel`.
+        prompt_ids: 프롬프트 토큰 목록.
+        response_ids: 응답 토큰 목록 (같은 길이).
+        pad_token_id: 채울 토큰 id.
+    """
+    if len(prompt_ids) != len(response_ids) or not prompt_ids:
+        raise ValueError(
+            f"prompt_ids 와 response_ids 의 길이가 같고 0 보다 커야 합니다: {len(prompt_ids)}, {len(response_ids)}"
+        )
+    seqs = [list(p) + list(r) for p, r in zip(prompt_ids, response_ids, strict=True)]
+    ids = _pad_rows(seqs, pad_token_id)
+    mask = _pad_rows([[1] * len(s) for s in seqs], 0)
+    reward_model.eval()
+    dev = _device(reward_model)
+    return reward_model(ids.to(dev), mask.to(dev)).cpu()
+
+
+@dataclass
+class RLHFConfig:
+    """단순화한 RLHF (KL 벌점 REINFORCE) 설정.
+
+    Args:
+        steps: 갱신 단계 수.
+        prompts_per_step: 한 단계에서 쓰는 프롬프트 수.
+        samples_per_prompt: 프롬프트마다 샘플할 응답 수.
+        max_new_tokens: 응답 최대 길이.
+        temperature: 샘플 온도.
+        top_k: top-k 거르기 (선택).
+        kl_coef: KL 벌점 계수 β (≥ 0). 총보상 R = r_φ(x, y) − β·Σ_t log π_θ/π_ref.
+        lr: AdamW 학습률.
+        max_grad_norm: 기울기 노름 자르기 한계.
+        seed: 프롬프트 선택과 샘플의 시드.
+        progress: tqdm 진행 표시 여부.
+    """
+
+    steps: int = 20
+    prompts_per_step: int = 8
+    samples_per_prompt: int = 2
+    max_new_tokens: int = 24
+    temperature: float = 1.0
+    top_k: int | None = None
+    kl_coef: float = 0.1
+    lr: float = 1e-4
+    max_grad_norm: float | None = 1.0
+    seed: int = 0
+    progress: bool = False
+
+    def __post_init__(self) -> None:
+        _check_train_fields(self, ("steps", "prompts_per_step", "samples_per_prompt", "max_new_tokens"))
+        if isinstance(self.kl_coef, bool) or not isinstance(self.kl_coef, (int, float)) or self.kl_coef < 0:
+            raise ValueError(f"kl_coef 는 0 이상이어야 합니다: {self.kl_coef!r}")
+        if not (isinstance(self.temperature, (int, float)) and self.temperature > 0):
+            raise ValueError(f"temperature 는 양수여야 합니다: {self.temperature!r}")
+
+
+def _response_batch(
+    prompts: Sequence[Sequence[int]], responses: Sequence[Sequence[int]], pad_token_id: int
+) -> dict[str, torch.Tensor]:
+    seqs = [list(p) + list(r) for p, r in zip(prompts, responses, strict=True)]
+    masks = [[0] * len(p) + [1] * len(r) for p, r in zip(prompts, responses, strict=True)]
+    return {
+        "input_ids": _pad_rows(seqs, pad_token_id),
+        "attention_mask": _pad_rows([[1] * len(s) for s in seqs], 0),
+        "completion_mask": _pad_rows(masks, 0),
+    }
+
+
+def train_rlhf(
+    policy: nn.Module,
+    reference: nn.Module,
+    reward_model: RewardModel,
+    prompts: Sequence[Sequence[int]],
+    eos_token_id: int,
+    pad_token_id: int,
+    config: RLHFConfig | None = None,
+) -> list[dict[str, float]]:
+    """KL 벌점을 단 REINFORCE(평균 기준선) 로 정책을 보상 모델 쪽으로 민다 — PPO 를 단순화한 RLHF.
+
+    단계마다: 프롬프트를 고르고 응답 y 를 샘플 → 보상 r = r_φ(x, y) → 시퀀스 KL 추정
+    k = Σ_t [log π_θ(y_t|·) − log π_ref(y_t|·)] → 총보상 R = r − β k → 이점 A = R − mean(R) →
+    손실 −mean(A · log π_θ(y|x)).
+
+    Args:
+        policy: 학습할 정책.
+        reference: 얼린 참조 모델 (KL 의 기준).
+        reward_model: 학습된 :class:`RewardModel` (얼린 채로 쓴다).
+        prompts: 프롬프트 토큰 목록 (:func:`prompt_text` 를 토큰화한 것).
+        eos_token_id: 끝 토큰.
+        pad_token_id: 채울 토큰 id.
+        config: 설정.
+
+    Returns:
+        단계별 기록 ``{"step", "reward", "kl", "objective", "length"}`` (샘플 평균; kl 은 시퀀스당 nats).
+    """
+    cfg = config or RLHFConfig()
+    if not prompts:
+        raise ValueError("prompts 가 비어 있습니다: []")
+    params = [p for p in policy.parameters() if p.requires_grad]
+    opt = torch.optim.AdamW(params, lr=cfg.lr)
+    rng = random.Random(cfg.seed)
+    gen = torch.Generator().manual_seed(cfg.seed)
+    dev = _device(policy)
+    for p in reward_model.parameters():
+        p.requires_grad_(False)
+    bar = _progress(cfg.steps, cfg.progress, "RLHF")
+    history: list[dict[str, float]] = []
+    for step in range(1, cfg.steps + 1):
+        chosen = rng.sample(range(len(prompts)), min(cfg.prompts_per_step, len(prompts)))
+        ps, rs = [], []
+        for i in chosen:
+            for r in sample_responses(
+                policy,
+                prompts[i],
+                cfg.samples_per_prompt,
+                eos_token_id,
+                cfg.max_new_tokens,
+                cfg.temperature,
+                cfg.top_k,
+                gen,
+            ):
+                ps.append(prompts[i])
+                rs.append(r)
+        reward = score_responses(reward_model, ps, rs, pad_token_id).to(dev)  # r_φ(x, y)
+        b = {k: v.to(dev) for k, v in _response_batch(ps, rs, pad_token_id).items()}
+        policy.eval()  # 드롭아웃 끔
+        logp = sequence_logprobs(policy, b["input_ids"], b["attention_mask"], b["completion_mask"])
+        with torch.no_grad():
+            reference.eval()
+            ref_logp = sequence_logprobs(reference, b["input_ids"], b["attention_mask"], b["completion_mask"])
+        kl = logp.detach() - ref_logp  # k1 추정: Σ_t log π_θ/π_ref, 기댓값 = KL(π_θ ‖ π_ref)
+        total = reward - cfg.kl_coef * kl  # R = r − β·KL
+        advantage = total - total.mean()  # 평균 기준선 (분산 줄이기)
+        loss = -(advantage * logp).mean()  # ∇J ≈ E[A ∇log π_θ(y|x)]
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        if cfg.max_grad_norm is not None:
+            torch.nn.utils.clip_grad_norm_(params, cfg.max_grad_norm)
+        opt.step()
+        history.append(
+            {
+                "step": float(step),
+                "reward": float(reward.mean()),
+                "kl": float(kl.mean()),
+                "objective": float(total.mean()),
+                "length": float(sum(len(r) for r in rs) / len(rs)),
+            }
+        )
+        if bar is not None:
+            bar.update(1)
+            bar.set_postfix(reward=f"{history[-1]['reward']:.3f}", kl=f"{history[-1]['kl']:.3f}")
+    if bar is not None:
+        bar.close()
+    policy.eval()
+    return history
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# RLAIF: 사람 대신 모델(보상 모델 또는 규칙 심판)이 선호를 매긴다
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class RLAIFResult:
+    """모델이 매긴 선호 쌍들.
+
+    Args:
+        pairs: ``{"prompt", "chosen", "rejected", "margin"}`` 사전들 (:func:`tokenize_preference` 에 바로 넣을 수 있다).
+        n_ties: 두 응답이 같거나 점수가 같아 쌍을 만들지 못한 수 (버린 것을 숨기지 않는다).
+    """
+
+    pairs: list[dict[str, Any]] = field(default_factory=list)
+    n_ties: int = 0
+
+
+def label_pairs(
+    prompts: Sequence[str],
+    responses_a: Sequence[str],
+    responses_b: Sequence[str],
+    judge: Callable[[str, str], float],
+) -> RLAIFResult:
+    """심판 함수 ``judge(prompt, response) → 점수`` 로 두 응답 중 나은 것을 골라 선호 쌍을 만든다 (RLAIF).
+
+    심판은 학습된 보상 모델이어도, 규칙(예: 길이)이어도 된다. 두 응답이 같거나 점수가 같으면 쌍을 만들지 않고
+    ``n_ties`` 로 센다. 빈 응답도 점수를 받는다 (빈 응답이 이기면 그 쌍은 ``tokenize_preference`` 에서 거절된다).
+
+    Args:
+        prompts: 프롬프트들.
+        responses_a: 첫째 응답들.
+        responses_b: 둘째 응답들.
+        judge: 점수 함수 (클수록 좋다).
+    """
+    if not (len(prompts) == len(responses_a) == len(responses_b)):
+        raise ValueError(
+            f"prompts, responses_a, responses_b 의 길이가 같아야 합니다: "
+            f"{len(prompts)}, {len(responses_a)}, {len(responses_b)}"
+        )
+    result = RLAIFResult()
+    for p, a, b in zip(prompts, responses_a, responses_b, strict=True):
+        p, a, b = nfc(p), nfc(a), nfc(b)
+        if a == b:
+            result.n_ties += 1
+            continue
+        sa, sb = float(judge(p, a)), float(judge(p, b))
+        if sa == sb:
+            result.n_ties += 1
+            continue
+        chosen, rejected = (a, b) if sa > sb else (b, a)
+        result.pairs.append({"prompt": p, "chosen": chosen, "rejected": rejected, "margin": abs(sa - sb)})
+    return result
