@@ -52,7 +52,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--n-generated", type=int, default=100_000, help="생성 문장 수 (약 10 토큰/문장)")
     ap.add_argument("--epochs", type=int, default=2)
-    ap.add_argument("--batch-size", type=int, default=4096)
+    ap.add_argument("--batch-size", type=int, default=1024)
     ap.add_argument("--threads", type=str, default="1,2", help="우리 구현의 torch 스레드 수들")
     ap.add_argument("--repeats", type=int, default=2)
     ap.add_argument("--quality", action="store_true", help="이웃 겹침과 유추 정확도도 잰다")

@@ -51,6 +51,19 @@ def test_hand_written_gradient_matches_autograd(with_mask):
         assert torch.all(g_u[:, 1:][mask == 0] == 0)
 
 
+def test_max_exp_skips_saturated_terms_like_gensim():
+    v = torch.tensor([[1.0, 0.0]], dtype=torch.float64, requires_grad=True)
+    u = torch.tensor([[[10.0, 0.0], [0.5, 0.0], [-7.0, 0.0]]], dtype=torch.float64, requires_grad=True)
+    loss, g_v, g_u = sgns_loss_and_grads(v.detach(), u.detach(), max_exp=6.0)
+    # 점수 10, -7 인 항은 빠지고 0.5 인 네거티브만 남는다
+    assert torch.all(g_u[0, 0] == 0) and torch.all(g_u[0, 2] == 0) and g_u[0, 1, 0] > 0
+    ref = sgns_loss_autograd(v, u, max_exp=6.0)
+    ref.backward()
+    assert abs(float(loss) - float(ref.detach())) < 1e-12
+    torch.testing.assert_close(g_v, v.grad, atol=1e-12, rtol=0)
+    torch.testing.assert_close(g_u, u.grad, atol=1e-12, rtol=0)
+
+
 def test_gradient_matches_finite_differences():
     g = torch.Generator().manual_seed(1)
     v = torch.randn(2, 4, generator=g, dtype=torch.float64)
@@ -327,5 +340,8 @@ def test_relation_analogies_shape():
 def test_divergence_is_reported_not_silent():
     with pytest.raises(FloatingPointError, match="batch_size"):
         Word2Vec(
-            TINY, Word2VecConfig(min_count=1, alpha=1e4, min_alpha=1e4, batch_size=64, epochs=3, sample=0)
+            TINY,
+            Word2VecConfig(
+                min_count=1, alpha=1e4, min_alpha=1e4, batch_size=64, epochs=3, sample=0, max_exp=None
+            ),
         )

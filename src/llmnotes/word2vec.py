@@ -65,6 +65,7 @@ class Word2VecConfig:
         seed: 난수 시드 (초기화, 솎아내기, 창, 네거티브, 섞기 모두).
         grad: ``"manual"`` (손으로 쓴 기울기 + ``index_add_``) 또는 ``"autograd"`` (희소 임베딩 + SGD).
         chunk_tokens: 쌍을 한꺼번에 만드는 토큰 덩어리 크기 (메모리와 속도의 균형).
+        max_exp: 점수 :math:`|u^\\top v|` 가 이 값 이상인 항은 갱신하지 않는다 (gensim 과 같은 6). ``None`` 이면 끈다.
     """
 
     vector_size: int = 100
@@ -81,6 +82,7 @@ class Word2VecConfig:
     seed: int = 0
     grad: str = "manual"
     chunk_tokens: int = 200_000
+    max_exp: float | None = 6.0
 
     def __post_init__(self) -> None:
         for name in ("vector_size", "window", "negative", "epochs", "batch_size", "chunk_tokens"):
@@ -268,7 +270,7 @@ def make_pairs(
 
 
 def sgns_loss_and_grads(
-    v: torch.Tensor, u: torch.Tensor, mask: torch.Tensor | None = None
+    v: torch.Tensor, u: torch.Tensor, mask: torch.Tensor | None = None, max_exp: float | None = None
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """SGNS 손실과 그 기울기를 손으로 계산한다 (자동 미분 없이).
 
@@ -283,6 +285,8 @@ def sgns_loss_and_grads(
         v: 입력 단어 벡터 ``(B, d)``.
         u: 출력 벡터 ``(B, 1+K, d)``. 0번 열이 양성(실제 문맥), 1..K 열이 네거티브.
         mask: 네거티브 가중치 ``(B, K)`` (0 이면 그 네거티브는 무시; gensim 은 양성과 같은 단어가 뽑히면 건너뛴다).
+        max_exp: 주어지면 :math:`|s_j| \\ge` ``max_exp`` 인 항은 손실과 기울기에서 뺀다. gensim(과 원래 C 구현)은 시그모이드
+            표의 범위(±6) 밖 점수에서 갱신을 건너뛴다: 이미 포화된 쌍은 더 밀지 않는 효과가 있다.
 
     Returns:
         ``(loss, grad_v, grad_u)``: 손실은 배치 합, 기울기는 ``v``, ``u`` 와 같은 모양.
@@ -293,6 +297,8 @@ def sgns_loss_and_grads(
     w = torch.ones_like(s)
     if mask is not None:
         w[:, 1:] = mask
+    if max_exp is not None:
+        w = w * (s.abs() < max_exp)  # |s| ≥ max_exp 인 항은 건너뛴다 (gensim)
     # -log σ(s_0) = softplus(-s_0),  -log σ(-s_k) = softplus(s_k)   (수치적으로 안정)
     loss = (torch.nn.functional.softplus(torch.where(y > 0, -s, s)) * w).sum()
     g = (torch.sigmoid(s) - y) * w  # ∂L/∂s_j = σ(s_j) - y_j                    (B, 1+K)
@@ -301,19 +307,25 @@ def sgns_loss_and_grads(
     return loss, grad_v, grad_u
 
 
-def sgns_loss_autograd(v: torch.Tensor, u: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+def sgns_loss_autograd(
+    v: torch.Tensor, u: torch.Tensor, mask: torch.Tensor | None = None, max_exp: float | None = None
+) -> torch.Tensor:
     """같은 SGNS 손실을 자동 미분용으로 (기울기 검산과 ``grad="autograd"`` 학습에 쓴다).
 
     Args:
         v: 입력 단어 벡터 ``(B, d)``.
         u: 출력 벡터 ``(B, 1+K, d)`` (0번 열이 양성).
         mask: 네거티브 가중치 ``(B, K)`` 또는 ``None``.
+        max_exp: :func:`sgns_loss_and_grads` 와 같다.
     """
     s = torch.einsum("bjd,bd->bj", u, v)
     pos = torch.nn.functional.logsigmoid(s[:, 0])  # log σ(s_0)
     neg = torch.nn.functional.logsigmoid(-s[:, 1:])  # log σ(-s_k)
     if mask is not None:
         neg = neg * mask
+    if max_exp is not None:
+        keep = (s.abs() < max_exp).to(s.dtype).detach()  # 포화된 항은 뺀다 (gensim)
+        pos, neg = pos * keep[:, 0], neg * keep[:, 1:]
     return -(pos.sum() + neg.sum())
 
 
@@ -498,13 +510,18 @@ class SGNSModel(torch.nn.Module):
         self.w_in = torch.nn.Embedding(vocab_size, dim, sparse=True)
         self.w_out = torch.nn.Embedding(vocab_size, dim, sparse=True)
         with torch.no_grad():
-            # gensim 과 같은 초기화: 입력은 U(-0.5/d, 0.5/d), 출력은 0
-            self.w_in.weight.uniform_(-0.5 / dim, 0.5 / dim, generator=generator)
+            # gensim 4 와 같은 초기화: 입력은 U(-1/d, 1/d), 출력은 0
+            self.w_in.weight.uniform_(-1.0 / dim, 1.0 / dim, generator=generator)
             self.w_out.weight.zero_()
 
 
 class Word2Vec:
     """SGNS Word2Vec. ``Word2Vec(sentences, config)`` 로 바로 학습하거나, ``config`` 만 주고 :meth:`train` 을 부른다.
+
+    gensim 과 다른 점: gensim 은 (입력, 출력) 쌍 하나마다 곧바로 갱신하지만, 여기서는 ``batch_size`` 개 쌍의 기울기를
+    모아 한 번에 더한다 (배치에 같은 단어가 여러 번 나오면 기울기가 합쳐진다). 어휘가 아주 작고 배치가 크면
+    자주 나오는 단어의 갱신이 너무 커져 발산할 수 있으므로, 손실이 유한하지 않으면 ``FloatingPointError`` 를 낸다.
+    난수열이 gensim 과 다르므로 같은 시드라도 벡터 값은 다르다: 비교는 이웃 겹침과 유추 정답 수로 한다.
 
     Args:
         sentences: 토큰 목록들의 목록 (``None`` 이면 학습하지 않는다).
@@ -627,7 +644,7 @@ class Word2Vec:
         opt: torch.optim.Optimizer | None,
     ) -> float:
         """미니배치 하나의 SGD 갱신. 손실 합을 돌려준다."""
-        model = self.model
+        model, cfg = self.model, self.config
         assert model is not None
         mask = (neg != out[:, None]).to(
             torch.float32
@@ -638,7 +655,7 @@ class Word2Vec:
             flat = targets.reshape(-1)
             v = w_in.index_select(0, inp)  # (B, d)
             u = w_out.index_select(0, flat).view(len(inp), -1, w_out.shape[1])  # (B, 1+K, d)
-            loss, g_v, g_u = sgns_loss_and_grads(v, u, mask)
+            loss, g_v, g_u = sgns_loss_and_grads(v, u, mask, cfg.max_exp)
             # θ ← θ - lr·∂L/∂θ. 같은 단어가 배치에 여러 번 나오면 기울기가 더해진다 (희소 SGD 와 같다).
             # scatter_add_ 는 index_add_ 와 같은 계산이지만 CPU 에서 더 빠르다.
             d = w_in.shape[1]
@@ -648,7 +665,7 @@ class Word2Vec:
         for group in opt.param_groups:
             group["lr"] = lr
         opt.zero_grad(set_to_none=True)
-        loss = sgns_loss_autograd(model.w_in(inp), model.w_out(targets), mask)
+        loss = sgns_loss_autograd(model.w_in(inp), model.w_out(targets), mask, cfg.max_exp)
         loss.backward()  # 희소 기울기: 배치에 나온 행만
         opt.step()
         return float(loss.detach())
