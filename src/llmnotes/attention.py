@@ -81,7 +81,7 @@ def causal_mask(
 
     Args:
         query_len: 쿼리 길이 ``L``.
-        key_len: 키 길이 ``S``. ``None`` 이면 ``L``. ``torch`` 와 같이 왼쪽 위 정렬(j <= i)이다.
+        key_len: 키 길이 ``S``. ``None`` 이면 ``L``. ``torch`` 와 같이 왼쪽 위에 맞춘 마스크(j <= i)이다.
         device: 텐서를 둘 장치.
 
     Returns:
