@@ -24,6 +24,7 @@ from llmnotes.align import (
     dpo_loss,
     evaluate_dpo,
     label_pairs,
+    load_checkpoint,
     prompt_text,
     reference_logprobs,
     reward_accuracy,
@@ -395,3 +396,38 @@ def test_bad_configs_and_shapes(tok, examples):
     with pytest.raises(ValueError, match="eval_examples"):
         m = _model(tok, dtype=torch.float32)
         train_dpo(m, copy.deepcopy(m), examples[:2], tok.pad_token_id, DPOTrainConfig(eval_every=1))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 배포한 체크포인트
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def test_load_checkpoint_bad_path(tmp_path):
+    with pytest.raises(ValueError, match="recipe.json"):
+        load_checkpoint(str(tmp_path))
+
+
+def test_shipped_checkpoint_matches_recipe():
+    import hashlib
+
+    from llmnotes.paths import data_dir
+
+    path = data_dir() / "models" / "tiny-ko-gpt-dpo"
+    if not (path / "recipe.json").is_file():
+        pytest.skip("data/models/tiny-ko-gpt-dpo 가 아직 없다 (python -m llmnotes.align --out ... 로 만든다)")
+    ck = load_checkpoint()
+    for name, digest in ck["recipe"]["files"].items():
+        assert hashlib.sha256((path / name).read_bytes()).hexdigest() == digest, name
+    total = (
+        sum((path / n).stat().st_size for n in ck["recipe"]["files"]) + (path / "recipe.json").stat().st_size
+    )
+    assert total <= 10 * 1024 * 1024  # ≤ 10 MB
+    tok = ck["tokenizer"]
+    test_ex = [tokenize_preference(p, tok) for p in load_preferences("test")]
+    refs = reference_logprobs(ck["reference"], test_ex, tok.pad_token_id)
+    beta = ck["recipe"]["recipe"]["dpo_beta"]
+    ev = evaluate_dpo(ck["policy"], test_ex, tok.pad_token_id, refs, beta)
+    assert ev.accuracy == pytest.approx(ck["recipe"]["results"]["dpo"]["test_accuracy"], abs=1e-9)
+    acc, _ = reward_accuracy(ck["reward_model"], test_ex, tok.pad_token_id)
+    assert acc == pytest.approx(ck["recipe"]["results"]["reward_model"]["test_accuracy"], abs=1e-9)

@@ -64,6 +64,12 @@ __all__ = [
     "train_rlhf",
     "label_pairs",
     "RLAIFResult",
+    "AlignRecipe",
+    "load_tokenizer",
+    "load_checkpoint",
+    "build_checkpoint",
+    "copy_model",
+    "main",
 ]
 
 
@@ -957,3 +963,353 @@ def label_pairs(
         chosen, rejected = (a, b) if sa > sb else (b, a)
         result.pairs.append({"prompt": p, "chosen": chosen, "rejected": rejected, "margin": abs(sa - sb)})
     return result
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 체크포인트 만들기: SFT → 보상 모델 → DPO (+ RLHF·RLAIF 기록)  ``python -m llmnotes.align --out ...``
+# ---------------------------------------------------------------------------------------------------------------
+
+RECIPE_FORMAT = 1
+_FILES = {
+    "reference": "reference.safetensors",
+    "policy": "policy.safetensors",
+    "reward": "reward.safetensors",
+}
+
+
+@dataclass
+class AlignRecipe:
+    """정렬 체크포인트 레시피 (:func:`build_checkpoint`).
+
+    Args:
+        base: 사전학습 모델 폴더 (HF GPT-2 형식 + ``tokenizer.json``).
+        seed: 모든 단계의 시드.
+        sft_epochs: 지시 데이터(``load_instructions("train")``) SFT 에폭 수.
+        sft_lr: SFT 학습률.
+        rm_epochs: 보상 모델 에폭 수.
+        rm_lr: 보상 모델 학습률.
+        dpo_beta: DPO β.
+        dpo_epochs: DPO 에폭 수.
+        dpo_lr: DPO 학습률.
+        batch_size: SFT·보상 모델·DPO 배치 크기.
+        rlhf_steps: RLHF 단계 수 (KL 계수마다 한 번씩 돌린다).
+        rlhf_kl_coefs: 비교할 KL 벌점 계수들.
+        rlhf_lr: RLHF 학습률.
+        rlaif_max_new_tokens: RLAIF 샘플 길이.
+    """
+
+    base: str = "data/models/tiny-ko-gpt"
+    seed: int = 0
+    sft_epochs: int = 2
+    sft_lr: float = 1e-3
+    rm_epochs: int = 2
+    rm_lr: float = 1e-3
+    dpo_beta: float = 0.1
+    dpo_epochs: int = 3
+    dpo_lr: float = 5e-4
+    batch_size: int = 16
+    rlhf_steps: int = 30
+    rlhf_kl_coefs: tuple[float, ...] = (0.0, 0.2)
+    rlhf_lr: float = 3e-4
+    rlaif_max_new_tokens: int = 24
+
+
+def _round_fp16(model: nn.Module) -> None:
+    # 저장 크기를 줄이려고 가중치를 float16 으로 반올림한다. 기록하는 평가는 모두 반올림한 뒤의 가중치로 잰다.
+    with torch.no_grad():
+        for p in model.parameters():
+            p.copy_(p.half().float())
+
+
+def _state_fp16(model: nn.Module) -> dict[str, torch.Tensor]:
+    seen: dict[int, str] = {}
+    out = {}
+    for k, v in model.state_dict().items():
+        if v.data_ptr() in seen:  # 묶인(tied) 가중치는 한 번만 저장 (lm_head.weight = wte.weight)
+            continue
+        seen[v.data_ptr()] = k
+        out[k] = v.detach().half().contiguous() if v.is_floating_point() else v.contiguous()
+    return out
+
+
+def load_tokenizer(path: str) -> Any:
+    """모델 폴더의 ``tokenizer.json`` 을 불러오고 ``<|endoftext|>`` / ``<pad>`` 를 끝·채움 토큰으로 정한다.
+
+    Args:
+        path: 모델 폴더.
+    """
+    from pathlib import Path
+
+    from transformers import PreTrainedTokenizerFast
+
+    file = Path(path) / "tokenizer.json"
+    if not file.is_file():
+        raise ValueError(f"tokenizer.json 이 없습니다: {str(file)!r}")
+    tok = PreTrainedTokenizerFast(tokenizer_file=str(file))
+    tok.eos_token, tok.pad_token = EOS, "<pad>"
+    return tok
+
+
+def load_checkpoint(path: str | None = None) -> dict[str, Any]:
+    """:func:`build_checkpoint` 가 만든 폴더를 불러온다.
+
+    Args:
+        path: 체크포인트 폴더 (기본: ``data_dir()/models/tiny-ko-gpt-dpo``).
+
+    Returns:
+        ``{"tokenizer", "reference", "policy", "reward_model", "recipe"}`` — 참조(SFT) 모델과 DPO 정책은 HF
+        ``GPT2LMHeadModel`` (float32, 평가 모드), 보상 모델은 :class:`RewardModel`.
+    """
+    import json
+    from pathlib import Path
+
+    from safetensors.torch import load_file
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    from llmnotes.paths import data_dir
+
+    p = Path(path) if path is not None else data_dir() / "models" / "tiny-ko-gpt-dpo"
+    if not (p / "recipe.json").is_file():
+        raise ValueError(f"recipe.json 이 없는 폴더입니다: {str(p)!r}")
+    config = GPT2Config.from_pretrained(str(p))
+    out: dict[str, Any] = {
+        "tokenizer": load_tokenizer(str(p)),
+        "recipe": json.loads((p / "recipe.json").read_text()),
+    }
+    for name in ("reference", "policy", "reward"):
+        lm = GPT2LMHeadModel(config)
+        module: nn.Module = RewardModel(lm) if name == "reward" else lm
+        state = {k: v.float() for k, v in load_file(str(p / _FILES[name])).items()}
+        missing, unexpected = module.load_state_dict(state, strict=False)
+        if unexpected or any(not k.endswith("lm_head.weight") for k in missing):
+            raise ValueError(
+                f"{_FILES[name]} 의 키가 모델과 맞지 않습니다: missing={missing}, unexpected={unexpected}"
+            )
+        out["reward_model" if name == "reward" else name] = module.eval()
+    return out
+
+
+def build_checkpoint(
+    recipe: AlignRecipe, out: str, command: str = "", progress: bool = True
+) -> dict[str, Any]:
+    """SFT → 보상 모델 → DPO 를 학습해 ``out`` 에 저장하고, RLHF(KL 계수별)·RLAIF 실험 기록을 ``recipe.json`` 에 남긴다.
+
+    Args:
+        recipe: 설정.
+        out: 결과 폴더.
+        command: 기록할 명령줄.
+        progress: 진행 상황 출력 여부.
+    """
+    import hashlib
+    import json
+    import platform
+    import shutil
+    import time
+    from pathlib import Path
+
+    import transformers
+    from safetensors.torch import save_file
+    from transformers import AutoModelForCausalLM
+
+    from llmnotes.loaders import load_instructions, load_preferences
+    from llmnotes.sft import SFTConfig, tokenize_instruction, train_sft
+
+    def log(msg: str) -> None:
+        if progress:
+            print(msg, flush=True)
+
+    t0 = time.time()
+    torch.manual_seed(recipe.seed)
+    tok = load_tokenizer(recipe.base)
+    base = AutoModelForCausalLM.from_pretrained(recipe.base).float().eval()
+    n_pos = base.config.n_positions
+    pad, eos = tok.pad_token_id, tok.eos_token_id
+    train_p, test_p = load_preferences("train"), load_preferences("test")
+    train_ex = [tokenize_preference(p, tok, max_length=n_pos) for p in train_p]
+    test_ex = [tokenize_preference(p, tok, max_length=n_pos) for p in test_p]
+    record: dict[str, Any] = {}
+
+    # 1) SFT: 지시 데이터로 대화 형식을 익힌다 (선호 데이터는 쓰지 않는다 → DPO 전 '시작점'이 깨끗하다)
+    ins_all = load_instructions("train")
+    ins = [tokenize_instruction(e, tok) for e in ins_all]
+    too_long = [e.id for e, x in zip(ins_all, ins, strict=True) if len(x["input_ids"]) > n_pos]
+    ins = [x for x in ins if len(x["input_ids"]) <= n_pos]
+    sft = copy_model(base)
+    sft_losses = train_sft(
+        sft,
+        ins,
+        pad,
+        SFTConfig(lr=recipe.sft_lr, epochs=recipe.sft_epochs, batch_size=recipe.batch_size, seed=recipe.seed),
+    )
+    _round_fp16(sft)
+    sft.eval()
+    record["sft"] = {
+        "n_examples": len(ins),
+        "skipped_too_long": too_long,
+        "losses": [round(x, 4) for x in sft_losses],
+    }
+    log(f"SFT {len(sft_losses)} 단계: 손실 {sft_losses[0]:.3f} → {sft_losses[-1]:.3f}")
+
+    # 2) 보상 모델
+    rm = RewardModel(copy_model(sft))
+    rm_hist = train_reward_model(
+        rm,
+        train_ex,
+        pad,
+        RewardConfig(
+            lr=recipe.rm_lr, epochs=recipe.rm_epochs, batch_size=recipe.batch_size, seed=recipe.seed
+        ),
+    )
+    _round_fp16(rm)
+    rm_acc, _ = reward_accuracy(rm, test_ex, pad)
+    record["reward_model"] = {"history": _round_hist(rm_hist), "test_accuracy": rm_acc}
+    log(f"보상 모델: 시험 쌍 정확도 {rm_acc:.3f}")
+
+    # 3) DPO (참조 = SFT)
+    policy = copy_model(sft)
+    dpo_cfg = DPOTrainConfig(
+        beta=recipe.dpo_beta,
+        lr=recipe.dpo_lr,
+        epochs=recipe.dpo_epochs,
+        batch_size=recipe.batch_size,
+        seed=recipe.seed,
+        eval_every=4,
+    )
+    dpo_hist = train_dpo(policy, sft, train_ex, pad, dpo_cfg, eval_examples=test_ex)
+    _round_fp16(policy)
+    ref_test = reference_logprobs(sft, test_ex, pad)
+    ev = evaluate_dpo(policy, test_ex, pad, ref_test, recipe.dpo_beta)
+    record["dpo"] = {
+        "history": _round_hist(dpo_hist),
+        "test_accuracy": ev.accuracy,
+        "test_margin": ev.mean_margin,
+    }
+    log(f"DPO: 시험 쌍 정확도 {ev.accuracy:.3f}, 평균 마진 {ev.mean_margin:.3f}")
+
+    # 4) RLHF (KL 계수별), 정책 = SFT 복사본
+    prompts = [_encode(tok, prompt_text(p.prompt)) for p in train_p]
+    record["rlhf"] = {}
+    for kl in recipe.rlhf_kl_coefs:
+        pol = copy_model(sft)
+        cfg = RLHFConfig(steps=recipe.rlhf_steps, kl_coef=kl, lr=recipe.rlhf_lr, seed=recipe.seed)
+        hist = train_rlhf(pol, sft, rm, prompts, eos, pad, cfg)
+        record["rlhf"][str(kl)] = {"config": _asdict(cfg), "history": _round_hist(hist)}
+        log(f"RLHF β={kl}: 보상 {hist[0]['reward']:.3f} → {hist[-1]['reward']:.3f}, KL {hist[-1]['kl']:.3f}")
+
+    # 5) RLAIF: SFT 의 응답 두 개를 보상 모델이 판정 → 그 쌍으로 DPO → 사람 시험 쌍 정확도
+    gen = torch.Generator().manual_seed(recipe.seed)
+    a_list, b_list = [], []
+    for pid in prompts:
+        a, b = sample_responses(sft, pid, 2, eos, recipe.rlaif_max_new_tokens, generator=gen)
+        a_list.append(tok.decode([t for t in a if t != eos]))
+        b_list.append(tok.decode([t for t in b if t != eos]))
+
+    def judge(prompt: str, response: str) -> float:
+        return float(
+            score_responses(rm, [_encode(tok, prompt_text(prompt))], [_encode(tok, response + EOS)], pad)[0]
+        )
+
+    labelled = label_pairs([p.prompt for p in train_p], a_list, b_list, judge)
+    usable = [d for d in labelled.pairs if d["chosen"].strip() and d["rejected"].strip()]
+    ai_ex = [tokenize_preference(d, tok, max_length=n_pos) for d in usable]
+    ai_policy = copy_model(sft)
+    ai_hist = train_dpo(ai_policy, sft, ai_ex, pad, dpo_cfg, eval_examples=test_ex)
+    ai_ev = evaluate_dpo(ai_policy, test_ex, pad, ref_test, recipe.dpo_beta)
+    record["rlaif"] = {
+        "n_pairs": len(ai_ex),
+        "n_ties": labelled.n_ties,
+        "n_empty": len(labelled.pairs) - len(usable),
+        "history": _round_hist(ai_hist),
+        "test_accuracy": ai_ev.accuracy,
+        "test_margin": ai_ev.mean_margin,
+    }
+    log(f"RLAIF: 쌍 {len(ai_ex)} 개, 사람 시험 쌍 정확도 {ai_ev.accuracy:.3f}")
+
+    # 저장
+    o = Path(out)
+    o.mkdir(parents=True, exist_ok=True)
+    sft.config.save_pretrained(str(o))
+    shutil.copyfile(Path(recipe.base) / "tokenizer.json", o / "tokenizer.json")
+    for name, module in (("reference", sft), ("policy", policy), ("reward", rm)):
+        save_file(_state_fp16(module), str(o / _FILES[name]))
+        (o / _FILES[name]).chmod(0o644)
+    files = {
+        f: hashlib.sha256((o / f).read_bytes()).hexdigest()
+        for f in ["config.json", "tokenizer.json", *_FILES.values()]
+    }
+    base_recipe = Path(recipe.base) / "recipe.json"
+    info = {
+        "format": RECIPE_FORMAT,
+        "name": o.name,
+        "command": command,
+        "recipe": _asdict(recipe),
+        "base_model_sha256": hashlib.sha256(
+            (Path(recipe.base) / "model.safetensors").read_bytes()
+        ).hexdigest(),
+        "base_recipe_command": json.loads(base_recipe.read_text()).get("command")
+        if base_recipe.is_file()
+        else None,
+        "results": record,
+        "train_seconds": round(time.time() - t0, 1),
+        "environment": {
+            "python": platform.python_version(),
+            "torch": torch.__version__,
+            "transformers": transformers.__version__,
+            "threads": torch.get_num_threads(),
+        },
+        "files": files,
+    }
+    (o / "recipe.json").write_text(json.dumps(info, ensure_ascii=False, indent=1) + "\n")
+    return info
+
+
+def copy_model(model: nn.Module) -> nn.Module:
+    """모델을 깊은 복사해 평가 모드로 돌려준다 (정책·참조·보상 모델을 서로 떼어 놓을 때).
+
+    Args:
+        model: 복사할 모델.
+    """
+    import copy
+
+    return copy.deepcopy(model).eval()
+
+
+def _round_hist(hist: list[dict[str, float]]) -> list[dict[str, float]]:
+    return [{k: round(v, 4) for k, v in h.items()} for h in hist]
+
+
+def _asdict(cfg: Any) -> dict[str, Any]:
+    from dataclasses import asdict
+
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(cfg).items()}
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    """명령줄 진입점: ``python -m llmnotes.align --out data/models/tiny-ko-gpt-dpo`` (``AlignRecipe`` 필드를 바꿀 수 있다)."""
+    import argparse
+    import sys
+    from dataclasses import fields
+
+    parser = argparse.ArgumentParser(prog="python -m llmnotes.align", description="정렬 체크포인트 만들기")
+    parser.add_argument("--out", required=True, help="결과 폴더 (예: data/models/tiny-ko-gpt-dpo)")
+    parser.add_argument("--quiet", action="store_true")
+    defaults = AlignRecipe()
+    for f in fields(AlignRecipe):
+        v = getattr(defaults, f.name)
+        if isinstance(v, tuple):
+            parser.add_argument(f"--{f.name.replace('_', '-')}", type=float, nargs="+", default=None)
+        else:
+            parser.add_argument(f"--{f.name.replace('_', '-')}", type=type(v), default=None)
+    args = parser.parse_args(argv)
+    over = {f.name: getattr(args, f.name) for f in fields(AlignRecipe) if getattr(args, f.name) is not None}
+    if "rlhf_kl_coefs" in over:
+        over["rlhf_kl_coefs"] = tuple(over["rlhf_kl_coefs"])
+    recipe = AlignRecipe(**over)
+    used = sys.argv[1:] if argv is None else argv
+    return build_checkpoint(
+        recipe, args.out, command="python -m llmnotes.align " + " ".join(used), progress=not args.quiet
+    )
+
+
+if __name__ == "__main__":
+    main()
