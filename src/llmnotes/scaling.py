@@ -184,7 +184,7 @@ class GridConfig:
     sizes: list[tuple[int, int]] = field(
         default_factory=lambda: [(1, 16), (1, 32), (2, 48), (2, 64), (3, 96), (4, 128)]
     )
-    budgets: list[int] = field(default_factory=lambda: [24576, 49152, 98304, 196608])
+    budgets: list[int] = field(default_factory=lambda: [24576, 49152, 98304, 196608, 393216])
     head_dim: int = 16
     block_size: int = 32
     batch_size: int = 8
