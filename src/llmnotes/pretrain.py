@@ -86,7 +86,7 @@ class PretrainConfig:
     n_head: int = 4
     n_embd: int = 128
     block_size: int = 128
-    dropout: float = 0.1
+    dropout: float = 0.0
     n_generated: int = 30000
     sentences_per_line: int = 4
     gen_seed: int = 0
@@ -97,10 +97,10 @@ class PretrainConfig:
     lr: float = 3e-3
     min_lr: float = 3e-4
     warmup_steps: int = 100
-    max_steps: int = 600
+    max_steps: int = 1500
     weight_decay: float = 0.1
     grad_clip: float = 1.0
-    eval_interval: int = 50
+    eval_interval: int = 100
     patience: int = 4
     threads: int = 1
 
