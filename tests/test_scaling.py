@@ -57,6 +57,17 @@ def test_non_embedding_params_matches_formula():
     # 블록당 12C² + 13C (편향·LayerNorm), 마지막 LayerNorm 2C
     c = 32
     assert n == 2 * (12 * c * c + 13 * c) + 2 * c
+    # 편향이 없거나 층·너비가 달라도 실제 모델의 개수와 같다
+    for kw in [
+        dict(n_layer=1, n_embd=16, bias=False),
+        dict(n_layer=3, n_embd=48, n_head=3),
+        dict(n_layer=4, n_embd=8),
+    ]:
+        kw.setdefault("n_head", 1)
+        cfg2 = GPTConfig(vocab_size=30, block_size=8, **kw)
+        m2 = GPT(cfg2)
+        emb = m2.transformer.wte.weight.numel() + m2.transformer.wpe.weight.numel()
+        assert non_embedding_params(cfg2) == sum(p.numel() for p in m2.parameters()) - emb
     # 어휘 크기와 문맥 길이는 N 에 영향을 주지 않는다
     assert non_embedding_params(GPTConfig(vocab_size=999, n_layer=2, n_head=2, n_embd=32, block_size=64)) == n
 
@@ -234,6 +245,9 @@ def test_grid_file_schema_and_n_reproduces():
         assert keys <= set(run)
         gcfg = GPTConfig.from_dict(run["config"])
         assert gcfg.vocab_size == data["vocab_size"]
+        model = GPT(gcfg)  # 기록된 설정으로 모델을 실제로 만들어 센다
+        emb = model.transformer.wte.weight.numel() + model.transformer.wpe.weight.numel()
+        assert sum(p.numel() for p in model.parameters()) - emb == run["N"]
         assert non_embedding_params(gcfg) == run["N"]
         assert run["D"] == run["steps"] * cfg.batch_size * cfg.block_size
         assert run["C"] == 6 * run["N"] * run["D"]

@@ -91,15 +91,19 @@ def _check_positive(value: Any, name: str) -> np.ndarray:
 def non_embedding_params(config: GPTConfig) -> int:
     """Kaplan 관례의 비임베딩 파라미터 수 N (토큰·위치 임베딩 제외, 공유된 출력층도 제외).
 
+    모델을 만들지 않고 :class:`~llmnotes.gpt.GPT` 의 구조에서 바로 센다 (테스트가 실제 모델의 개수와 맞춰 본다).
+
     Args:
-        config: GPT 설정. 모델을 실제로 만들어 센다 (공식과 어긋날 일이 없다).
+        config: GPT 설정.
     """
     if not isinstance(config, GPTConfig):
         raise TypeError(f"config 는 GPTConfig 여야 합니다: {type(config).__name__}")
-    model = GPT(config)
-    total = sum(p.numel() for p in model.parameters())  # lm_head 는 wte 와 공유되어 한 번만 센다
-    emb = model.transformer.wte.weight.numel() + model.transformer.wpe.weight.numel()
-    return total - emb
+    c, b = config.n_embd, int(config.bias)
+    ln = c + b * c  # LayerNorm: 가중치 C (+ 편향 C)
+    attn = (3 * c * c + b * 3 * c) + (c * c + b * c)  # c_attn: C→3C, c_proj: C→C
+    mlp = (4 * c * c + b * 4 * c) + (4 * c * c + b * c)  # c_fc: C→4C, c_proj: 4C→C
+    per_block = 2 * ln + attn + mlp  # 편향이 있으면 12C² + 13C
+    return config.n_layer * per_block + ln  # + 마지막 ln_f
 
 
 def training_flops(n_params: float | np.ndarray, n_tokens: float | np.ndarray) -> float | np.ndarray:
