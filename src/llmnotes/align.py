@@ -1005,11 +1005,11 @@ class AlignRecipe:
     rm_epochs: int = 2
     rm_lr: float = 1e-3
     dpo_beta: float = 0.1
-    dpo_epochs: int = 3
+    dpo_epochs: int = 2
     dpo_lr: float = 5e-4
     batch_size: int = 16
-    rlhf_steps: int = 30
-    rlhf_kl_coefs: tuple[float, ...] = (0.0, 0.2)
+    rlhf_steps: int = 20
+    rlhf_kl_coefs: tuple[float, ...] = (0.0, 1.0)
     rlhf_lr: float = 3e-4
     rlaif_max_new_tokens: int = 24
 
