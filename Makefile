@@ -38,6 +38,8 @@ lint:
 unit:
 	$(BIN)/python -m pytest tests -q -n 2 -p no:cacheprovider
 
+# nbval 은 노트북 파일 단위로 2개 프로세스에 나눠 돌린다 (-n 2 --dist loadfile). 2코어 기계에서 잰 값(2026-11-22):
+# 노트북 15개를 하나씩 차례로 실행하면 합계 약 320 s (가장 긴 것은 09 의 35 s), -n 2 --dist loadfile 로는 145 s. 그래서 병렬 실행을 유지한다.
 nbval:
 	MPLBACKEND=module://matplotlib_inline.backend_inline $(BIN)/python -m pytest notebooks $(NBVAL_OPTS) -n 2 --dist loadfile -q
 
