@@ -39,6 +39,7 @@ import torch.nn.functional as F
 from llmnotes.gpt import filter_logits
 from llmnotes.hangul import nfc
 from llmnotes.sft import EOS, render_chat
+from llmnotes.training import check_train_config
 
 __all__ = [
     "check_preference",
@@ -319,20 +320,9 @@ class DPOTrainConfig:
 
     def __post_init__(self) -> None:
         _check_beta(self.beta)
-        _check_train_fields(self, ("epochs", "batch_size"))
+        check_train_config(self, ("epochs", "batch_size"))
         if not isinstance(self.eval_every, int) or self.eval_every < 0:
             raise ValueError(f"eval_every 는 0 이상의 정수여야 합니다: {self.eval_every!r}")
-
-
-def _check_train_fields(cfg: Any, int_fields: tuple[str, ...]) -> None:
-    if isinstance(cfg.lr, bool) or not isinstance(cfg.lr, (int, float)) or not cfg.lr > 0:
-        raise ValueError(f"lr 은 양수여야 합니다: {cfg.lr!r}")
-    for name in int_fields:
-        v = getattr(cfg, name)
-        if not isinstance(v, int) or isinstance(v, bool) or v < 1:
-            raise ValueError(f"{name} 는 1 이상의 정수여야 합니다: {v!r}")
-    if cfg.max_grad_norm is not None and not cfg.max_grad_norm > 0:
-        raise ValueError(f"max_grad_norm 은 양수이거나 None 이어야 합니다: {cfg.max_grad_norm!r}")
 
 
 def _device(model: nn.Module) -> torch.device:
@@ -592,7 +582,7 @@ class RewardConfig:
     progress: bool = False
 
     def __post_init__(self) -> None:
-        _check_train_fields(self, ("epochs", "batch_size"))
+        check_train_config(self, ("epochs", "batch_size"))
 
 
 def _reward_pairs(
@@ -802,7 +792,7 @@ class RLHFConfig:
     progress: bool = False
 
     def __post_init__(self) -> None:
-        _check_train_fields(self, ("steps", "prompts_per_step", "samples_per_prompt", "max_new_tokens"))
+        check_train_config(self, ("steps", "prompts_per_step", "samples_per_prompt", "max_new_tokens"))
         if isinstance(self.kl_coef, bool) or not isinstance(self.kl_coef, (int, float)) or self.kl_coef < 0:
             raise ValueError(f"kl_coef 는 0 이상이어야 합니다: {self.kl_coef!r}")
         if not (isinstance(self.temperature, (int, float)) and self.temperature > 0):

@@ -29,6 +29,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from llmnotes.hangul import nfc
+from llmnotes.training import check_train_config
 
 __all__ = [
     "GPTClassifier",
@@ -216,12 +217,7 @@ class ClassifierTrainConfig:
     progress: bool = False
 
     def __post_init__(self) -> None:
-        if not (isinstance(self.lr, (int, float)) and self.lr > 0):
-            raise ValueError(f"lr 은 양수여야 합니다: {self.lr!r}")
-        for name in ("epochs", "batch_size"):
-            v = getattr(self, name)
-            if not isinstance(v, int) or isinstance(v, bool) or v < 1:
-                raise ValueError(f"{name} 는 1 이상의 정수여야 합니다: {v!r}")
+        check_train_config(self)
 
 
 def train_classifier(

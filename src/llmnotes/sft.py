@@ -36,6 +36,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from llmnotes.hangul import nfc
+from llmnotes.training import check_train_config
 
 __all__ = [
     "USER",
@@ -308,14 +309,7 @@ class SFTConfig:
     progress: bool = False
 
     def __post_init__(self) -> None:
-        if not (isinstance(self.lr, (int, float)) and self.lr > 0):
-            raise ValueError(f"lr 은 양수여야 합니다: {self.lr!r}")
-        for name in ("epochs", "batch_size"):
-            v = getattr(self, name)
-            if not isinstance(v, int) or isinstance(v, bool) or v < 1:
-                raise ValueError(f"{name} 는 1 이상의 정수여야 합니다: {v!r}")
-        if self.max_grad_norm is not None and self.max_grad_norm <= 0:
-            raise ValueError(f"max_grad_norm 은 양수이거나 None 이어야 합니다: {self.max_grad_norm!r}")
+        check_train_config(self)
         if not isinstance(self.warmup_steps, int) or self.warmup_steps < 0:
             raise ValueError(f"warmup_steps 는 0 이상의 정수여야 합니다: {self.warmup_steps!r}")
 
