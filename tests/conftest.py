@@ -13,8 +13,8 @@ os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
-# hypothesis 가 저장소 안에 .hypothesis/ 예제 데이터베이스를 쓰지 않도록 한다.
-settings.register_profile("llmnotes", database=None)
+# hypothesis: 저장소 안에 .hypothesis/ 데이터베이스를 쓰지 않고, 예제를 테스트마다 고정해 CI 결과가 실행마다 같게 한다.
+settings.register_profile("llmnotes", database=None, derandomize=True)
 settings.load_profile("llmnotes")
 
 
