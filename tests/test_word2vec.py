@@ -22,6 +22,7 @@ from llmnotes.word2vec import (
     make_pairs,
     negative_table,
     relation_analogies,
+    sgd_pairs,
     sgns_loss_and_grads,
     sgns_loss_autograd,
 )
@@ -81,10 +82,71 @@ def test_gradient_matches_finite_differences():
 
 def test_manual_and_autograd_training_agree():
     """같은 시드에서 손 기울기 + scatter_add 학습 = 희소 임베딩 + torch.optim.SGD 학습."""
-    cfg = dict(vector_size=8, window=2, negative=3, min_count=1, epochs=2, batch_size=16, seed=3)
+    cfg = dict(
+        vector_size=8, window=2, negative=3, min_count=1, epochs=2, batch_size=16, seed=3, update="batch"
+    )
     a = Word2Vec(TINY, Word2VecConfig(grad="manual", **cfg)).wv.vectors
     b = Word2Vec(TINY, Word2VecConfig(grad="autograd", **cfg)).wv.vectors
     np.testing.assert_allclose(a, b, atol=1e-6, rtol=0)
+
+
+def test_pair_sgd_step_matches_hand_written_gradient():
+    """쌍 하나의 갱신 = θ - lr·(sgns_loss_and_grads 의 기울기), 돌려준 손실 = 같은 손실 (네거티브가 서로 다를 때)."""
+    rng = np.random.default_rng(0)
+    v_count, d, lr = 6, 5, 0.05
+    w_in = rng.normal(size=(v_count, d)).astype(np.float32)
+    w_out = rng.normal(size=(v_count, d)).astype(np.float32)
+    inp, out, neg = np.array([1]), np.array([2]), np.array([[3, 4, 5]])
+    v = torch.from_numpy(w_in[inp].astype(np.float64))
+    u = torch.from_numpy(w_out[np.r_[out, neg[0]]][None].astype(np.float64))
+    loss, g_v, g_u = sgns_loss_and_grads(v, u, max_exp=6.0)
+    a, b = w_in.copy(), w_out.copy()
+    got_loss = sgd_pairs(a, b, inp, out, neg, np.array([lr]), max_exp=6.0)
+    assert abs(got_loss - float(loss)) < 1e-5
+    np.testing.assert_allclose(a[1], (v - lr * g_v)[0].numpy(), atol=1e-5, rtol=0)
+    np.testing.assert_allclose(b[[2, 3, 4, 5]], (u - lr * g_u)[0].numpy(), atol=1e-5, rtol=0)
+    untouched = [0]
+    np.testing.assert_array_equal(a[untouched], w_in[untouched])
+    np.testing.assert_array_equal(b[untouched], w_out[untouched])
+
+
+def test_pair_sgd_updates_outputs_immediately_like_gensim():
+    """같은 단어가 두 번 뽑히면 두 번째는 첫 갱신이 반영된 출력 벡터를 본다 (gensim 과 같은 순서)."""
+    w_in = np.array([[1.0, 0.0], [0.0, 0.0]], dtype=np.float32)
+    w_out = np.zeros((2, 2), dtype=np.float32)
+    lr = 0.5
+    sgd_pairs(w_in, w_out, np.array([0]), np.array([0]), np.array([[1, 1]]), np.array([lr]))
+    # 양성: s=0, g = lr(1 - σ(0)) = 0.25 → u_0 = (0.25, 0). 네거티브 1 (첫째): s=0, g = -0.25 → u_1 = (-0.25, 0)
+    # 둘째: s = -0.25 (곧바로 갱신된 u_1), g = -lr·σ(-0.25). v 는 갱신 전 u 로 모은 기울기를 마지막에 더한다.
+    g2 = -lr / (1 + np.exp(0.25))
+    np.testing.assert_allclose(w_out[1], [-0.25 + g2, 0.0], atol=1e-6)
+    np.testing.assert_allclose(w_in[0], [1.0 + 0.0 + (-0.25) * g2, 0.0], atol=1e-6)
+
+
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_pair_update_equals_batch_of_one(shuffle):
+    """update="pair" (numba) = update="batch", batch_size=1 (PyTorch): 같은 쌍, 같은 학습률, 같은 갱신."""
+    cfg = dict(
+        vector_size=8, window=2, negative=1, min_count=1, epochs=2, sample=0.0, seed=4, shuffle=shuffle
+    )
+    a = Word2Vec(TINY, Word2VecConfig(update="pair", **cfg))
+    b = Word2Vec(TINY, Word2VecConfig(update="batch", batch_size=1, **cfg))
+    assert a.n_pairs_trained == b.n_pairs_trained > 0
+    np.testing.assert_allclose(a.wv.vectors, b.wv.vectors, atol=1e-5, rtol=0)
+    np.testing.assert_allclose(a.losses, b.losses, rtol=1e-5)
+
+
+def test_sgd_pairs_bad_input():
+    w = np.zeros((3, 2), dtype=np.float32)
+    one = np.array([0])
+    with pytest.raises(TypeError, match="w_in"):
+        sgd_pairs(w.astype(np.float64), w.copy(), one, one, one[:, None], np.array([0.1]))
+    with pytest.raises(ValueError, match="neg"):
+        sgd_pairs(w.copy(), w.copy(), one, one, np.array([[3]]), np.array([0.1]))
+    with pytest.raises(ValueError, match="쌍 수"):
+        sgd_pairs(w.copy(), w.copy(), one, np.array([0, 1]), one[:, None], np.array([0.1]))
+    with pytest.raises(ValueError, match="w_out"):
+        sgd_pairs(w.copy(), np.zeros((3, 3), np.float32), one, one, one[:, None], np.array([0.1]))
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -138,6 +200,15 @@ def test_make_pairs_full_window_matches_loop():
         if j != i and sid[i] == sid[j]
     )
     assert got == expected
+
+
+def test_make_pairs_by_center_is_same_pairs_in_center_order():
+    ids = np.arange(30)  # 번호 = 위치
+    sid = np.repeat([0, 1, 2], 10)
+    a = make_pairs(ids, sid, 3, np.random.default_rng(1))
+    b = make_pairs(ids, sid, 3, np.random.default_rng(1), by_center=True)
+    assert sorted(zip(*map(np.ndarray.tolist, a))) == sorted(zip(*map(np.ndarray.tolist, b)))
+    assert np.all(np.diff(b[1]) >= 0)  # 출력(중심) 위치가 줄지 않는다: gensim 이 훑는 순서
 
 
 def test_make_pairs_dynamic_window_is_subset_and_average():
@@ -223,6 +294,8 @@ def test_unknown_word_raises_keyerror_naming_word():
         ({"vector_size": 0}, "vector_size"),
         ({"min_count": 0}, "min_count"),
         ({"grad": "adam"}, "grad"),
+        ({"update": "adam"}, "update"),
+        ({"shuffle": "yes"}, "shuffle"),
     ],
 )
 def test_bad_config_raises(kwargs, match):
@@ -255,7 +328,7 @@ def test_save_rejects_whitespace_words(tmp_path):
 # 품질: 같은 말뭉치와 시드 정책에서 gensim 과 비교 (작은 말뭉치; 전체 측정은 노트북과 벤치마크)
 # ---------------------------------------------------------------------------------------------------------------
 
-QUALITY_CFG = dict(vector_size=50, window=5, negative=5, min_count=5, epochs=5, batch_size=1024)
+QUALITY_CFG = dict(vector_size=50, window=5, negative=5, min_count=5, epochs=5)
 SEEDS = (0, 1, 2)
 
 
@@ -313,17 +386,18 @@ def _solved_gensim(kv, problems) -> int:
 
 
 def test_planted_analogies_compared_with_gensim():
-    """심어 둔 유추 (한국:서울 = 일본:?) 를 세 시드에서 푼 개수의 합.
+    """심어 둔 유추 (한국:서울 = 일본:?) 를 세 시드에서 푼 개수의 합: 우리 (update="pair") ≥ gensim.
 
-    gensim 자신도 시드에 따라 ±8% 쯤 흔들리므로 (이 말뭉치에서 시드 0/1/2 의 차이), 단위 테스트는 '우리 ≥ gensim 의
-    90%' 를 확인한다. 더 큰 말뭉치에서의 비교는 노트북 03 과 benchmarks/bench_word2vec.py 에서 한다.
+    시드가 고정되어 있어 결과는 늘 같다. 우리 구현은 gensim 과 같은 갱신 의미 (쌍마다 곧바로 갱신하는 SGD) 를 따르므로
+    기대 품질이 같고, 세 시드의 합으로 시드 하나의 흔들림 (±8% 쯤) 을 줄인다. 더 큰 말뭉치에서의 비교는 노트북 03 과
+    benchmarks/bench_word2vec.py 에서 한다.
     """
     _, ours, refs = _quality_models()
     problems = relation_analogies()
     ours_total = sum(_solved_ours(wv, problems) for wv in ours)
     ref_total = sum(_solved_gensim(kv, problems) for kv in refs)
     assert ref_total > 0
-    assert ours_total >= 0.9 * ref_total, (ours_total, ref_total)
+    assert ours_total >= ref_total, (ours_total, ref_total)
     # 우리 구현의 3CosAdd 는 gensim most_similar(positive, negative) 와 같은 식: 같은 벡터면 같은 답
     same = WordVectors(refs[0].index_to_key, refs[0].vectors)
     assert _solved_ours(same, problems) == _solved_gensim(refs[0], problems)
@@ -337,11 +411,19 @@ def test_relation_analogies_shape():
     assert any(b == "달" for name, _, b, _, _ in problems if name == "과일-맛")
 
 
-def test_divergence_is_reported_not_silent():
-    with pytest.raises(FloatingPointError, match="batch_size"):
+@pytest.mark.parametrize("update", ["batch", "pair"])
+def test_divergence_is_reported_not_silent(update):
+    with pytest.raises(FloatingPointError, match=f"update='{update}'"):
         Word2Vec(
             TINY,
             Word2VecConfig(
-                min_count=1, alpha=1e4, min_alpha=1e4, batch_size=64, epochs=3, sample=0, max_exp=None
+                min_count=1,
+                alpha=1e4,
+                min_alpha=1e4,
+                batch_size=64,
+                epochs=3,
+                sample=0,
+                max_exp=None,
+                update=update,
             ),
         )

@@ -7,10 +7,17 @@ gensim 의 ``Word2Vec(sg=1, hs=0, negative=k)`` 와 같은 알고리즘을 같�
   :math:`t = \\text{sample} \\times N`.
 - 네거티브 표: 유니그램 빈도의 0.75 제곱에 비례하는 표 (Mikolov 의 C 구현과 같은 방식).
 - 동적 창(dynamic window): 중심 단어마다 창 크기를 1..window 에서 고르게 뽑는다 (gensim 의 ``shrink_windows``).
-- (입력, 출력) 쌍은 NumPy 로 한 덩어리씩 벡터화해 만들고, 큰 미니배치로 학습한다.
-- 최적화: 학습률을 ``alpha`` 에서 ``min_alpha`` 까지 선형으로 줄이는 SGD (gensim 과 같다).
-  ``grad="manual"`` 은 손으로 쓴 SGNS 기울기를 ``index_add_`` 로 희소하게 더하고,
-  ``grad="autograd"`` 는 ``nn.Embedding(sparse=True)`` + ``torch.optim.SGD`` 로 같은 계산을 한다.
+- (입력, 출력) 쌍은 NumPy 로 한 덩어리씩 벡터화해 만들고, 덩어리 안에서 섞는다.
+- 최적화: 학습률을 ``alpha`` 에서 ``min_alpha`` 까지 선형으로 줄이는 SGD (gensim 과 같다). 갱신 방식은 둘이다.
+
+  * ``update="pair"`` (기본): gensim ``word2vec_inner.pyx`` 와 같은 갱신 의미. 쌍 하나마다 출력 벡터들은 곧바로
+    갱신하고, 입력 벡터의 기울기는 1+K 개 출력에 걸쳐 모았다가 한 번에 더한다. 반복문을 numba 로 컴파일한다.
+  * ``update="batch"``: PyTorch 미니배치 (``batch_size`` 쌍의 기울기를 같은 시점의 파라미터로 계산해 한꺼번에 더한다;
+    GPU 에서도 돈다). ``grad="manual"`` 은 손으로 쓴 SGNS 기울기를 ``scatter_add_`` 로 희소하게 더하고,
+    ``grad="autograd"`` 는 ``nn.Embedding(sparse=True)`` + ``torch.optim.SGD`` 로 같은 계산을 한다.
+
+  두 방식은 ``batch_size=1`` 이면 같은 계산이다 (테스트가 확인한다). 어휘가 작으면 미니배치 안에 같은 단어가 수백 번
+  나와 오래된 파라미터로 계산한 기울기가 한꺼번에 더해지므로, 유추 품질은 ``"pair"`` 가 더 좋다.
 
 학습된 입력 임베딩은 word2vec 텍스트/이진 형식으로 저장해 gensim ``KeyedVectors.load_word2vec_format``
 으로 읽을 수 있고, 다시 :func:`load_word2vec_format` 으로 불러올 수 있다.
@@ -39,6 +46,7 @@ __all__ = [
     "make_pairs",
     "sgns_loss_and_grads",
     "sgns_loss_autograd",
+    "sgd_pairs",
     "load_word2vec_format",
     "TokenCorpus",
     "korean_corpus",
@@ -60,10 +68,16 @@ class Word2VecConfig:
         alpha: 시작 학습률.
         min_alpha: 마지막 학습률 (선형으로 줄인다).
         epochs: 말뭉치를 몇 번 돌지.
-        batch_size: 한 번에 갱신하는 (입력, 출력) 쌍의 수.
+        batch_size: ``update="batch"`` 에서 한 번에 갱신하는 (입력, 출력) 쌍의 수.
         shrink_windows: ``True`` 면 중심 단어마다 창 크기를 1..window 에서 무작위로 줄인다.
+        shuffle: ``True`` 면 덩어리 안의 쌍을 섞어 학습하고, ``False`` 면 gensim 처럼 중심 단어 순서대로 학습한다.
+            ``None`` (기본) 이면 ``update="pair"`` 는 ``False`` (gensim 과 같은 순서), ``update="batch"`` 는 ``True``
+            (한 문장에서 나온 닮은 쌍들이 한 미니배치에 몰리지 않게).
         seed: 난수 시드 (초기화, 솎아내기, 창, 네거티브, 섞기 모두).
-        grad: ``"manual"`` (손으로 쓴 기울기 + ``index_add_``) 또는 ``"autograd"`` (희소 임베딩 + SGD).
+        update: ``"pair"`` (쌍마다 곧바로 갱신하는 SGD, gensim 과 같은 의미, numba) 또는 ``"batch"``
+            (PyTorch 미니배치 SGD).
+        grad: ``update="batch"`` 의 기울기 계산. ``"manual"`` (손으로 쓴 기울기 + ``scatter_add_``) 또는
+            ``"autograd"`` (희소 임베딩 + SGD).
         chunk_tokens: 쌍을 한꺼번에 만드는 토큰 덩어리 크기 (메모리와 속도의 균형).
         max_exp: 점수 :math:`|u^\\top v|` 가 이 값 이상인 항은 갱신하지 않는다 (gensim 과 같은 6). ``None`` 이면 끈다.
     """
@@ -79,7 +93,9 @@ class Word2VecConfig:
     epochs: int = 5
     batch_size: int = 1024
     shrink_windows: bool = True
+    shuffle: bool | None = None
     seed: int = 0
+    update: str = "pair"
     grad: str = "manual"
     chunk_tokens: int = 200_000
     max_exp: float | None = 6.0
@@ -97,6 +113,10 @@ class Word2VecConfig:
             raise ValueError(
                 f"0 <= min_alpha <= alpha, alpha > 0 이어야 합니다: alpha={self.alpha!r}, min_alpha={self.min_alpha!r}"
             )
+        if self.shuffle not in (None, True, False):
+            raise ValueError(f"shuffle 은 None, True, False 중 하나여야 합니다: {self.shuffle!r}")
+        if self.update not in ("pair", "batch"):
+            raise ValueError(f"update 는 'pair' 또는 'batch' 여야 합니다: {self.update!r}")
         if self.grad not in ("manual", "autograd"):
             raise ValueError(f"grad 는 'manual' 또는 'autograd' 여야 합니다: {self.grad!r}")
         if not isinstance(self.seed, int) or self.seed < 0:
@@ -230,6 +250,7 @@ def make_pairs(
     window: int,
     rng: np.random.Generator,
     shrink_windows: bool = True,
+    by_center: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     """스킵그램 (입력, 출력) 쌍을 반복문 없이 만든다 (창 거리 d 마다 배열 연산 한 번).
 
@@ -242,26 +263,34 @@ def make_pairs(
         window: 최대 창 크기.
         rng: NumPy 난수 생성기.
         shrink_windows: ``False`` 면 모든 중심에서 창 크기 = window.
+        by_center: ``True`` 면 쌍을 중심 위치 순서로 늘어놓는다 (gensim 이 문장을 훑는 순서). ``False`` 면 창 거리 순서.
     """
     n = len(ids)
     if shrink_windows:
         b = rng.integers(1, window + 1, size=n)  # b_i ~ U{1..window}
     else:
         b = np.full(n, window)
-    inputs, outputs = [], []
+    inputs, outputs, centers = [], [], []
+    pos = np.arange(n)
     for d in range(1, min(window, n - 1) + 1):
         same = sent_ids[:-d] == sent_ids[d:]
         # 중심 i, 문맥 i+d (오른쪽): d <= b_i
         m = same & (b[:-d] >= d)
         outputs.append(ids[:-d][m])
         inputs.append(ids[d:][m])
+        centers.append(pos[:-d][m])
         # 중심 i+d, 문맥 i (왼쪽): d <= b_{i+d}
         m = same & (b[d:] >= d)
         outputs.append(ids[d:][m])
         inputs.append(ids[:-d][m])
+        centers.append(pos[d:][m])
     if not inputs:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    return np.concatenate(inputs).astype(np.int64), np.concatenate(outputs).astype(np.int64)
+    inp, out = np.concatenate(inputs).astype(np.int64), np.concatenate(outputs).astype(np.int64)
+    if by_center:
+        order = np.argsort(np.concatenate(centers), kind="stable")
+        inp, out = inp[order], out[order]
+    return inp, out
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -327,6 +356,132 @@ def sgns_loss_autograd(
         keep = (s.abs() < max_exp).to(s.dtype).detach()  # 포화된 항은 뺀다 (gensim)
         pos, neg = pos * keep[:, 0], neg * keep[:, 1:]
     return -(pos.sum() + neg.sum())
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 쌍마다 갱신하는 SGD (gensim word2vec_inner.pyx 의 w2v_fast_sentence_sg_neg 와 같은 갱신 의미)
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _pair_sgd_loop(
+    w_in: np.ndarray,
+    w_out: np.ndarray,
+    inp: np.ndarray,
+    out: np.ndarray,
+    neg: np.ndarray,
+    lr: np.ndarray,
+    max_exp: float,
+) -> float:
+    """쌍 하나씩 차례로 SGD 갱신을 한다 (numba 로 컴파일해 쓴다; 인자는 :func:`sgd_pairs` 참고)."""
+    n_neg = neg.shape[1]
+    dim = w_in.shape[1]
+    work = np.zeros(dim, dtype=np.float32)  # 입력 벡터의 기울기를 모으는 곳 (gensim 의 work = neu1e)
+    loss = 0.0
+    for p in range(inp.shape[0]):
+        a = inp[p]
+        work[:] = 0.0
+        for k in range(n_neg + 1):
+            if k == 0:
+                t, y = out[p], 1.0  # 0번: 양성 (실제 중심 단어), y = 1
+            else:
+                t, y = neg[p, k - 1], 0.0  # 1..K: 네거티브, y = 0
+                if t == out[p]:
+                    continue  # 양성과 같은 단어가 뽑히면 건너뛴다 (gensim)
+            s = 0.0
+            for x in range(dim):
+                s += w_in[a, x] * w_out[t, x]  # s = u_t·v_a
+            if s <= -max_exp or s >= max_exp:
+                continue  # 포화된 항은 건너뛴다 (gensim 의 MAX_EXP)
+            z = -s if y > 0 else s  # 항의 손실 = softplus(z): -log σ(s) 또는 -log σ(-s)
+            loss += max(z, 0.0) + np.log1p(np.exp(-abs(z)))
+            g = lr[p] * (y - 1.0 / (1.0 + np.exp(-s)))  # g = -lr·∂L/∂s = lr·(y - σ(s))
+            for x in range(dim):
+                work[x] += g * w_out[t, x]  # -lr·∂L/∂v 를 모은다 (갱신 전의 u_t 로)
+                w_out[t, x] += g * w_in[a, x]  # u_t ← u_t - lr·∂L/∂u_t = u_t + g·v_a  (곧바로)
+        for x in range(dim):
+            w_in[a, x] += work[x]  # v_a ← v_a - lr·Σ_t ∂L/∂v  (1+K 개 출력을 다 본 뒤 한 번에)
+    return loss
+
+
+_PAIR_SGD_JIT = None
+
+
+def _compile_pair_sgd():
+    """:func:`_pair_sgd_loop` 을 numba 로 컴파일한다. 컴파일 결과는 ``cache_dir()/numba`` 에만 캐시한다 (저장소 밖).
+
+    numba 는 기본으로 소스 옆 ``__pycache__`` 에 캐시하므로, 이 함수를 만들 때만 ``numba.config.CACHE_DIR`` 를
+    잠시 바꿨다가 되돌린다 (캐시 위치는 함수를 만들 때 정해진다).
+    """
+    import numba
+    from numba.core import config as numba_config
+
+    from .paths import cache_dir
+
+    previous = numba_config.CACHE_DIR
+    numba_config.CACHE_DIR = str(cache_dir() / "numba")
+    try:
+        return numba.njit(nogil=True, cache=True, fastmath={"reassoc", "contract"})(_pair_sgd_loop)
+    finally:
+        numba_config.CACHE_DIR = previous
+
+
+def sgd_pairs(
+    w_in: np.ndarray,
+    w_out: np.ndarray,
+    inp: np.ndarray,
+    out: np.ndarray,
+    neg: np.ndarray,
+    lr: np.ndarray,
+    max_exp: float | None = 6.0,
+) -> float:
+    """(입력, 출력) 쌍을 차례로 하나씩 SGD 갱신한다 (``w_in``, ``w_out`` 을 제자리에서 바꾼다).
+
+    쌍 :math:`(a, o)` 와 네거티브 :math:`n_1..n_K` 마다 :func:`sgns_loss_and_grads` 와 같은 기울기로
+    :math:`u_t \\leftarrow u_t - \\eta\\,\\partial L/\\partial u_t` 를 출력마다 곧바로 하고, 입력 벡터는
+    :math:`v_a \\leftarrow v_a - \\eta \\sum_t \\partial L/\\partial v_a` 를 마지막에 한 번 한다 (gensim 과 같은 순서).
+    처음 부를 때 numba 로 컴파일한다 (1–2 초).
+
+    Args:
+        w_in: 입력 임베딩 ``(V, d)`` float32 (C 연속).
+        w_out: 출력 임베딩 ``(V, d)`` float32 (C 연속).
+        inp: 입력 단어 번호 ``(P,)``.
+        out: 출력(양성) 단어 번호 ``(P,)``.
+        neg: 네거티브 단어 번호 ``(P, K)``.
+        lr: 쌍마다의 학습률 ``(P,)``.
+        max_exp: :func:`sgns_loss_and_grads` 와 같다 (``None`` 이면 끈다).
+
+    Returns:
+        처리한 쌍들의 손실 합 (각 쌍을 갱신하기 직전의 값).
+    """
+    global _PAIR_SGD_JIT
+    for name, arr in (("w_in", w_in), ("w_out", w_out)):
+        if not (isinstance(arr, np.ndarray) and arr.dtype == np.float32 and arr.flags.c_contiguous):
+            raise TypeError(f"{name} 는 C 연속 float32 NumPy 배열이어야 합니다: {type(arr).__name__}")
+    n = len(inp)
+    if w_in.shape != w_out.shape or w_in.ndim != 2:
+        raise ValueError(f"w_in {w_in.shape} 과 w_out {w_out.shape} 은 같은 (V, d) 모양이어야 합니다")
+    if len(out) != n or len(lr) != n or neg.ndim != 2 or len(neg) != n:
+        raise ValueError(
+            f"inp {np.shape(inp)}, out {np.shape(out)}, neg {np.shape(neg)}, lr {np.shape(lr)} 의 쌍 수가 맞지 않습니다"
+        )
+    if n == 0:
+        return 0.0
+    for name, arr in (("inp", inp), ("out", out), ("neg", neg)):
+        if arr.min() < 0 or arr.max() >= len(w_in):
+            raise ValueError(f"{name} 에 어휘 범위 [0, {len(w_in)}) 밖의 번호가 있습니다: {int(arr.max())}")
+    if _PAIR_SGD_JIT is None:
+        _PAIR_SGD_JIT = _compile_pair_sgd()
+    return float(
+        _PAIR_SGD_JIT(
+            w_in,
+            w_out,
+            np.ascontiguousarray(inp, dtype=np.int64),
+            np.ascontiguousarray(out, dtype=np.int64),
+            np.ascontiguousarray(neg, dtype=np.int64),
+            np.ascontiguousarray(lr, dtype=np.float32),
+            float("inf") if max_exp is None else float(max_exp),
+        )
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -518,9 +673,10 @@ class SGNSModel(torch.nn.Module):
 class Word2Vec:
     """SGNS Word2Vec. ``Word2Vec(sentences, config)`` 로 바로 학습하거나, ``config`` 만 주고 :meth:`train` 을 부른다.
 
-    gensim 과 다른 점: gensim 은 (입력, 출력) 쌍 하나마다 곧바로 갱신하지만, 여기서는 ``batch_size`` 개 쌍의 기울기를
-    모아 한 번에 더한다 (배치에 같은 단어가 여러 번 나오면 기울기가 합쳐진다). 어휘가 아주 작고 배치가 크면
-    자주 나오는 단어의 갱신이 너무 커져 발산할 수 있으므로, 손실이 유한하지 않으면 ``FloatingPointError`` 를 낸다.
+    기본 ``update="pair"`` 는 gensim 처럼 (입력, 출력) 쌍 하나마다 곧바로 갱신하고, 쌍도 gensim 처럼 중심 단어 순서로
+    훑는다. ``update="batch"`` 는 덩어리(``chunk_tokens``) 안의 쌍을 섞은 뒤 ``batch_size`` 개 쌍의 기울기를 모아
+    한 번에 더한다 (배치에 같은 단어가 여러 번 나오면 기울기가 합쳐진다). 어휘가 아주 작고 배치가 크면 자주 나오는 단어의 갱신이 너무 커져
+    발산할 수 있으므로, 손실이 유한하지 않으면 ``FloatingPointError`` 를 낸다.
     난수열이 gensim 과 다르므로 같은 시드라도 벡터 값은 다르다: 비교는 이웃 겹침과 유추 정답 수로 한다.
 
     Args:
@@ -591,6 +747,7 @@ class Word2Vec:
         if cfg.grad == "autograd":
             opt = torch.optim.SGD(model.parameters(), lr=cfg.alpha)
         total_work = cfg.epochs * n_total
+        shuffle = (cfg.update == "batch") if cfg.shuffle is None else cfg.shuffle
         self.losses = []
 
         pbar = None
@@ -605,31 +762,40 @@ class Word2Vec:
                 keep = rng.random(len(ids)) < keep_p[ids]  # 솎아내기: p_keep 확률로 남긴다
                 ids, sid = ids[keep], sid[keep]
                 self.n_words_trained += len(ids)
-                inp, out = make_pairs(ids, sid, cfg.window, rng, cfg.shrink_windows)
-                perm = rng.permutation(len(inp))
-                inp_t, out_t = torch.from_numpy(inp[perm]), torch.from_numpy(out[perm])
+                inp, out = make_pairs(ids, sid, cfg.window, rng, cfg.shrink_windows, by_center=not shuffle)
+                if shuffle:
+                    perm = rng.permutation(len(inp))  # 덩어리 안의 쌍을 섞는다
+                    inp, out = inp[perm], out[perm]
                 # 네거티브: 쌍마다 K 개를 P_n(w) 에서 (덩어리 전체를 한 번에 뽑는다)
                 neg_all = np.searchsorted(cum_table, rng.random((len(inp), cfg.negative)), side="right")
-                neg_t = torch.from_numpy(np.minimum(neg_all, last).astype(np.int64))
+                neg = np.minimum(neg_all, last).astype(np.int64)
                 n_pairs = len(inp)
-                # 학습률: 전체 진행률에 따라 alpha → min_alpha 선형 감소 (덩어리 안에서는 쌍 비율로 보간)
+                # 학습률: 전체 진행률에 따라 alpha → min_alpha 선형 감소. 쌍 p 의 진행률은
+                # (앞선 토큰 수 + 덩어리 토큰 수 × p / 쌍 수) / 전체 토큰 수 로 덩어리 안에서 보간한다.
                 done0 = epoch * n_total + c0
-                for b0 in range(0, n_pairs, cfg.batch_size):
-                    b1 = min(b0 + cfg.batch_size, n_pairs)
-                    frac = (done0 + (c1 - c0) * b0 / max(n_pairs, 1)) / total_work
-                    lr = cfg.alpha - (cfg.alpha - cfg.min_alpha) * frac
-                    loss = self._step(inp_t[b0:b1], out_t[b0:b1], neg_t[b0:b1], lr, opt)
-                    loss_sum += loss
-                    pair_count += b1 - b0
+                if cfg.update == "pair":
+                    frac = (done0 + (c1 - c0) * np.arange(n_pairs) / max(n_pairs, 1)) / total_work
+                    lr_p = cfg.alpha - (cfg.alpha - cfg.min_alpha) * frac  # η_p = α - (α - α_min)·frac
+                    w_in, w_out = model.w_in.weight.data.numpy(), model.w_out.weight.data.numpy()
+                    loss_sum += sgd_pairs(w_in, w_out, inp, out, neg, lr_p, cfg.max_exp)
+                    pair_count += n_pairs
+                else:
+                    inp_t, out_t, neg_t = torch.from_numpy(inp), torch.from_numpy(out), torch.from_numpy(neg)
+                    for b0 in range(0, n_pairs, cfg.batch_size):
+                        b1 = min(b0 + cfg.batch_size, n_pairs)
+                        frac = (done0 + (c1 - c0) * b0 / max(n_pairs, 1)) / total_work
+                        lr = cfg.alpha - (cfg.alpha - cfg.min_alpha) * frac  # η = α - (α - α_min)·frac
+                        loss_sum += self._step(inp_t[b0:b1], out_t[b0:b1], neg_t[b0:b1], lr, opt)
+                        pair_count += b1 - b0
                 self.n_pairs_trained += n_pairs
                 if pbar is not None:
                     pbar.update(c1 - c0)
             self.losses.append(loss_sum / max(pair_count, 1))
             if not np.isfinite(self.losses[-1]):
-                # 큰 배치에서 아주 잦은 단어의 기울기가 한꺼번에 더해지면 발산할 수 있다: 조용히 넘기지 않는다.
+                # 학습률이 너무 크거나 큰 배치에서 잦은 단어의 기울기가 한꺼번에 더해지면 발산할 수 있다: 조용히 넘기지 않는다.
                 raise FloatingPointError(
-                    f"에포크 {epoch + 1} 에서 손실이 발산했습니다 (batch_size={cfg.batch_size}, alpha={cfg.alpha}). "
-                    "batch_size 나 alpha 를 줄이세요"
+                    f"에포크 {epoch + 1} 에서 손실이 발산했습니다 (update={cfg.update!r}, "
+                    f"batch_size={cfg.batch_size}, alpha={cfg.alpha}). batch_size 나 alpha 를 줄이세요"
                 )
         if pbar is not None:
             pbar.close()
