@@ -16,6 +16,7 @@ from llmnotes.dense import (
     _content_batch,
     _eojeol_features,
     featurize,
+    note_queries,
     pseudo_queries,
     train,
 )
@@ -78,6 +79,49 @@ def test_pseudo_queries_come_from_the_chunk():
         assert any(f in allowed for f in q)
 
 
+def test_note_queries_mix_note_phrases_and_chunk_words():
+    eo = _eojeol_features([TEXTS[2]], (2, 3))[0]
+    phrases = featurize(["이사할 자유", "사는 곳 옮기기", "원하는 곳에 살기"])
+    from_notes = {f for ph in phrases for f in ph}
+    from_chunk = {f for ej in eo for f in ej}
+    rng = random.Random(0)
+    mixed = 0
+    for _ in range(60):
+        q = note_queries(phrases, eo, rng)
+        assert any(f in from_notes for f in q)  # 노트 구절이 적어도 하나
+        extra = [f for f in q if f not in from_notes]
+        # 나머지는 청크의 내용 형태소와 그 글자 n-그램뿐이다
+        assert all(f in from_chunk or f.startswith("c:") for f in extra)
+        mixed += any(f.startswith("m:") for f in extra)
+    assert 10 < mixed < 50  # 반반의 확률로 섞는다
+    with pytest.raises(ValueError, match="phrases"):
+        note_queries([], eo, rng)
+
+
+def test_train_with_note_phrases(tmp_path):
+    cfg = BiEncoderConfig(steps=80, batch_size=6, dim=16, seed=1, note_prob=0.7)
+    groups = [f"d{i}" for i in range(len(TEXTS))]
+    phrases = [
+        ["국회 구성", "의원 뽑기"],
+        ["대통령 몇 년"],
+        ["이사할 자유"],
+        ["판사 독립"],
+        ["편지 전화"],
+        [],
+    ]
+    m1, l1 = train(TEXTS, groups, cfg, phrases=phrases)
+    m2, l2 = train(TEXTS, groups, cfg, phrases=phrases)
+    assert l1 == l2  # 같은 시드면 같은 손실 (배치가 작아 손실 곡선은 들쭉날쭉하므로 검색으로 확인한다)
+    np.testing.assert_array_equal(m1.embeddings, m2.embeddings)
+    v = m1.encode(TEXTS)
+    q = m1.encode(["이사할 자유", "편지 전화"])  # 노트의 쉬운 말로 찾으면 그 조문이 가장 가깝다
+    assert list(np.argmax(q @ v.T, axis=1)) == [2, 4]
+    with pytest.raises(ValueError, match="phrases"):
+        train(TEXTS, groups, cfg, phrases=phrases[:2])
+    with pytest.raises(ValueError, match="note_prob"):
+        BiEncoderConfig(note_prob=1.5)
+
+
 def test_train_small_is_deterministic_and_learns(tmp_path):
     cfg = BiEncoderConfig(steps=60, batch_size=6, dim=16, seed=3)
     groups = [f"d{i}" for i in range(len(TEXTS))]
@@ -122,6 +166,9 @@ def test_shipped_checkpoint_recipe_and_size():
         assert hashlib.sha256(data).hexdigest() == digest, name
     assert total <= 10 * 2**20
     assert recipe["seed"] == 0 and "질의응답 데이터는 쓰지 않음" in recipe["training_data"]
+    # 학습에 쓴 쉬운 말 노트 파일이 지금 저장소의 것과 같다
+    notes = (models_dir().parent / "rag" / "article_notes.jsonl").read_bytes()
+    assert recipe["notes_sha256"] == hashlib.sha256(notes).hexdigest()
     enc = BiEncoder.load()
     assert enc.dim == recipe["config"]["dim"] and len(enc.vocab) == recipe["vocab_size"]
     v = enc.encode(["대통령의 임기", "피자"])

@@ -8,7 +8,8 @@
 
 (b) 바이-인코더: 글의 특징(내용 형태소 + 어절 안 글자 2·3-그램)의 임베딩을 평균한 뒤 정규화한다.
     질문과 청크에 같은 인코더를 쓴다 (가중치 공유). 학습 데이터는 헌법 자신에서 만든 (가짜 질문, 청크) 쌍이다:
-    청크의 한 문장에서 어절 일부를 지우고 순서를 섞은 것, 또는 내용 형태소 몇 개 (시험 질문은 쓰지 않는다).
+    청크의 한 문장에서 어절 일부를 지우고 순서를 섞은 것, 내용 형태소 몇 개, 또는 사람이 조문만 보고 쓴
+    쉬운 말 노트(``data/rag/article_notes.jsonl``)의 구절 몇 개 (질의응답 데이터의 질문은 쓰지 않는다).
     배치 안의 다른 청크를 음성(in-batch negatives)으로 쓰는 InfoNCE 손실로 학습한다:
 
     .. math::
@@ -47,6 +48,7 @@ __all__ = [
     "BiEncoder",
     "featurize",
     "pseudo_queries",
+    "note_queries",
     "train",
     "main",
 ]
@@ -174,17 +176,20 @@ class BiEncoderConfig:
         lr: Adam 학습률.
         temperature: InfoNCE 온도 τ.
         drop: 가짜 질문을 만들 때 어절을 지울 확률.
+        note_prob: 청크에 쉬운 말 노트(:func:`llmnotes.rag.load_article_notes`)가 있을 때, 가짜 질문을
+            노트에서 만들 확률 (:func:`note_queries`).
         seed: 난수 시드.
     """
 
     dim: int = 64
     ngrams: tuple[int, ...] = (2, 3)
     min_count: int = 1
-    steps: int = 1000
+    steps: int = 2000
     batch_size: int = 64
     lr: float = 0.01
     temperature: float = 0.05
     drop: float = 0.5
+    note_prob: float = 0.5
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -200,6 +205,8 @@ class BiEncoderConfig:
             )
         if not 0 <= self.drop < 1:
             raise ValueError(f"drop 은 0 이상 1 미만이어야 합니다: {self.drop!r}")
+        if not 0 <= self.note_prob <= 1:
+            raise ValueError(f"note_prob 은 0 이상 1 이하여야 합니다: {self.note_prob!r}")
 
 
 class BiEncoder:
@@ -295,16 +302,47 @@ def pseudo_queries(
     return [f for ej in kept for f in ej]
 
 
+def note_queries(
+    phrases: list[list[str]], eojeols: list[list[str]], rng: random.Random, ngrams: tuple[int, ...] = (2, 3)
+) -> list[str]:
+    """쉬운 말 노트에서 가짜 질문 하나의 특징을 만든다 (doc2query 를 사람이 쓴 노트로 흉내 낸다).
+
+    노트의 구절 1–3 개를 고르고, 반반의 확률로 청크 원문의 내용 형태소 1–2 개를 섞는다 (질문은 쉬운 말과
+    법률 용어를 섞어 쓰기도 한다). 질의응답 데이터의 질문은 쓰지 않는다.
+
+    Args:
+        phrases: 노트 구절마다 특징 목록 (:func:`featurize`).
+        eojeols: 청크의 어절마다 특징 목록.
+        rng: 난수 생성기.
+        ngrams: 글자 n-그램의 n 들.
+    """
+    if not phrases:
+        raise ValueError("phrases 가 비어 있습니다: 노트 구절이 하나 이상 필요합니다")
+    picked = rng.sample(phrases, min(len(phrases), rng.randint(1, 3)))
+    feats = [f for ph in picked for f in ph]
+    words = [f for ej in eojeols for f in ej if f.startswith("m:")]
+    if words and rng.random() < 0.5:
+        for w in rng.sample(words, min(len(words), rng.randint(1, 2))):
+            feats.extend([w, *_char_feats(w[2:], ngrams)])
+    return feats
+
+
 def train(
-    texts: Sequence[str], groups: Sequence[str], config: BiEncoderConfig | None = None, progress: bool = False
+    texts: Sequence[str],
+    groups: Sequence[str],
+    config: BiEncoderConfig | None = None,
+    progress: bool = False,
+    phrases: Sequence[Sequence[str]] | None = None,
 ) -> tuple[BiEncoder, list[float]]:
     """바이-인코더를 InfoNCE(배치 안 음성)로 학습한다.
 
     Args:
-        texts: 청크 글들 (색인할 글과 같은 꼴, 예: 제목 + 본문).
+        texts: 청크 글들 (색인할 글과 같은 꼴, 예: 제목 + 본문 + 확장 글).
         groups: 청크마다 출처 (같은 출처의 청크는 한 배치에 함께 넣지 않는다: 거짓 음성 방지).
         config: 학습 설정.
         progress: 진행 표시.
+        phrases: 청크마다 쉬운 말 노트 구절들 (없으면 ``None``; 있으면 확률 ``note_prob`` 로
+            :func:`note_queries` 가 가짜 질문을 만든다).
 
     Returns:
         (학습된 인코더, 스텝별 손실).
@@ -321,9 +359,19 @@ def train(
         by_group.setdefault(g, []).append(i)
     if len(by_group) < 2:
         raise ValueError(f"groups 에 서로 다른 출처가 2개 이상 있어야 합니다: {len(by_group)}개")
+    if phrases is not None and len(phrases) != len(texts):
+        raise ValueError(f"phrases({len(phrases)}) 와 texts({len(texts)}) 의 개수가 다릅니다")
     rng = random.Random(cfg.seed)
     torch.manual_seed(cfg.seed)
     eojeols = _eojeol_features(texts, cfg.ngrams)
+    phrase_feats: list[list[list[str]]] = [[] for _ in texts]
+    if phrases is not None:
+        flat = [_check_texts(list(ps), f"phrases[{i}]") for i, ps in enumerate(phrases)]
+        allf = featurize([p for ps in flat for p in ps], cfg.ngrams) if any(flat) else []
+        pos = 0
+        for i, ps in enumerate(flat):
+            phrase_feats[i] = allf[pos : pos + len(ps)]
+            pos += len(ps)
     feats = [[f for ej in doc for f in ej] for doc in eojeols]
     counts: dict[str, int] = {}
     for fs in feats:
@@ -347,7 +395,12 @@ def train(
 
     for _ in tqdm(range(cfg.steps), disable=not progress):
         chosen = [rng.choice(by_group[g]) for g in rng.sample(keys, bsz)]
-        queries = [pseudo_queries(eojeols[i], rng, cfg.drop, cfg.ngrams) for i in chosen]
+        queries = [
+            note_queries(phrase_feats[i], eojeols[i], rng, cfg.ngrams)
+            if phrase_feats[i] and rng.random() < cfg.note_prob
+            else pseudo_queries(eojeols[i], rng, cfg.drop, cfg.ngrams)
+            for i in chosen
+        ]
         q_ids = [
             [vocab[f] for f in fs if f in vocab] or passage_ids[i][:1]
             for fs, i in zip(queries, chosen, strict=True)
@@ -372,29 +425,46 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     """명령줄: 헌법 항 단위 청크로 바이-인코더를 학습해 ``--out`` 에 저장한다."""
     import torch
 
-    from .rag import chunk_by_structure, constitution_documents
+    from .rag import chunk_by_structure, constitution_documents, expand_chunks, load_article_notes
 
     ap = argparse.ArgumentParser(description="헌법 바이-인코더 학습 (가짜 질문 + InfoNCE)")
     ap.add_argument("--out", required=True)
     ap.add_argument("--steps", type=int, default=BiEncoderConfig.steps)
     ap.add_argument("--dim", type=int, default=BiEncoderConfig.dim)
     ap.add_argument("--seed", type=int, default=BiEncoderConfig.seed)
+    ap.add_argument("--note-prob", type=float, default=BiEncoderConfig.note_prob)
+    ap.add_argument("--no-notes", action="store_true", help="쉬운 말 노트 없이 조문 글만으로 학습")
     args = ap.parse_args(argv)
-    cfg = BiEncoderConfig(steps=args.steps, dim=args.dim, seed=args.seed)
+    cfg = BiEncoderConfig(
+        steps=args.steps, dim=args.dim, seed=args.seed, note_prob=0.0 if args.no_notes else args.note_prob
+    )
     chunks = chunk_by_structure(constitution_documents(), "paragraph")
-    texts = [c.index_text(True) for c in chunks]
+    phrases = None
+    notes_hash = None
+    if not args.no_notes:
+        from .rag import _notes_path
+
+        notes = load_article_notes()
+        notes_hash = _sha256(_notes_path())
+        chunks = expand_chunks(chunks, notes)
+        phrases = [[notes[c.source].title, *notes[c.source].keywords] for c in chunks]
+    texts = [c.index_text(True, True) for c in chunks]
     start = time.perf_counter()
     torch.set_num_threads(1)
-    model, losses = train(texts, [c.source for c in chunks], cfg, progress=True)
+    model, losses = train(texts, [c.source for c in chunks], cfg, progress=True, phrases=phrases)
     out = Path(args.out)
     model.save(out)
     data_hash = hashlib.sha256("\n\0".join(texts).encode("utf-8")).hexdigest()
+    source = "헌법 본문 항 단위 청크 (제목 포함)"
+    if phrases is not None:
+        source += " + 사람이 조문만 보고 쓴 쉬운 말 노트 (data/rag/article_notes.jsonl)"
     recipe = {
         "command": "PYTHONHASHSEED=0 OMP_NUM_THREADS=1 python -m llmnotes.dense "
         + " ".join(argv or sys.argv[1:]),
         "seed": cfg.seed,
         "config": asdict(cfg),
-        "training_data": "헌법 본문 항 단위 청크 (제목 포함) 에서 만든 가짜 질문; 질의응답 데이터는 쓰지 않음",
+        "training_data": f"{source} 에서 만든 가짜 질문; 질의응답 데이터는 쓰지 않음",
+        "notes_sha256": notes_hash,
         "n_chunks": len(chunks),
         "vocab_size": len(model.vocab),
         "data_sha256": data_hash,

@@ -5,6 +5,9 @@
 
 - 청크 id 는 출처 조문으로 되돌아갈 수 있다: '제10조' (조 전체), '제10조-②' (항), '제10조#s1' (문장 묶음),
   '제10조#w3' (토큰 창). :func:`source_of` 가 청크 id 에서 출처 문서 id 를 꺼낸다.
+- 문서 확장(document expansion): 조문마다 사람이 조문만 보고 쓴 쉬운 말 제목과 바꿔 말하기
+  (``data/rag/article_notes.jsonl``, :func:`load_article_notes`)를 청크의 ``expansion`` 에 붙여 함께 색인한다
+  (:func:`expand_chunks`). doc2query(Nogueira 외 2019)의 생각을 모델 대신 사람이 한 것이다. 답과 인용은 원문만 쓴다.
 - 하이브리드 검색은 역순위 융합(reciprocal rank fusion, RRF; Cormack 외 2009):
   청크 d 의 점수 = Σ_r w_r / (k + rank_r(d)), rank 는 1 부터, k = 60. 검색기 r 의 상위 목록에 없는 청크는
   그 검색기에서 0 을 받는다. 점수의 크기가 서로 다른 검색기(BM25 점수, 코사인)를 순위만으로 합친다.
@@ -17,11 +20,13 @@
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -33,6 +38,7 @@ from .morph import CONTENT_TAGS
 
 __all__ = [
     "Chunk",
+    "ArticleNote",
     "Hit",
     "Answer",
     "Retriever",
@@ -44,6 +50,8 @@ __all__ = [
     "chunk_by_sentences",
     "chunk_by_tokens",
     "source_of",
+    "load_article_notes",
+    "expand_chunks",
     "normalize_query",
     "analyze",
     "analyze_batch",
@@ -51,6 +59,7 @@ __all__ = [
     "DenseRetriever",
     "HybridRetriever",
     "rrf_fuse",
+    "best_per_source",
     "article_ranking",
     "recall_at_k",
     "reciprocal_rank",
@@ -125,10 +134,11 @@ OUT_OF_SCOPE_TEST: tuple[str, ...] = (
     "비행기는 어떻게 하늘을 나나요?",
 )
 
-# 개발 분할에서 고른 '모름' 임계값: 최상위 BM25 점수가 이 값보다 작으면 답하지 않는다.
-# (개발 질문 중 하이브리드 검색 1위 조문이 맞은 것 = 답해야 함, 틀린 것과 OUT_OF_SCOPE_DEV = 답하지 말아야 함
-#  으로 보고 :func:`choose_threshold` (cost=1) 로 고른 값. 노트북 15 가 같은 값을 다시 계산해 보여 준다.)
-DEFAULT_THRESHOLD = 7.924
+# 개발 분할에서 고른 '모름' 임계값: 최상위 BM25 점수(쉬운 말 노트로 확장한 색인, :func:`constitution_retrievers`
+# 의 'BM25')가 이 값보다 작으면 답하지 않는다. (개발 질문 중 하이브리드 검색 1위 조문이 맞은 것 = 답해야 함,
+# 틀린 것과 OUT_OF_SCOPE_DEV = 답하지 말아야 함으로 보고 :func:`choose_threshold` (cost=1) 로 고른 값.
+# 노트북 15 가 같은 값을 다시 계산해 보여 준다.)
+DEFAULT_THRESHOLD = 5.861
 
 
 # ---------------------------------------------------------------------------------------------- 자료형
@@ -141,16 +151,30 @@ class Chunk:
         text: 청크 본문.
         source: 출처 문서 id (예: '제10조').
         title: 출처 문서의 제목 (헌법이면 장 이름, 예: '제2장 국민의 권리와 의무').
+        expansion: 문서 확장(document expansion) 글: 사람이 쓴 쉬운 말 제목과 바꿔 말하기
+            (:func:`expand_chunks`). 색인에만 쓰고, 프롬프트와 답에는 쓰지 않는다 (근거는 원문뿐).
     """
 
     id: str
     text: str
     source: str
     title: str = ""
+    expansion: str = ""
 
-    def index_text(self, with_title: bool = True) -> str:
-        """색인할 글: 제목(장 이름)을 앞에 붙이면 '국회'·'법원' 같은 맥락 단어가 청크에 들어간다."""
-        return f"{self.title}\n{self.text}" if with_title and self.title else self.text
+    def index_text(self, with_title: bool = True, with_expansion: bool = True) -> str:
+        """색인할 글: [제목(장 이름)] + 본문 + [확장 글].
+
+        제목을 붙이면 '국회'·'법원' 같은 맥락 단어가, 확장 글을 붙이면 질문에 쓰일 법한 쉬운 말이 청크에 들어간다.
+
+        Args:
+            with_title: 제목을 앞에 붙일지.
+            with_expansion: 확장 글(있으면)을 뒤에 붙일지.
+        """
+        parts = [self.title] if with_title and self.title else []
+        parts.append(self.text)
+        if with_expansion and self.expansion:
+            parts.append(self.expansion)
+        return "\n".join(parts)
 
 
 @dataclass(frozen=True)
@@ -320,6 +344,110 @@ def source_of(chunk_id: str) -> str:
     return m.group(1) if m else chunk_id
 
 
+# ---------------------------------------------------------------------------------------------- 문서 확장
+@dataclass(frozen=True)
+class ArticleNote:
+    """조문 하나에 사람이 붙인 쉬운 말 노트 (문서 확장용).
+
+    Args:
+        id: 조문 id ('제12조', '부칙 제1조').
+        part: '본문' 또는 '부칙'.
+        number: 조 번호.
+        title: 쉬운 말 제목 (예: '신체의 자유와 형사 절차').
+        keywords: 시민이 그 조문의 내용을 말할 때 쓸 법한 낱말·짧은 구절 (예: '잡혀가다', '변호사').
+    """
+
+    id: str
+    part: str
+    number: int
+    title: str
+    keywords: tuple[str, ...]
+
+    def text(self) -> str:
+        """색인에 붙일 글: 제목 한 줄 + 쉼표로 이은 바꿔 말하기."""
+        return f"{self.title}\n{', '.join(self.keywords)}"
+
+
+def _notes_path() -> Path:
+    from .paths import data_dir
+
+    return data_dir() / "rag" / "article_notes.jsonl"
+
+
+def load_article_notes(path: str | Path | None = None) -> dict[str, ArticleNote]:
+    """조문 노트 파일(JSONL, 기본 ``data/rag/article_notes.jsonl``)을 읽는다: 조문 id → :class:`ArticleNote`.
+
+    노트는 헌법 조문만 보고 사람이 손으로 쓴 것이다 (질의응답 데이터의 질문은 보지 않았다; ``data/README.md``).
+    모든 글은 NFC 로 정규화한다. 필드가 없거나 비었거나, id 가 겹치거나, 조문 번호가 id 와 맞지 않으면
+    ``ValueError`` (파일 이름과 줄 번호를 알려 준다).
+
+    Args:
+        path: 다른 노트 파일을 읽을 때.
+    """
+    p = Path(path) if path is not None else _notes_path()
+    if not p.is_file():
+        raise FileNotFoundError(f"조문 노트 파일이 없습니다: {p.name}")
+    out: dict[str, ArticleNote] = {}
+    for lineno, line in enumerate(p.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        where = f"{p.name}:{lineno}"
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise ValueError(f"{where}: JSON 이 아닙니다: {e.msg}") from None
+        if not isinstance(rec, dict):
+            raise ValueError(f"{where}: 한 줄은 JSON 객체여야 합니다: {type(rec).__name__}")
+        for key, typ in (("id", str), ("part", str), ("number", int), ("title", str), ("keywords", list)):
+            if key not in rec:
+                raise ValueError(f"{where}: 필드 {key!r} 가 없습니다")
+            if not isinstance(rec[key], typ) or isinstance(rec[key], bool):
+                raise ValueError(f"{where}: 필드 {key!r} 는 {typ.__name__} 여야 합니다: {rec[key]!r}")
+        nid, part, title = nfc(rec["id"]).strip(), nfc(rec["part"]), nfc(rec["title"]).strip()
+        if part not in ("본문", "부칙"):
+            raise ValueError(f"{where}: 필드 'part' 는 '본문' 또는 '부칙' 이어야 합니다: {part!r}")
+        expected = f"제{rec['number']}조" if part == "본문" else f"부칙 제{rec['number']}조"
+        if nid != expected:
+            raise ValueError(f"{where}: id {nid!r} 가 part·number 로 만든 {expected!r} 와 다릅니다")
+        if not title:
+            raise ValueError(f"{where}: 필드 'title' 이 비어 있습니다 (id={nid!r})")
+        kws = []
+        for k in rec["keywords"]:
+            if not isinstance(k, str) or not k.strip():
+                raise ValueError(f"{where}: keywords 의 값은 비어 있지 않은 문자열이어야 합니다: {k!r}")
+            kws.append(nfc(k).strip())
+        if not kws:
+            raise ValueError(f"{where}: 필드 'keywords' 가 비어 있습니다 (id={nid!r})")
+        if nid in out:
+            raise ValueError(f"{where}: 조문 id 가 중복됩니다: {nid!r}")
+        out[nid] = ArticleNote(nid, part, rec["number"], title, tuple(kws))
+    if not out:
+        raise ValueError(f"조문 노트 파일이 비어 있습니다: {p.name}")
+    return out
+
+
+def expand_chunks(
+    chunks: Sequence[Chunk], notes: dict[str, ArticleNote], require_all: bool = True
+) -> list[Chunk]:
+    """문서 확장: 청크마다 출처 조문의 노트(쉬운 말 제목 + 바꿔 말하기)를 ``expansion`` 에 붙인다.
+
+    doc2query(Nogueira 외 2019)와 같은 생각이다: 질문 쪽 낱말을 문서 쪽에 미리 적어 두면 어휘 불일치가 준다.
+    여기서는 모델 대신 사람이 조문만 보고 썼다. 원문(``text``)은 바꾸지 않는다.
+
+    Args:
+        chunks: 청크들.
+        notes: :func:`load_article_notes` 의 결과.
+        require_all: ``True`` 면 노트가 없는 출처가 있을 때 ``ValueError``. ``False`` 면 그 청크는 확장 없이 둔다.
+    """
+    chunks = _check_chunks(chunks)
+    if not isinstance(notes, dict):
+        raise TypeError(f"notes 는 조문 id → ArticleNote 인 dict 여야 합니다: {type(notes).__name__}")
+    missing = sorted({c.source for c in chunks if c.source not in notes})
+    if missing and require_all:
+        raise ValueError(f"notes 에 없는 출처가 있습니다 ({len(missing)}개): {missing[:3]!r}")
+    return [replace(c, expansion=notes[c.source].text()) if c.source in notes else c for c in chunks]
+
+
 # ---------------------------------------------------------------------------------------------- 질의 처리
 def normalize_query(query: str) -> str:
     """질문 정규화: NFC, 공백 정리. 글자나 숫자가 하나도 없으면 ``ValueError``.
@@ -390,9 +518,12 @@ class BM25Retriever:
         config: BM25 설정.
         with_title: 색인할 때 청크 제목(장 이름)을 앞에 붙일지.
         stopwords: 질의에서 뺄 형태 (기본 :data:`QUESTION_STOPWORDS`).
+        with_expansion: 청크의 확장 글(:func:`expand_chunks`)도 색인할지.
+        name: 표시 이름.
+        analyzer: 'morph' (내용 형태소) 또는 'char' (내용 형태소 + 어절 안 글자 2·3-그램,
+            :func:`llmnotes.dense.featurize`). 글자 n-그램은 '잡아가다'·'잡혀가다' 처럼 활용이 다른 낱말도
+            일부 토큰을 나누게 한다.
     """
-
-    name = "BM25"
 
     def __init__(
         self,
@@ -400,16 +531,34 @@ class BM25Retriever:
         config: BM25Config | None = None,
         with_title: bool = True,
         stopwords: frozenset[str] = QUESTION_STOPWORDS,
+        with_expansion: bool = True,
+        name: str = "BM25",
+        analyzer: str = "morph",
     ) -> None:
+        if analyzer not in ("morph", "char"):
+            raise ValueError(f"analyzer 는 'morph' 또는 'char' 여야 합니다: {analyzer!r}")
         self.chunks = _check_chunks(chunks)
         self.stopwords = frozenset(stopwords)
-        self.index = BM25Index.build(analyze_batch([c.index_text(with_title) for c in self.chunks]), config)
+        self.name = name
+        self.analyzer = analyzer
+        texts = [c.index_text(with_title, with_expansion) for c in self.chunks]
+        self.index = BM25Index.build(
+            self._tokens(texts, frozenset()), config
+        )  # 문서 쪽은 불용어를 빼지 않는다
+
+    def _tokens(self, texts: list[str], stopwords: frozenset[str]) -> list[list[str]]:
+        if self.analyzer == "morph":
+            return analyze_batch(texts, stopwords)
+        from .dense import featurize
+
+        stop = {f"m:{w}" for w in stopwords}
+        return [[f for f in fs if f not in stop] for fs in featurize(texts, (2, 3))]
 
     def query_tokens(self, query: str) -> list[str]:
-        """질의 → 내용 형태소 (불용어 제외). 남는 것이 없으면 ``ValueError``."""
+        """질의 → 검색 토큰 (내용 형태소, 불용어 제외; 'char' 면 글자 n-그램도). 없으면 ``ValueError``."""
         q = normalize_query(query)
-        toks = analyze(q, self.stopwords)
-        if not toks:
+        toks = self._tokens([q], self.stopwords)[0]
+        if not [t for t in toks if not t.startswith("c:")]:
             raise ValueError(f"query 에서 검색할 내용 형태소가 하나도 남지 않았습니다: {query!r}")
         return toks
 
@@ -442,6 +591,7 @@ class DenseRetriever:
         backend: 벡터 저장소 백엔드 ('auto', 'faiss', 'numpy').
         with_title: 색인할 때 제목을 붙일지.
         name: 표시 이름.
+        with_expansion: 청크의 확장 글도 색인할지.
     """
 
     def __init__(
@@ -451,6 +601,7 @@ class DenseRetriever:
         backend: str = "auto",
         with_title: bool = True,
         name: str = "밀집",
+        with_expansion: bool = True,
     ) -> None:
         from .vectorstore import VectorStore
 
@@ -460,7 +611,8 @@ class DenseRetriever:
         self._by_id = {c.id: c for c in self.chunks}
         self.store = VectorStore(encoder.dim, backend=backend)
         self.store.add(
-            encoder.encode([c.index_text(with_title) for c in self.chunks]), [c.id for c in self.chunks]
+            encoder.encode([c.index_text(with_title, with_expansion) for c in self.chunks]),
+            [c.id for c in self.chunks],
         )
 
     def search(self, query: str, k: int = 10) -> list[Hit]:
@@ -501,17 +653,36 @@ def rrf_fuse(
     return [Hit(chunk[i], score[i], r + 1) for r, i in enumerate(order)]
 
 
+def best_per_source(hits: Sequence[Hit]) -> list[Hit]:
+    """검색 결과에서 출처 문서마다 가장 높은 청크 하나만 남기고 순위를 1 부터 다시 매긴다.
+
+    한 조문의 여러 항이 한 검색기의 상위 목록을 차지하면, 순위로 합치는 RRF 에서 다른 조문이 뒤로 밀린다.
+    출처 단위로 줄인 뒤 합치면 검색기마다 '조문 순위' 를 합치는 셈이다.
+    """
+    seen: set[str] = set()
+    out: list[Hit] = []
+    for h in hits:
+        if h.chunk.source not in seen:
+            seen.add(h.chunk.source)
+            out.append(Hit(h.chunk, h.score, len(out) + 1))
+    return out
+
+
 class HybridRetriever:
     """하이브리드 검색기: 여러 검색기의 상위 ``depth`` 개를 RRF 로 합친다.
+
+    ``fuse_by='source'`` 면 검색기마다 결과를 출처 문서 단위로 줄여(:func:`best_per_source`) 합친다. 이때 같은
+    출처는 검색기가 달라도 한 후보로 세고, 결과의 청크는 가중치가 가장 큰 (동률이면 앞의) 검색기가 고른
+    그 출처의 최상위 청크다.
 
     Args:
         retrievers: 검색기들 (같은 청크 목록을 쓰는 것이 자연스럽다).
         k_rrf: RRF 상수 k.
         depth: 검색기마다 가져올 후보 수.
         weights: 검색기 가중치.
+        fuse_by: 'chunk' (청크 id 로 합친다) 또는 'source' (출처 문서로 합친다).
+        name: 표시 이름.
     """
-
-    name = "하이브리드"
 
     def __init__(
         self,
@@ -519,20 +690,40 @@ class HybridRetriever:
         k_rrf: float = RRF_K,
         depth: int = 50,
         weights: Sequence[float] | None = None,
+        fuse_by: str = "chunk",
+        name: str = "하이브리드",
     ) -> None:
         if not retrievers:
             raise ValueError("retrievers 가 비어 있습니다")
+        if fuse_by not in ("chunk", "source"):
+            raise ValueError(f"fuse_by 는 'chunk' 또는 'source' 여야 합니다: {fuse_by!r}")
+        if weights is not None and len(weights) != len(retrievers):
+            raise ValueError(
+                f"weights 의 개수 {len(weights)} 가 retrievers 의 개수 {len(retrievers)} 와 다릅니다"
+            )
         self.retrievers = list(retrievers)
         self.chunks = self.retrievers[0].chunks
         self.k_rrf = k_rrf
         self.depth = _check_k(depth)
         self.weights = weights
+        self.fuse_by = fuse_by
+        self.name = name
 
     def search(self, query: str, k: int = 10) -> list[Hit]:
         """상위 k 개 (RRF 점수 내림차순)."""
         _check_k(k)
         lists = [r.search(query, max(k, self.depth)) for r in self.retrievers]
-        return rrf_fuse(lists, self.k_rrf, self.weights)[:k]
+        if self.fuse_by == "chunk":
+            return rrf_fuse(lists, self.k_rrf, self.weights)[:k]
+        w = [1.0] * len(lists) if self.weights is None else [float(x) for x in self.weights]
+        lists = [best_per_source(hits) for hits in lists]
+        # 출처마다 대표 청크: 가중치가 가장 큰 검색기(동률이면 앞)의 결과에서 먼저 고른다
+        rep: dict[str, Chunk] = {}
+        for j in sorted(range(len(lists)), key=lambda j: -w[j]):
+            for h in lists[j]:
+                rep.setdefault(h.chunk.source, h.chunk)
+        keyed = [[Hit(rep[h.chunk.source], h.score, h.rank) for h in hits] for hits in lists]
+        return rrf_fuse(keyed, self.k_rrf, w)[:k]
 
 
 # ---------------------------------------------------------------------------------------------- 평가
@@ -881,26 +1072,43 @@ def bm25_confidence(bm25: BM25Retriever) -> Callable[[str, list[Hit]], float]:
 
 
 def constitution_retrievers(
-    chunks: Sequence[Chunk] | None = None, encoder: Encoder | None = None, backend: str = "auto"
+    chunks: Sequence[Chunk] | None = None,
+    encoder: Encoder | None = None,
+    backend: str = "auto",
+    expansion: bool = True,
 ) -> dict[str, Retriever]:
-    """헌법 검색기 네 가지 (개발 분할에서 고른 설정): BM25, LSA, 바이-인코더, 하이브리드.
+    """헌법 검색기 다섯 가지 (설정은 모두 개발 분할에서 골랐다): BM25, 글자 BM25, LSA, 바이-인코더, 하이브리드.
 
-    - BM25: 내용 형태소, 질문 불용어 제외, 제목 없이, k1=1.5, b=0.75.
-    - LSA: 제목 + 본문의 TF-IDF → 128 차원 (청크가 적으면 청크 수).
+    - 청크: 헌법 항 단위. ``expansion=True`` 면 조문마다 사람이 쓴 쉬운 말 노트를 색인에 붙인다
+      (:func:`expand_chunks`, ``data/rag/article_notes.jsonl``).
+    - BM25: 내용 형태소, 질문 불용어 제외, 장 이름 없이, k1=1.5, b=0.75.
+    - 글자 BM25: 같은 BM25 에 어절 안 글자 2·3-그램을 더한 토큰 (활용이 다른 낱말도 맞춘다).
+    - LSA: 장 이름 + 본문 (+ 노트) 의 TF-IDF → 128 차원 (청크가 적으면 청크 수).
     - 바이-인코더: ``data/models/dense-retriever`` (또는 ``encoder``).
-    - 하이브리드: RRF(k=60), 가중치 BM25 1, 바이-인코더 0.5, LSA 0.5.
+    - 하이브리드: 네 검색기의 **전체** 순위를 조문 단위로 줄여(:func:`best_per_source`) RRF(k=60, 가중치 모두 1)
+      로 합친다.
 
     Args:
         chunks: 청크들 (기본: 헌법 항 단위).
         encoder: 바이-인코더 (기본: 배포된 체크포인트).
         backend: 벡터 저장소 백엔드.
+        expansion: 쉬운 말 노트로 문서를 확장할지 (``False`` 면 조문 글만 색인한다).
     """
     from .dense import BiEncoder, LSAEncoder
 
     chunks = list(chunks) if chunks is not None else chunk_by_structure(constitution_documents(), "paragraph")
-    bm25 = BM25Retriever(chunks, with_title=False)
-    texts = [c.index_text(True) for c in chunks]
-    lsa = DenseRetriever(chunks, LSAEncoder(texts, dim=min(128, len(chunks))), backend, name="LSA")
-    bi = DenseRetriever(chunks, encoder or BiEncoder.load(), backend, name="바이-인코더")
-    hybrid = HybridRetriever([bm25, bi, lsa], weights=(1.0, 0.5, 0.5))
-    return {"BM25": bm25, "LSA": lsa, "바이-인코더": bi, "하이브리드": hybrid}
+    if expansion:
+        chunks = expand_chunks(chunks, load_article_notes())
+    bm25 = BM25Retriever(chunks, with_title=False, with_expansion=expansion)
+    char = BM25Retriever(
+        chunks, with_title=False, with_expansion=expansion, name="글자 BM25", analyzer="char"
+    )
+    texts = [c.index_text(True, expansion) for c in chunks]
+    lsa = DenseRetriever(
+        chunks, LSAEncoder(texts, dim=min(128, len(chunks))), backend, name="LSA", with_expansion=expansion
+    )
+    bi = DenseRetriever(
+        chunks, encoder or BiEncoder.load(), backend, name="바이-인코더", with_expansion=expansion
+    )
+    hybrid = HybridRetriever([bm25, char, lsa, bi], depth=len(chunks), fuse_by="source")
+    return {"BM25": bm25, "글자 BM25": char, "LSA": lsa, "바이-인코더": bi, "하이브리드": hybrid}
