@@ -27,6 +27,7 @@ from typing import Any
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from torch.autograd.function import once_differentiable
 
 __all__ = [
     "GPTConfig",
@@ -216,6 +217,69 @@ def filter_logits(logits: torch.Tensor, top_k: int | None = None, top_p: float |
     return logits
 
 
+class _LMHeadCrossEntropy(torch.autograd.Function):
+    """출력층 ``logits = h Wᵀ`` 과 교차 엔트로피를 한 함수로 묶어, 큰 ``(N, V)`` 텐서를 덜 만든다 (학습 전용).
+
+    값은 ``F.cross_entropy(F.linear(h, W), y)`` 와 같고 (부동소수 덧셈 순서만 다르다), 기울기도 같다.
+    ``F.cross_entropy`` 의 역전파는 ``(N, V)`` 크기 텐서를 log-softmax 출력, nll 기울기(0 으로 채움), 로짓 기울기로
+    여러 개 만든다. V = 4096, N = 4096 이면 하나가 64 MB 라서, 새 메모리를 받고 캐시 밖을 오가는 시간이 학습
+    스텝의 큰 몫이다. 여기서는 행을 ``chunk`` 개씩 잘라, 캐시에 들어가는 작은 조각에서 log-softmax(순전파)와
+    softmax → 기울기 → 두 행렬곱(역전파)을 이어서 계산한다. 돌려주는 로짓도 그대로 미분할 수 있다.
+    """
+
+    @staticmethod
+    def forward(
+        ctx, h: torch.Tensor, weight: torch.Tensor, targets: torch.Tensor, ignore_index: int, chunk: int
+    ):
+        logits = F.linear(h, weight)  # z = h Wᵀ : (N, V)
+        valid = targets != ignore_index
+        safe = torch.where(valid, targets, 0)  # 무시할 자리의 목표는 0 으로 (gather 용, 값은 쓰지 않는다)
+        nll = torch.empty(logits.size(0), dtype=logits.dtype, device=logits.device)
+        for s in range(0, logits.size(0), chunk):
+            logp = torch.log_softmax(logits[s : s + chunk], dim=-1)  # log p_j = z_j − log Σ_k exp z_k
+            nll[s : s + chunk] = -logp.gather(1, safe[s : s + chunk, None]).squeeze(1)  # −log p_y
+        n_valid = valid.sum()
+        loss = torch.where(valid, nll, 0.0).sum() / n_valid  # L = −1/N Σ_t log p_{y_t} (모두 무시하면 nan)
+        ctx.set_materialize_grads(False)  # 로짓을 쓰지 않으면 로짓 기울기는 None (0 텐서를 만들지 않는다)
+        ctx.save_for_backward(h, weight, logits, safe, valid)
+        ctx.chunk = chunk
+        return logits, loss
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, grad_logits: torch.Tensor | None, grad_loss: torch.Tensor | None):
+        h, weight, logits, safe, valid = ctx.saved_tensors
+        chunk = ctx.chunk
+        w = None
+        if grad_loss is not None:
+            w = (grad_loss / valid.sum().clamp(min=1)) * valid  # 행마다 g/N, 무시한 행은 0 (모두 무시하면 0)
+            w = w.to(logits.dtype)[:, None]
+        grad_h = torch.empty_like(h) if ctx.needs_input_grad[0] else None
+        grad_w = torch.zeros_like(weight) if ctx.needs_input_grad[1] else None
+        for s in range(0, logits.size(0), chunk):
+            e = s + chunk
+            if w is not None:
+                # ∂L/∂z_j = (p_j − 1[j = y]) · g/N
+                g = torch.softmax(logits[s:e], dim=-1).mul_(w[s:e])
+                g.scatter_add_(1, safe[s:e, None], -w[s:e])
+                if grad_logits is not None:
+                    g += grad_logits[s:e]  # 로짓을 다른 손실에도 썼다면 그 기울기를 더한다
+            elif grad_logits is not None:
+                g = grad_logits[s:e]
+            else:
+                return None, None, None, None, None
+            if grad_h is not None:
+                torch.mm(g, weight, out=grad_h[s:e])  # ∂/∂h = G W
+            if grad_w is not None:
+                grad_w.addmm_(g.t(), h[s:e])  # ∂/∂W = Gᵀ h  (조각마다 더한다)
+        return grad_h, grad_w, None, None, None
+
+
+def _lm_head_chunk(vocab_size: int) -> int:
+    """한 조각이 약 2 MB (float32 로 2¹⁹ 개) 가 되도록 행 수를 고른다 (캐시에 들어가는 크기)."""
+    return max(1, (1 << 19) // vocab_size)
+
+
 class GPT(nn.Module):
     """디코더 전용 GPT 언어 모델.
 
@@ -287,17 +351,30 @@ class GPT(nn.Module):
         x = self.transformer.drop(self.transformer.wte(idx) + self.transformer.wpe(pos))  # h₀ = E[x] + P
         for block in self.transformer.h:
             x = block(x)
-        logits = self.lm_head(self.transformer.ln_f(x))  # (B, T, V)
-        loss = None
-        if targets is not None:
-            if targets.shape != idx.shape:
-                raise ValueError(
-                    f"targets 모양 {tuple(targets.shape)} 이 idx 모양 {tuple(idx.shape)} 과 다릅니다"
-                )
-            # L = -1/N Σ log p(y_t | x_{≤t})
-            loss = F.cross_entropy(
-                logits.view(-1, logits.size(-1)), targets.reshape(-1), ignore_index=ignore_index
+        x = self.transformer.ln_f(x)
+        if targets is None:
+            return self.lm_head(x), None  # (B, T, V)
+        if targets.shape != idx.shape:
+            raise ValueError(
+                f"targets 모양 {tuple(targets.shape)} 이 idx 모양 {tuple(idx.shape)} 과 다릅니다"
             )
+        V = self.config.vocab_size
+        flat_targets = targets.reshape(-1)
+        if torch.is_grad_enabled() and type(self.lm_head) is nn.Linear and self.lm_head.bias is None:
+            bad = (flat_targets != ignore_index) & ((flat_targets < 0) | (flat_targets >= V))
+            if bool(bad.any()):
+                raise ValueError(
+                    f"targets 에 어휘 범위 [0, {V}) 밖의 값이 있습니다: {flat_targets[bad][0].item()} "
+                    f"(ignore_index={ignore_index} 만 예외)"
+                )
+            # 학습: 출력층과 손실을 한 번에 (값은 아래 평가 경로와 같다, 덧셈 순서만 다르다)
+            logits, loss = _LMHeadCrossEntropy.apply(
+                x.reshape(B * T, -1), self.lm_head.weight, flat_targets, ignore_index, _lm_head_chunk(V)
+            )
+            return logits.view(B, T, V), loss
+        logits = self.lm_head(x)  # (B, T, V)
+        # L = -1/N Σ log p(y_t | x_{≤t})
+        loss = F.cross_entropy(logits.view(-1, V), flat_targets, ignore_index=ignore_index)
         return logits, loss
 
     @torch.no_grad()
