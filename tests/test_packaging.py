@@ -71,3 +71,34 @@ def test_makefile_installs_cpu_torch_before_package():
     assert mk.index('pip install "$(TORCH_SPEC)"') < mk.index('pip install -e ".[dev]"')
     for target in ("setup:", "test:", "lab:", "regen:", "bench:"):
         assert f"\n{target}" in mk
+
+
+# 런타임 의존성에 없어도 되는 것: ipykernel(런타임 의존성)이 함께 설치하는 것들
+_COMES_WITH_IPYKERNEL = {"ipython", "matplotlib-inline"}
+
+
+def test_every_library_import_is_a_runtime_dependency():
+    """src/llmnotes 가 import 하는 외부 패키지는 모두 런타임 의존성에 있다 (dev 에만 있으면 사용자 설치에서 깨진다)."""
+    import ast
+    import importlib.metadata as md
+    import sys
+
+    declared = {re.split(r"[<>=!~\[ ]", d)[0].lower() for d in _pyproject()["project"]["dependencies"]}
+    dists = md.packages_distributions()
+    missing = {}
+    for path in sorted((ROOT / "src" / "llmnotes").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            else:
+                continue
+            for name in names:
+                top = name.split(".")[0]
+                if top in sys.stdlib_module_names or top == "llmnotes":
+                    continue
+                found = {d.lower() for d in dists.get(top, [top])}
+                if not found & (declared | _COMES_WITH_IPYKERNEL):
+                    missing.setdefault(top, []).append(path.name)
+    assert not missing, f"런타임 의존성(pyproject [project].dependencies)에 없는 import: {missing}"
