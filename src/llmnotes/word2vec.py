@@ -7,7 +7,8 @@ gensim 의 ``Word2Vec(sg=1, hs=0, negative=k)`` 와 같은 알고리즘을 같�
   :math:`t = \\text{sample} \\times N`.
 - 네거티브 표: 유니그램 빈도의 0.75 제곱에 비례하는 표 (Mikolov 의 C 구현과 같은 방식).
 - 동적 창(dynamic window): 중심 단어마다 창 크기를 1..window 에서 고르게 뽑는다 (gensim 의 ``shrink_windows``).
-- (입력, 출력) 쌍은 NumPy 로 한 덩어리씩 벡터화해 만들고, 덩어리 안에서 섞는다.
+- (입력, 출력) 쌍은 NumPy 로 한 덩어리씩 벡터화해 만든다 (``update="pair"`` 는 gensim 처럼 중심 단어 순서로,
+  ``update="batch"`` 는 덩어리 안에서 섞어서 쓴다).
 - 최적화: 학습률을 ``alpha`` 에서 ``min_alpha`` 까지 선형으로 줄이는 SGD (gensim 과 같다). 갱신 방식은 둘이다.
 
   * ``update="pair"`` (기본): gensim ``word2vec_inner.pyx`` 와 같은 갱신 의미. 쌍 하나마다 출력 벡터들은 곧바로
