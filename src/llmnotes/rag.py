@@ -59,6 +59,10 @@ __all__ = [
     "DenseRetriever",
     "HybridRetriever",
     "rrf_fuse",
+    "pseudo_questions",
+    "fusion_features",
+    "fit_logistic",
+    "fit_fusion_weights",
     "best_per_source",
     "article_ranking",
     "recall_at_k",
@@ -724,6 +728,180 @@ class HybridRetriever:
                 rep.setdefault(h.chunk.source, h.chunk)
         keyed = [[Hit(rep[h.chunk.source], h.score, h.rank) for h in hits] for hits in lists]
         return rrf_fuse(keyed, self.k_rrf, w)[:k]
+
+
+# ---------------------------------------------------------------------------------------------- 가짜 질문과 가중 융합
+def pseudo_questions(
+    chunks: Sequence[Chunk],
+    notes: dict[str, ArticleNote] | None = None,
+    per_source: int = 1,
+    seed: int = 0,
+    drop: float = 0.5,
+) -> list[tuple[str, str]]:
+    """문서만으로 (가짜 질문, 출처 id) 쌍을 만든다 (질의응답 데이터를 보지 않는다).
+
+    :func:`llmnotes.dense.pseudo_queries` · :func:`llmnotes.dense.note_queries` 와 같은 생성기를 글로 만든다.
+    출처마다 ``per_source`` 개, 청크 하나를 골라 반반의 확률로 (1) 노트(있으면)의 구절 1–3 개에 청크의 내용
+    형태소를 0–2 개 섞은 것, 또는 (2) 청크의 연속한 어절 4–12 개에서 어절을 확률 ``drop`` 으로 지운 나머지.
+    질문 불용어를 빼고 내용 형태소가 남지 않으면 다시 뽑는다 (20번 안에 못 만들면 ``ValueError``).
+
+    Args:
+        chunks: 청크들.
+        notes: 조문 노트 (:func:`load_article_notes`; ``None`` 이면 (2) 만 쓴다).
+        per_source: 출처마다 만들 질문 수 (≥ 1).
+        seed: 난수 시드.
+        drop: 어절을 지울 확률 (0 ≤ drop < 1).
+    """
+    import random
+
+    chunks = _check_chunks(chunks)
+    if not isinstance(per_source, int) or isinstance(per_source, bool) or per_source < 1:
+        raise ValueError(f"per_source 는 1 이상의 정수여야 합니다: {per_source!r}")
+    if not 0 <= drop < 1:
+        raise ValueError(f"drop 은 0 이상 1 미만이어야 합니다: {drop!r}")
+    if notes is not None and not isinstance(notes, dict):
+        raise TypeError(f"notes 는 조문 id → ArticleNote 인 dict 여야 합니다: {type(notes).__name__}")
+    rng = random.Random(seed)
+    by_source: dict[str, list[Chunk]] = {}
+    for c in chunks:
+        by_source.setdefault(c.source, []).append(c)
+    out: list[tuple[str, str]] = []
+    for src, group in by_source.items():
+        for _ in range(per_source):
+            for _attempt in range(20):
+                c = rng.choice(group)
+                if notes is not None and src in notes and rng.random() < 0.5:
+                    kws = list(notes[src].keywords)
+                    parts = rng.sample(kws, min(len(kws), rng.randint(1, 3)))
+                    words = analyze(c.text)
+                    if words and rng.random() < 0.5:
+                        parts += rng.sample(words, min(len(words), rng.randint(1, 2)))
+                else:
+                    ej = c.text.split()
+                    width = min(len(ej), rng.randint(4, 12))
+                    s = rng.randrange(0, len(ej) - width + 1)
+                    span = ej[s : s + width]
+                    parts = [e for e in span if rng.random() >= drop] or [rng.choice(span)]
+                q = " ".join(parts)
+                if analyze(q, QUESTION_STOPWORDS):
+                    out.append((q, src))
+                    break
+            else:
+                raise ValueError(
+                    f"출처 {src!r} 에서 내용 형태소가 있는 가짜 질문을 20번 안에 만들지 못했습니다"
+                )
+    return out
+
+
+def _article_ranks(retriever: Retriever, query: str) -> dict[str, int]:
+    """검색기의 전체 순위를 출처 단위로 줄인 것: 출처 id → 순위 (1 부터)."""
+    hits = best_per_source(retriever.search(query, len(retriever.chunks)))
+    return {h.chunk.source: h.rank for h in hits}
+
+
+def fusion_features(
+    retrievers: Sequence[Retriever], query: str, depth: int = 10, k_rrf: float = RRF_K
+) -> tuple[list[str], np.ndarray]:
+    """가중 RRF 를 배우기 위한 특징: 같은 가중치 RRF 의 상위 ``depth`` 조문과, 조문마다 x_r = k / (k + rank_r).
+
+    x_r 은 검색기 r 의 RRF 항 1 / (k + rank_r) 에 k 를 곱해 (0, 1] 로 맞춘 것이다 (1위면 k/(k+1) ≈ 1).
+    선형 점수 Σ_r w_r x_r 로 줄 세우는 것은 가중치 w_r 인 RRF 와 같다.
+
+    Args:
+        retrievers: 검색기들 (같은 청크 목록).
+        query: 질문.
+        depth: 후보 조문 수 (≥ 1).
+        k_rrf: RRF 상수 k.
+
+    Returns:
+        (후보 조문 id 들, 특징 행렬 [후보 수 × 검색기 수]).
+    """
+    _check_k(depth)
+    if not retrievers:
+        raise ValueError("retrievers 가 비어 있습니다")
+    ranks = [_article_ranks(r, query) for r in retrievers]
+    n_src = max(len(rk) for rk in ranks)
+    fused: dict[str, float] = {}
+    for rk in ranks:
+        for src, r in rk.items():
+            fused[src] = fused.get(src, 0.0) + 1.0 / (k_rrf + r)  # 같은 가중치 RRF
+    cands = sorted(fused, key=lambda s: -fused[s])[:depth]
+    x = np.array(
+        [[k_rrf / (k_rrf + rk.get(s, n_src + 1)) for rk in ranks] for s in cands]
+    )  # k / (k + rank_r)
+    return cands, x
+
+
+def fit_logistic(
+    x: np.ndarray, y: np.ndarray, c: float = 1.0, max_iter: int = 100
+) -> tuple[np.ndarray, float]:
+    """L2 로지스틱 회귀를 뉴턴 방법(IRLS)으로 푼다 (scikit-learn ``LogisticRegression(C=c)`` 와 같은 목적 함수).
+
+    최소화: ½‖w‖² + C Σ_i log(1 + exp(-s_i (w·x_i + b))), s_i = ±1, 절편 b 는 벌점 없음.
+
+    Args:
+        x: 특징 [n × d].
+        y: 0/1 레이블 [n] (두 값이 모두 있어야 한다).
+        c: 규제 세기의 역수 C (> 0).
+        max_iter: 뉴턴 반복 수의 상한.
+
+    Returns:
+        (가중치 w [d], 절편 b).
+    """
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    if x.ndim != 2 or y.shape != (x.shape[0],):
+        raise ValueError(f"x 는 [n × d], y 는 [n] 이어야 합니다: x {x.shape}, y {y.shape}")
+    if not set(np.unique(y)) == {0.0, 1.0}:
+        raise ValueError(f"y 는 0 과 1 을 모두 담아야 합니다: {sorted(set(np.unique(y).tolist()))!r}")
+    if not c > 0:
+        raise ValueError(f"c 는 양수여야 합니다: {c!r}")
+    xb = np.hstack([x, np.ones((len(x), 1))])  # 마지막 열 = 절편
+    reg = np.eye(xb.shape[1])
+    reg[-1, -1] = 0.0  # 절편은 규제하지 않는다
+    theta = np.zeros(xb.shape[1])
+    for _ in range(max_iter):
+        p = 1.0 / (1.0 + np.exp(-(xb @ theta)))  # p_i = σ(w·x_i + b)
+        grad = reg @ theta + c * xb.T @ (p - y)  # ∇ = w + C Σ (p_i - y_i) x_i
+        hess = reg + c * (xb.T * (p * (1 - p))) @ xb  # H = I + C Xᵀ diag(p(1-p)) X
+        step = np.linalg.solve(hess, grad)
+        theta -= step
+        if np.abs(step).max() < 1e-10:
+            break
+    return theta[:-1], float(theta[-1])
+
+
+def fit_fusion_weights(
+    retrievers: Sequence[Retriever],
+    questions: Sequence[tuple[str, str]],
+    depth: int = 10,
+    c: float = 1.0,
+    k_rrf: float = RRF_K,
+) -> np.ndarray:
+    """가중 RRF 의 검색기 가중치를 (질문, 정답 출처) 쌍에서 로지스틱 회귀로 배운다.
+
+    질문마다 :func:`fusion_features` 의 후보 조문을 '정답이면 1, 아니면 0' 으로 놓고 :func:`fit_logistic` 을 푼다.
+    배운 w 를 ``HybridRetriever(..., weights=w, fuse_by='source')`` 에 넣으면 학습한 재순위화와 같은 순서가 된다.
+
+    Args:
+        retrievers: 검색기들.
+        questions: (질문, 정답 출처 id) 쌍들 (예: :func:`pseudo_questions`).
+        depth: 질문마다 후보 조문 수.
+        c: 규제 세기의 역수 C.
+        k_rrf: RRF 상수 k.
+    """
+    if not questions:
+        raise ValueError("questions 가 비어 있습니다")
+    xs, ys = [], []
+    for i, item in enumerate(questions):
+        if not (isinstance(item, tuple) and len(item) == 2):
+            raise TypeError(f"questions[{i}] 는 (질문, 출처 id) 튜플이어야 합니다: {item!r}")
+        q, src = item
+        cands, x = fusion_features(retrievers, q, depth, k_rrf)
+        xs.append(x)
+        ys.extend(float(s == src) for s in cands)
+    w, _ = fit_logistic(np.vstack(xs), np.array(ys), c)
+    return w
 
 
 # ---------------------------------------------------------------------------------------------- 평가
