@@ -2,11 +2,19 @@
 
 실행:
     PYTHONHASHSEED=0 OMP_NUM_THREADS=1 .venv/bin/python benchmarks/bench_gpt.py
+    PYTHONHASHSEED=0 OMP_NUM_THREADS=2 .venv/bin/python benchmarks/bench_gpt.py --threads 2
 
-설정은 4층, 4헤드, 128차원, 문맥 128, 배치 32 (CPU). 한 스텝 = 순전파 + 역전파 + AdamW 갱신.
-세 모델을 번갈아(round-robin) 여러 번 재고 중앙값을 쓴다: 공유 기계의 잡음이 세 모델에 고르게 퍼지도록.
-벽시계 시간(wall)과 이 프로세스의 CPU 시간(cpu, ``time.process_time``)을 함께 잰다. 여러 사람이 함께 쓰는
-기계에서는 다른 프로세스에 CPU 를 빼앗긴 시간이 벽시계에 섞이므로, 한 스레드 실행이면 CPU 시간 쪽이 덜 흔들린다.
+설정은 4층, 4헤드, 128차원, 문맥 128, 배치 32, 어휘 4096 (CPU). 한 스텝 = 순전파 + 역전파 + AdamW 갱신.
+
+공정하게 재는 방법:
+- 같은 가중치에서 출발하고(``to_hf``), 같은 입력 배치, 같은 스레드 수, 같은 옵티마이저 설정(AdamW lr=1e-4,
+  foreach/fused 는 두 쪽 모두 PyTorch 기본값), 두 쪽 모두 ``zero_grad(set_to_none=True)``.
+- transformers 는 보통 쓰는 그대로: ``attn_implementation`` 기본값(sdpa), ``labels`` 로 모델 안에서 손실 계산.
+- 모델들을 번갈아(round-robin) 여러 번 잰다. 같은 라운드 안의 두 측정은 시간상 붙어 있어 공유 기계의 부하를
+  비슷하게 받으므로, 비율은 라운드마다(짝지어) 구한 값의 중앙값과 범위(최저–최고)로 보고한다.
+- 벽시계 시간(wall)과 이 프로세스의 CPU 시간(cpu, ``time.process_time``)을 함께 잰다. 여러 사람이 함께 쓰는
+  기계에서는 다른 프로세스에 CPU 를 빼앗긴 시간이 벽시계에 섞이므로, CPU 시간 쪽이 덜 흔들린다.
+- ``--ablation`` 을 주면 우리 모델의 로짓에 ``F.cross_entropy`` 를 따로 적용한 경로(예전 구현)도 잰다.
 """
 
 from __future__ import annotations
@@ -16,18 +24,24 @@ import statistics
 import time
 
 import torch
+import torch.nn.functional as F
 
 from llmnotes.gpt import GPT, GPTConfig, from_hf, to_hf
 
+OURS, NAIVE, HF, NATIVE_CE = "ours (sdpa)", "ours (naive)", "transformers GPT-2", "ours (F.cross_entropy)"
+
 
 def _make_step(model, kind: str, x: torch.Tensor, y: torch.Tensor):
-    opt = torch.optim.AdamW(model.parameters(), lr=1e-4)
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-4)  # 두 쪽 같은 설정 (foreach/fused 는 기본값)
 
     def step() -> float:
         opt.zero_grad(set_to_none=True)
         if kind == "hf":
             # transformers 를 쓰는 보통 방법 그대로: labels 를 주면 모델 안에서 한 칸 밀어 손실을 계산한다
             loss = model(input_ids=x, labels=x).loss
+        elif kind == "native_ce":
+            logits, _ = model(x)
+            loss = F.cross_entropy(logits.view(-1, logits.size(-1)), y.reshape(-1))
         else:
             _, loss = model(x, y)
         loss.backward()
@@ -35,6 +49,12 @@ def _make_step(model, kind: str, x: torch.Tensor, y: torch.Tensor):
         return loss.item()
 
     return step
+
+
+def _summary(ratios: list[float]) -> str:
+    return (
+        f"{statistics.median(ratios):.2f}x  (범위 {min(ratios):.2f}–{max(ratios):.2f}, 라운드 {len(ratios)})"
+    )
 
 
 def main() -> None:
@@ -45,9 +65,10 @@ def main() -> None:
     parser.add_argument("--layers", type=int, default=4)
     parser.add_argument("--heads", type=int, default=4)
     parser.add_argument("--embd", type=int, default=128)
-    parser.add_argument("--steps", type=int, default=5, help="한 번 잴 때의 스텝 수")
-    parser.add_argument("--rounds", type=int, default=5, help="번갈아 재는 횟수 (중앙값)")
+    parser.add_argument("--steps", type=int, default=3, help="한 번 잴 때의 스텝 수")
+    parser.add_argument("--rounds", type=int, default=7, help="번갈아 재는 횟수 (중앙값)")
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--ablation", action="store_true", help="F.cross_entropy 경로도 잰다")
     args = parser.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -66,21 +87,27 @@ def main() -> None:
     data = torch.randint(0, args.vocab, (args.batch, args.block + 1))
     x, y = data[:, :-1], data[:, 1:]
     print(
-        f"HF attn_implementation = {hf.config._attn_implementation}, torch threads = {torch.get_num_threads()}"
+        f"HF attn_implementation = {hf.config._attn_implementation}, torch threads = {torch.get_num_threads()}, "
+        f"tokens/step = {args.batch * args.block}, steps/측정 = {args.steps}, rounds = {args.rounds}"
     )
 
     runners = {
-        "ours (sdpa)": _make_step(ours, "ours", x, y),
-        "ours (naive)": _make_step(naive, "ours", x, y),
-        "transformers GPT-2": _make_step(hf, "hf", x, y),
+        OURS: _make_step(ours, "ours", x, y),
+        NAIVE: _make_step(naive, "ours", x, y),
+        HF: _make_step(hf, "hf", x, y),
     }
+    if args.ablation:
+        native = from_hf(hf).train()
+        runners[NATIVE_CE] = _make_step(native, "native_ce", x, y)
     for run in runners.values():  # 예열
         run()
         run()
     wall: dict[str, list[float]] = {k: [] for k in runners}
     cpu: dict[str, list[float]] = {k: [] for k in runners}
-    for _ in range(args.rounds):
-        for name, run in runners.items():
+    for r in range(args.rounds):
+        order = list(runners) if r % 2 == 0 else list(reversed(runners))  # 순서 효과도 번갈아
+        for name in order:
+            run = runners[name]
             t0, c0 = time.perf_counter(), time.process_time()
             for _ in range(args.steps):
                 run()
@@ -88,15 +115,23 @@ def main() -> None:
             cpu[name].append(time.process_time() - c0)
 
     tokens = args.batch * args.block * args.steps
-    for label, times in (("벽시계(wall)", wall), ("CPU 시간(process_time)", cpu)):
-        tps = {k: tokens / statistics.median(v) for k, v in times.items()}
-        print(f"\n[{label}]  {'모델':<20}{'tokens/s 중앙값':>16}{'최저':>9}{'최고':>9}")
+    for label, times in (("CPU 시간(process_time)", cpu), ("벽시계(wall)", wall)):
+        print(f"\n[{label}]  {'모델':<24}{'tokens/s 중앙값':>16}{'최저':>9}{'최고':>9}")
         for k, v in times.items():
-            print(f"  {k:<28}{tps[k]:>16.0f}{tokens / max(v):>9.0f}{tokens / min(v):>9.0f}")
-        sdpa, naive_tps, ref = tps["ours (sdpa)"], tps["ours (naive)"], tps["transformers GPT-2"]
-        print(f"  ours(sdpa) / transformers : {sdpa / ref:.2f}x")
-        print(f"  ours(naive) / transformers: {naive_tps / ref:.2f}x")
-        print(f"  naive 가 sdpa 보다 느린 정도: {(1 - naive_tps / sdpa) * 100:.1f}%")
+            print(
+                f"  {k:<28}{tokens / statistics.median(v):>16.0f}{tokens / max(v):>9.0f}{tokens / min(v):>9.0f}"
+            )
+        # 라운드마다 짝지은 비율: (상대 시간) / (우리 시간) = 우리 처리량 / 상대 처리량
+        per_round = {k: [h / o for h, o in zip(times[HF], times[k])] for k in times if k != HF}
+        print(f"  ours(sdpa) / transformers   : {_summary(per_round[OURS])}")
+        print(f"  ours(naive) / transformers  : {_summary(per_round[NAIVE])}")
+        if NATIVE_CE in per_round:
+            print(f"  ours(F.cross_entropy) / HF  : {_summary(per_round[NATIVE_CE])}")
+        slower = [(n / s - 1) * 100 for n, s in zip(times[NAIVE], times[OURS])]  # naive 시간 / sdpa 시간 − 1
+        print(
+            f"  naive 가 sdpa 보다 느린 정도: {statistics.median(slower):.1f}% "
+            f"(범위 {min(slower):.1f}–{max(slower):.1f}%)"
+        )
 
 
 if __name__ == "__main__":

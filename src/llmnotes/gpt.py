@@ -217,67 +217,58 @@ def filter_logits(logits: torch.Tensor, top_k: int | None = None, top_p: float |
     return logits
 
 
-class _LMHeadCrossEntropy(torch.autograd.Function):
-    """출력층 ``logits = h Wᵀ`` 과 교차 엔트로피를 한 함수로 묶어, 큰 ``(N, V)`` 텐서를 덜 만든다 (학습 전용).
+_CE_CHUNK_ELEMS = 1 << 18  # 교차 엔트로피 역전파 조각 하나의 원소 수: float32 로 1 MB, 캐시에 머문다
 
-    값은 ``F.cross_entropy(F.linear(h, W), y)`` 와 같고 (부동소수 덧셈 순서만 다르다), 기울기도 같다.
-    ``F.cross_entropy`` 의 역전파는 ``(N, V)`` 크기 텐서를 log-softmax 출력, nll 기울기(0 으로 채움), 로짓 기울기로
-    여러 개 만든다. V = 4096, N = 4096 이면 하나가 64 MB 라서, 새 메모리를 받고 캐시 밖을 오가는 시간이 학습
-    스텝의 큰 몫이다. 여기서는 행을 ``chunk`` 개씩 잘라, 캐시에 들어가는 작은 조각에서 log-softmax(순전파)와
-    softmax → 기울기 → 두 행렬곱(역전파)을 이어서 계산한다. 돌려주는 로짓도 그대로 미분할 수 있다.
+
+class _CrossEntropy(torch.autograd.Function):
+    """``F.cross_entropy`` 와 비트까지 같은 값·기울기를, 큰 ``(N, V)`` 텐서를 덜 만들며 계산한다 (학습용).
+
+    ``F.cross_entropy`` 는 ``log_softmax`` → ``nll_loss`` 이고, 그 역전파는 ``(N, V)`` 텐서를 두 개 더 만든다:
+    nll 의 기울기(0 으로 채운 뒤 정답 자리에만 −g/N)와 log-softmax 의 기울기. V = 4096, N = 4096 이면 하나가
+    64 MB 라서, 새 메모리를 받아(페이지 폴트) 0 으로 채우고 캐시 밖을 오가는 시간이 학습 스텝의 큰 몫이다.
+    여기서는 같은 커널을 같은 순서로 부르되, nll 기울기는 캐시에 들어가는 작은 조각(``chunk`` 행)으로 만들고
+    log-softmax 기울기는 순전파에서 만든 log p 의 자리에 그대로 덮어쓴다. 그래서 손실과 기울기가
+    ``F.cross_entropy`` 와 정확히 같다 (테스트가 ``torch.equal`` 로 확인한다).
     """
 
     @staticmethod
-    def forward(
-        ctx, h: torch.Tensor, weight: torch.Tensor, targets: torch.Tensor, ignore_index: int, chunk: int
-    ):
-        logits = F.linear(h, weight)  # z = h Wᵀ : (N, V)
-        valid = targets != ignore_index
-        safe = torch.where(valid, targets, 0)  # 무시할 자리의 목표는 0 으로 (gather 용, 값은 쓰지 않는다)
-        nll = torch.empty(logits.size(0), dtype=logits.dtype, device=logits.device)
-        for s in range(0, logits.size(0), chunk):
-            logp = torch.log_softmax(logits[s : s + chunk], dim=-1)  # log p_j = z_j − log Σ_k exp z_k
-            nll[s : s + chunk] = -logp.gather(1, safe[s : s + chunk, None]).squeeze(1)  # −log p_y
-        n_valid = valid.sum()
-        loss = torch.where(valid, nll, 0.0).sum() / n_valid  # L = −1/N Σ_t log p_{y_t} (모두 무시하면 nan)
-        ctx.set_materialize_grads(False)  # 로짓을 쓰지 않으면 로짓 기울기는 None (0 텐서를 만들지 않는다)
-        ctx.save_for_backward(h, weight, logits, safe, valid)
-        ctx.chunk = chunk
-        return logits, loss
+    def forward(ctx, logits: torch.Tensor, targets: torch.Tensor, ignore_index: int) -> torch.Tensor:
+        logp = torch.log_softmax(logits, dim=-1)  # log p_j = z_j − log Σ_k exp z_k
+        loss = F.nll_loss(logp, targets, ignore_index=ignore_index)  # L = −1/N Σ_t log p_{y_t}
+        # 역전파에서 제자리로 덮어쓰므로 save_for_backward 가 아니라 ctx 에 둔다 (한 번만 쓴다)
+        ctx.logp = logp
+        ctx.save_for_backward(logits, targets)
+        ctx.ignore_index = ignore_index
+        return loss
 
     @staticmethod
     @once_differentiable
-    def backward(ctx, grad_logits: torch.Tensor | None, grad_loss: torch.Tensor | None):
-        h, weight, logits, safe, valid = ctx.saved_tensors
-        chunk = ctx.chunk
-        w = None
-        if grad_loss is not None:
-            w = (grad_loss / valid.sum().clamp(min=1)) * valid  # 행마다 g/N, 무시한 행은 0 (모두 무시하면 0)
-            w = w.to(logits.dtype)[:, None]
-        grad_h = torch.empty_like(h) if ctx.needs_input_grad[0] else None
-        grad_w = torch.zeros_like(weight) if ctx.needs_input_grad[1] else None
-        for s in range(0, logits.size(0), chunk):
-            e = s + chunk
-            if w is not None:
-                # ∂L/∂z_j = (p_j − 1[j = y]) · g/N
-                g = torch.softmax(logits[s:e], dim=-1).mul_(w[s:e])
-                g.scatter_add_(1, safe[s:e, None], -w[s:e])
-                if grad_logits is not None:
-                    g += grad_logits[s:e]  # 로짓을 다른 손실에도 썼다면 그 기울기를 더한다
-            elif grad_logits is not None:
-                g = grad_logits[s:e]
-            else:
-                return None, None, None, None, None
-            if grad_h is not None:
-                torch.mm(g, weight, out=grad_h[s:e])  # ∂/∂h = G W
-            if grad_w is not None:
-                grad_w.addmm_(g.t(), h[s:e])  # ∂/∂W = Gᵀ h  (조각마다 더한다)
-        return grad_h, grad_w, None, None, None
+    def backward(ctx, grad_loss: torch.Tensor):
+        logits, targets = ctx.saved_tensors
+        logp, ctx.logp = ctx.logp, None
+        if logp is None:  # 두 번째 역전파(retain_graph=True): log p 는 이미 기울기로 쓰였으니 다시 계산한다
+            logp = torch.log_softmax(logits, dim=-1)
+        valid = targets != ctx.ignore_index
+        # nll 의 기울기: 정답 자리만 −g/N (N = 무시하지 않은 토큰 수), 나머지 0. nll_loss 역전파와 같은 식.
+        nll_grad = torch.where(valid, -(grad_loss / valid.sum().to(logp.dtype)), 0.0).to(logp.dtype)
+        safe = torch.where(valid, targets, 0)
+        chunk = max(1, _CE_CHUNK_ELEMS // logp.size(1))  # 조각의 행 수
+        buf = logp.new_zeros(min(chunk, logp.size(0)), logp.size(1))
+        for s in range(0, logp.size(0), chunk):
+            e = min(s + chunk, logp.size(0))
+            g_out = buf[: e - s].zero_()
+            g_out.scatter_(1, safe[s:e, None], nll_grad[s:e, None])
+            # log-softmax 역전파: ∂L/∂z_j = g_j − p_j Σ_k g_k  (p_j = exp(log p_j)). 결과를 log p 자리에 쓴다.
+            # F.cross_entropy 의 역전파가 부르는 바로 그 커널이라 결과가 비트까지 같다.
+            torch._log_softmax_backward_data(g_out, logp[s:e], 1, logp.dtype, out=logp[s:e])
+        return logp, None, None
 
 
-def _lm_head_chunk(vocab_size: int) -> int:
-    """한 조각이 약 2 MB (float32 로 2¹⁹ 개) 가 되도록 행 수를 고른다 (캐시에 들어가는 크기)."""
-    return max(1, (1 << 19) // vocab_size)
+def _cross_entropy(logits: torch.Tensor, targets: torch.Tensor, ignore_index: int) -> torch.Tensor:
+    """``F.cross_entropy(logits, targets, ignore_index=...)`` 와 같은 값·기울기 (기울기가 필요하면 더 빠르게)."""
+    if torch.is_grad_enabled() and logits.requires_grad and logits.dtype in (torch.float32, torch.float64):
+        return _CrossEntropy.apply(logits, targets, ignore_index)
+    return F.cross_entropy(logits, targets, ignore_index=ignore_index)
 
 
 class GPT(nn.Module):
@@ -351,30 +342,23 @@ class GPT(nn.Module):
         x = self.transformer.drop(self.transformer.wte(idx) + self.transformer.wpe(pos))  # h₀ = E[x] + P
         for block in self.transformer.h:
             x = block(x)
-        x = self.transformer.ln_f(x)
-        if targets is None:
-            return self.lm_head(x), None  # (B, T, V)
-        if targets.shape != idx.shape:
-            raise ValueError(
-                f"targets 모양 {tuple(targets.shape)} 이 idx 모양 {tuple(idx.shape)} 과 다릅니다"
-            )
-        V = self.config.vocab_size
-        flat_targets = targets.reshape(-1)
-        if torch.is_grad_enabled() and type(self.lm_head) is nn.Linear and self.lm_head.bias is None:
-            bad = (flat_targets != ignore_index) & ((flat_targets < 0) | (flat_targets >= V))
+        logits = self.lm_head(self.transformer.ln_f(x))  # (B, T, V)
+        loss = None
+        if targets is not None:
+            if targets.shape != idx.shape:
+                raise ValueError(
+                    f"targets 모양 {tuple(targets.shape)} 이 idx 모양 {tuple(idx.shape)} 과 다릅니다"
+                )
+            V = self.config.vocab_size
+            flat = targets.reshape(-1)
+            bad = (flat != ignore_index) & ((flat < 0) | (flat >= V))
             if bool(bad.any()):
                 raise ValueError(
-                    f"targets 에 어휘 범위 [0, {V}) 밖의 값이 있습니다: {flat_targets[bad][0].item()} "
+                    f"targets 에 어휘 범위 [0, {V}) 밖의 값이 있습니다: {flat[bad][0].item()} "
                     f"(ignore_index={ignore_index} 만 예외)"
                 )
-            # 학습: 출력층과 손실을 한 번에 (값은 아래 평가 경로와 같다, 덧셈 순서만 다르다)
-            logits, loss = _LMHeadCrossEntropy.apply(
-                x.reshape(B * T, -1), self.lm_head.weight, flat_targets, ignore_index, _lm_head_chunk(V)
-            )
-            return logits.view(B, T, V), loss
-        logits = self.lm_head(x)  # (B, T, V)
-        # L = -1/N Σ log p(y_t | x_{≤t})
-        loss = F.cross_entropy(logits.view(-1, V), flat_targets, ignore_index=ignore_index)
+            # L = -1/N Σ log p(y_t | x_{≤t})
+            loss = _cross_entropy(logits.view(-1, V), flat, ignore_index)
         return logits, loss
 
     @torch.no_grad()
