@@ -560,6 +560,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--out", required=True, help="결과 JSON 경로 (예: data/peft/results.json)")
     parser.add_argument("--quiet", action="store_true", help="진행 상황을 출력하지 않는다")
     parser.add_argument("--methods", nargs="+", default=None, help=f"비교할 방법 (기본: {' '.join(METHODS)})")
+    parser.add_argument(
+        "--lrs", nargs="+", type=float, default=None, help="모든 방법에 쓸 학습률 격자 (기본: 방법별 격자)"
+    )
     defaults = PEFTCompareConfig()
     simple = ("epochs", "batch_size", "block_size", "dev_size", "n_train", "seed", "lora_r", "base_model")
     for name in simple:
@@ -569,6 +572,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     overrides: dict[str, Any] = {n: getattr(args, n) for n in simple if getattr(args, n) is not None}
     if args.methods is not None:
         overrides["methods"] = tuple(args.methods)
+    if args.lrs is not None:
+        overrides["lr_grid"] = {m: tuple(args.lrs) for m in METHODS}
     cfg = PEFTCompareConfig(**overrides)
     result = compare(cfg, progress=not args.quiet)
     argv_used = sys.argv[1:] if argv is None else argv
