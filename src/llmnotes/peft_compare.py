@@ -3,7 +3,7 @@
 과제는 **도메인 적응**이다. 헌법·의안·생성 문장으로 사전학습한 ``data/models/tiny-ko-gpt`` 를 프로젝트의 리뷰
 문장(``data/sentiment/reviews.jsonl``)에 맞춘다. 품질은 시험 리뷰의 토큰당 손실(교차 엔트로피, nats)이다.
 
-- 분할: 리뷰 ``train`` 480개를 시드로 섞어 ``dev_size`` 개를 개발(dev) 세트로 떼고 나머지로 학습한다.
+- 분할: 리뷰 ``train`` 480개를 시드로 섞어 ``dev_size`` 개를 개발 분할(dev)로 떼고 나머지로 학습한다.
   학습률은 방법마다 격자에서 **dev 손실**로 고르고, ``test`` 120개는 보고에만 쓴다.
 - 학습 데이터: ``[EOS] 리뷰1 [EOS] 리뷰2 [EOS] ...`` 를 ``block_size`` 토큰씩 자른 조각 (사전학습과 같은 꼴, 채우기 없음).
   마지막 조각은 짧더라도 버리지 않는다.
@@ -97,7 +97,7 @@ class PEFTCompareConfig:
         epochs: 학습 에폭 수 (모든 방법 같음).
         batch_size: 배치 크기 (조각 수).
         block_size: 학습 조각 길이 (토큰).
-        dev_size: ``train`` 리뷰에서 떼어 낼 개발 세트 크기.
+        dev_size: ``train`` 리뷰에서 떼어 낼 개발 분할 크기.
         n_train: 학습에 쓸 리뷰 수 상한 (``None`` 이면 dev 를 뺀 전부; 빠른 시험용).
         split_seed: dev 분할 시드.
         seed: 초기화(LoRA A, 가상 토큰)와 학습(섞기) 시드.
