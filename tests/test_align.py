@@ -26,15 +26,18 @@ from llmnotes.align import (
     evaluate_dpo,
     label_pairs,
     load_checkpoint,
+    mismatched_pairs,
     prompt_text,
     reference_logprobs,
     reward_accuracy,
     sample_responses,
     sequence_logprobs,
+    split_dev,
     tokenize_preference,
     train_dpo,
     train_reward_model,
     train_rlhf,
+    world_entities,
 )
 from llmnotes.loaders import load_preferences
 from llmnotes.sft import CHAT_TOKENS, EOS
@@ -238,6 +241,69 @@ def test_train_dpo_raises_heldout_accuracy(prefs, tok, examples):
 
 
 # ---------------------------------------------------------------------------------------------------------------
+# 검증 쌍 떼어 내기와 어긋난 짝
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def test_split_dev_is_stratified_disjoint_and_deterministic():
+    from collections import Counter
+
+    train = load_preferences("train")
+    rest, dev = split_dev(train, per_signal=16, seed=0)
+    assert Counter(p.signal for p in dev) == {s: 16 for s in {p.signal for p in train}}
+    assert {p.id for p in rest} | {p.id for p in dev} == {p.id for p in train}
+    assert not {p.id for p in rest} & {p.id for p in dev}
+    assert [p.id for p in split_dev(train, 16, 0)[1]] == [p.id for p in dev]  # 같은 시드 → 같은 분할
+    assert [p.id for p in split_dev(train, 16, 1)[1]] != [p.id for p in dev]
+    assert [p.id for p in rest] == [p.id for p in train if p.id not in {d.id for d in dev}]  # 순서 유지
+    assert split_dev(train, 0)[1] == []
+    with pytest.raises(ValueError, match="per_signal"):
+        split_dev(train, -1)
+    with pytest.raises(ValueError, match="per_signal"):
+        split_dev(train, 64)  # 신호마다 64 쌍뿐 → 학습 쌍이 남지 않는다
+
+
+def test_world_entities_whole_words_and_relations():
+    assert world_entities("소는 음메 하고 웁니다.") >= {"소", "음메", "=음메", "=풀"}
+    assert "소" not in world_entities("소리가 큽니다.")  # '소리' 는 '소' 가 아니다
+    assert "소" not in world_entities("소방관은 소방서에서 일합니다.")
+    # 같은 일터(값)를 가진 직업들, 같은 맛을 가진 과일들은 관계를 통해 겹친다
+    assert world_entities("사과") & world_entities("포도") == {"=달다"}
+    assert world_entities("안녕하세요. 반갑습니다.") == frozenset()
+    import unicodedata
+
+    assert world_entities(unicodedata.normalize("NFD", "한국의 수도")) == world_entities("한국의 수도")
+    with pytest.raises(TypeError, match="text 는 str"):
+        world_entities(3)
+
+
+def test_mismatched_pairs_swap_answers_between_unrelated_questions():
+    train = load_preferences("train")
+    out = mismatched_pairs(train, n_other=1, n_same_relation=1, seed=0)
+    by_prompt_chosen = {(p.prompt, p.chosen) for p in train}
+    all_chosen = {p.chosen for p in train}
+    n_with_entities = sum(bool(world_entities(p.prompt + " " + p.chosen)) for p in train)
+    assert n_with_entities < len(train)  # 인사·일상 대화는 쓰지 않는다
+    assert n_with_entities < len(out) <= 2 * n_with_entities
+    for d in out:
+        check_preference(d)  # 선택 ≠ 거절, 빈 응답 없음
+        assert (d["prompt"], d["chosen"]) in by_prompt_chosen
+        assert d["rejected"] in all_chosen  # 거절 응답은 다른 쌍의 선택 응답
+        src = next(p for p in train if p.chosen == d["rejected"])
+        assert not world_entities(d["prompt"] + " " + d["chosen"]) & world_entities(
+            src.prompt + " " + src.chosen
+        )
+    assert out == mismatched_pairs(train, 1, 1, seed=0)
+    assert mismatched_pairs(train, 0, 0) == []
+    # 같은 관계 짝: 수도를 물었으면 다른 나라의 수도를 말하는 답이 거절 응답
+    capital = [d for d in out if d["prompt"] == "한국의 수도는 어디인가요?"]
+    assert any("수도" in d["rejected"] and "서울" not in d["rejected"] for d in capital)
+    for bad in ({"n_other": -1}, {"n_same_relation": 1.5}, {"n_other": True}):
+        with pytest.raises(ValueError, match="0 이상의 정수"):
+            mismatched_pairs(train, **bad)
+
+
+# ---------------------------------------------------------------------------------------------------------------
 # 보상 모델
 # ---------------------------------------------------------------------------------------------------------------
 
@@ -432,5 +498,18 @@ def test_shipped_checkpoint_matches_recipe():
     beta = ck["recipe"]["recipe"]["dpo_beta"]
     ev = evaluate_dpo(ck["policy"], test_ex, tok.pad_token_id, refs, beta)
     assert ev.accuracy == pytest.approx(ck["recipe"]["results"]["dpo"]["test_accuracy"], abs=1e-9)
+    # 검증 쌍: 기록된 id 가 split_dev 로 다시 뗀 것과 같고, 정확도도 다시 계산해 같다
+    dpo = ck["recipe"]["results"]["dpo"]
+    rec = ck["recipe"]["recipe"]
+    _, dev = split_dev(load_preferences("train"), rec["dev_per_signal"], rec["seed"])
+    assert [p.id for p in dev] == dpo["dev_ids"]
+    dev_ex = [tokenize_preference(p, tok) for p in dev]
+    dev_ref = reference_logprobs(ck["reference"], dev_ex, tok.pad_token_id)
+    ev_dev = evaluate_dpo(ck["policy"], dev_ex, tok.pad_token_id, dev_ref, beta)
+    assert ev_dev.accuracy == pytest.approx(dpo["dev_accuracy"], abs=1e-9)
+    signals = [p.signal for p in load_preferences("test")]
+    for s, acc in dpo["test_accuracy_by_signal"].items():
+        m = ev.margins[[i for i, x in enumerate(signals) if x == s]]
+        assert float((m > 0).float().mean() + 0.5 * (m == 0).float().mean()) == pytest.approx(acc, abs=1e-6)
     acc, _ = reward_accuracy(ck["reward_model"], test_ex, tok.pad_token_id)
     assert acc == pytest.approx(ck["recipe"]["results"]["reward_model"]["test_accuracy"], abs=1e-9)

@@ -54,6 +54,9 @@ __all__ = [
     "train_dpo",
     "PreferenceEval",
     "evaluate_dpo",
+    "split_dev",
+    "world_entities",
+    "mismatched_pairs",
     "RewardModel",
     "bradley_terry_loss",
     "RewardConfig",
@@ -490,6 +493,128 @@ def _progress(total: int, enabled: bool, desc: str):
     from tqdm.auto import tqdm
 
     return tqdm(total=total, desc=desc)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 검증 쌍(dev) 떼어 내기와 어긋난 짝(mismatched pair) 만들기
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def split_dev(pairs: Sequence[Any], per_signal: int = 16, seed: int = 0) -> tuple[list[Any], list[Any]]:
+    """학습 쌍에서 신호(``signal``)마다 같은 수의 검증 쌍(dev)을 떼어 낸다 (층화 분할; 레시피는 검증 쌍으로만 고른다).
+
+    신호마다 ``id`` 순으로 정렬한 뒤 ``random.Random(seed)`` 로 섞어 앞의 ``per_signal`` 개를 검증 쌍으로 둔다.
+    남은 쌍과 검증 쌍은 원래 순서를 지킨다.
+
+    Args:
+        pairs: ``id``, ``signal`` 속성을 가진 선호 쌍들 (:class:`llmnotes.loaders.Preference`).
+        per_signal: 신호마다 뗄 검증 쌍 수 (``0`` 이면 검증 쌍 없음).
+        seed: 섞기 시드.
+
+    Returns:
+        ``(학습 쌍, 검증 쌍)``.
+    """
+    if not isinstance(per_signal, int) or isinstance(per_signal, bool) or per_signal < 0:
+        raise ValueError(f"per_signal 은 0 이상의 정수여야 합니다: {per_signal!r}")
+    by_signal: dict[str, list[Any]] = {}
+    for p in sorted(pairs, key=lambda p: p.id):
+        by_signal.setdefault(p.signal, []).append(p)
+    dev_ids: set[str] = set()
+    for signal in sorted(by_signal):
+        group = by_signal[signal]
+        if per_signal >= len(group):
+            raise ValueError(
+                f"신호 {signal!r} 의 쌍 {len(group)} 개로는 검증 쌍을 per_signal 개 뗄 수 없습니다: {per_signal!r}"
+            )
+        random.Random(seed).shuffle(group)
+        dev_ids.update(p.id for p in group[:per_signal])
+    return [p for p in pairs if p.id not in dev_ids], [p for p in pairs if p.id in dev_ids]
+
+
+# 조사·서술격 조사 꼬리: 어절이 '이름 + 꼬리' 이면 그 이름이 나온 것으로 본다 ('소리' 는 '소' 가 아니다).
+_TAILS = frozenset(
+    "은 는 이 가 을 를 의 에서 에서는 에 으로 로 와 과 도 이나 나 이야 야 이에요 예요 입니다 이다 다 이지 지 이고 고 "
+    "에게 이랑 랑".split()
+) | {""}
+
+
+def _world() -> tuple[frozenset[str], dict[str, dict[str, str]]]:
+    from llmnotes.textgen import FOODS, PEOPLE, PLACES, RELATIONS, TIMES
+
+    names = set(PEOPLE) | set(PLACES) | set(FOODS) | set(TIMES)
+    for rel in RELATIONS.values():
+        names |= set(rel) | set(rel.values())
+    return frozenset(names), RELATIONS
+
+
+def world_entities(text: str) -> frozenset[str]:
+    """글에 나오는 사전학습 세계(:mod:`llmnotes.textgen`)의 이름과, 관계로 그 이름에 묶인 값들을 돌려준다.
+
+    어절이 '이름 + 조사' 꼴일 때만 이름으로 센다. 관계(나라–수도, 직업–일터, 동물–소리/먹이, 과일–맛)의 한쪽이 나오면
+    그 관계의 열쇠와 ``"=값"`` 을 함께 넣는다 — 같은 일터(병원)를 가진 두 직업, 같은 맛(달다)을 가진 두 과일이 겹치게 된다.
+
+    Args:
+        text: 프롬프트나 응답 (NFC 로 정규화한다).
+    """
+    import re
+
+    if not isinstance(text, str):
+        raise TypeError(f"text 는 str 이어야 합니다: {type(text).__name__}")
+    names, relations = _world()
+    found = set()
+    for word in re.findall(r"[가-힣]+", nfc(text)):
+        found.update(n for n in names if word.startswith(n) and word[len(n) :] in _TAILS)
+    out = set(found)
+    for rel in relations.values():
+        for key, value in rel.items():
+            if key in found or value in found:
+                out |= {key, "=" + value}
+    return frozenset(out)
+
+
+def mismatched_pairs(
+    pairs: Sequence[Any], n_other: int = 1, n_same_relation: int = 1, seed: int = 0
+) -> list[dict[str, str]]:
+    """학습 쌍의 선택 응답을 **다른 질문**의 선택 응답과 짝지어 새 선호 쌍을 만든다 (어긋난 짝, mismatched pair).
+
+    쌍 i 마다 ``(prompt_i, chosen_i, chosen_j)`` 를 만든다. ``chosen_j`` 는 그 자체로는 좋은 답(맞고, 공손하고, 짧다)이지만
+    prompt_i 에 대한 답이 아니다. 같은 응답이 한 쌍에서는 선택, 다른 쌍에서는 거절이 되므로, 응답만 보고 올리거나 내리는
+    지름길로는 손실이 줄지 않는다 — 정책은 **프롬프트와 응답의 짝**을 봐야 한다. 새 쌍은 주어진 ``pairs`` 만으로 만든다
+    (검증·시험 쌍을 넘기지 말 것).
+
+    짝 j 는 두 쌍의 :func:`world_entities` (프롬프트+선택 응답)가 하나도 겹치지 않는 것만 고른다. 이름이 하나도 없는 쌍
+    (인사, 일상 대화)은 옳고 그름을 가릴 수 없어 쓰지 않는다. ``n_same_relation`` 개는 같은 관계(예: 나라–수도)의 쌍에서
+    (``"베를린입니다."`` ↔ ``"파리입니다."`` 처럼 틀린 값과 같은 꼴), ``n_other`` 개는 나머지 아무 쌍에서 고른다.
+
+    Args:
+        pairs: ``prompt``, ``chosen`` 속성을 가진 선호 쌍들 (학습 쌍).
+        n_other: 쌍마다 만들 '아무 다른 질문' 짝 수.
+        n_same_relation: 쌍마다 만들 '같은 관계, 다른 사실' 짝 수 (후보가 모자라면 있는 만큼).
+        seed: 짝 고르기 시드.
+
+    Returns:
+        ``{"prompt", "chosen", "rejected"}`` 사전들 (:func:`tokenize_preference` 에 그대로 넣을 수 있다).
+    """
+    for name, v in (("n_other", n_other), ("n_same_relation", n_same_relation)):
+        if not isinstance(v, int) or isinstance(v, bool) or v < 0:
+            raise ValueError(f"{name} 는 0 이상의 정수여야 합니다: {v!r}")
+    _, relations = _world()
+    prompts = [nfc(_field(p, "prompt")) for p in pairs]
+    chosen = [nfc(_field(p, "chosen")) for p in pairs]
+    ents = [world_entities(q + " " + c) for q, c in zip(prompts, chosen, strict=True)]
+    rels = [frozenset(n for n, rel in relations.items() if any(k in e for k in rel)) for e in ents]
+    rng = random.Random(seed)
+    out: list[dict[str, str]] = []
+    for i in range(len(pairs)):
+        if not ents[i]:
+            continue
+        cands = [j for j in range(len(pairs)) if ents[j] and not ents[i] & ents[j] and chosen[j] != chosen[i]]
+        same = [j for j in cands if rels[j] and rels[j] == rels[i]]
+        pick = rng.sample(same, min(n_same_relation, len(same)))
+        rest = [j for j in cands if j not in pick]
+        pick += rng.sample(rest, min(n_other, len(rest)))
+        out.extend({"prompt": prompts[i], "chosen": chosen[i], "rejected": chosen[j]} for j in pick)
+    return out
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -982,6 +1107,9 @@ class AlignRecipe:
         dpo_epochs: DPO 에폭 수.
         dpo_lr: DPO 학습률.
         batch_size: SFT·보상 모델·DPO 배치 크기.
+        dev_per_signal: DPO 레시피를 고를 검증 쌍 수 (학습 쌍에서 신호마다 떼어 낸다, :func:`split_dev`).
+        dpo_mismatch_other: DPO 학습 쌍마다 더할 '아무 다른 질문' 어긋난 짝 수 (:func:`mismatched_pairs`).
+        dpo_mismatch_same: DPO 학습 쌍마다 더할 '같은 관계, 다른 사실' 어긋난 짝 수.
         rlhf_steps: RLHF 단계 수 (KL 계수마다 한 번씩 돌린다).
         rlhf_kl_coefs: 비교할 KL 벌점 계수들.
         rlhf_lr: RLHF 학습률.
@@ -995,9 +1123,12 @@ class AlignRecipe:
     rm_epochs: int = 2
     rm_lr: float = 1e-3
     dpo_beta: float = 0.1
-    dpo_epochs: int = 2
+    dpo_epochs: int = 1
     dpo_lr: float = 5e-4
     batch_size: int = 16
+    dev_per_signal: int = 16
+    dpo_mismatch_other: int = 2
+    dpo_mismatch_same: int = 2
     rlhf_steps: int = 20
     rlhf_kl_coefs: tuple[float, ...] = (0.0, 1.0)
     rlhf_lr: float = 3e-4
@@ -1084,12 +1215,16 @@ def build_checkpoint(
 ) -> dict[str, Any]:
     """SFT → 보상 모델 → DPO 를 학습해 ``out`` 에 저장하고, RLHF(KL 계수별)·RLAIF 실험 기록을 ``recipe.json`` 에 남긴다.
 
+    보상 모델은 학습 쌍 전체로 학습한다. DPO 는 학습 쌍에서 검증 쌍(신호마다 ``dev_per_signal`` 개)을 뺀 나머지와
+    그 나머지로 만든 어긋난 짝으로 학습하고, 검증 쌍과 시험 쌍에서 따로 평가한다 (레시피는 검증 쌍으로만 골랐다).
+
     Args:
         recipe: 설정.
         out: 결과 폴더.
         command: 기록할 명령줄.
         progress: 진행 상황 출력 여부.
     """
+    import dataclasses
     import hashlib
     import json
     import platform
@@ -1115,8 +1250,12 @@ def build_checkpoint(
     n_pos = base.config.n_positions
     pad, eos = tok.pad_token_id, tok.eos_token_id
     train_p, test_p = load_preferences("train"), load_preferences("test")
+    dpo_p, dev_p = split_dev(train_p, recipe.dev_per_signal, recipe.seed)
     train_ex = [tokenize_preference(p, tok, max_length=n_pos) for p in train_p]
     test_ex = [tokenize_preference(p, tok, max_length=n_pos) for p in test_p]
+    dev_ex = [tokenize_preference(p, tok, max_length=n_pos) for p in dev_p]
+    mism = mismatched_pairs(dpo_p, recipe.dpo_mismatch_other, recipe.dpo_mismatch_same, recipe.seed)
+    dpo_ex = [tokenize_preference(p, tok, max_length=n_pos) for p in [*dpo_p, *mism]]
     record: dict[str, Any] = {}
 
     # 1) SFT: 지시 데이터로 대화 형식을 익힌다 (선호 데이터는 쓰지 않는다 → DPO 전 '시작점'이 깨끗하다)
@@ -1155,7 +1294,7 @@ def build_checkpoint(
     record["reward_model"] = {"history": _round_hist(rm_hist), "test_accuracy": rm_acc}
     log(f"보상 모델: 시험 쌍 정확도 {rm_acc:.3f}")
 
-    # 3) DPO (참조 = SFT)
+    # 3) DPO (참조 = SFT): 학습 쌍 − 검증 쌍, 그리고 그것으로 만든 어긋난 짝. 학습 중 평가는 검증 쌍으로만.
     policy = copy_model(sft)
     dpo_cfg = DPOTrainConfig(
         beta=recipe.dpo_beta,
@@ -1163,18 +1302,40 @@ def build_checkpoint(
         epochs=recipe.dpo_epochs,
         batch_size=recipe.batch_size,
         seed=recipe.seed,
-        eval_every=4,
+        eval_every=8,
     )
-    dpo_hist = train_dpo(policy, sft, train_ex, pad, dpo_cfg, eval_examples=test_ex)
+    dpo_hist = train_dpo(policy, sft, dpo_ex, pad, dpo_cfg, eval_examples=dev_ex)
     _round_fp16(policy)
     ref_test = reference_logprobs(sft, test_ex, pad)
     ev = evaluate_dpo(policy, test_ex, pad, ref_test, recipe.dpo_beta)
+    ev_dev = evaluate_dpo(policy, dev_ex, pad, reference_logprobs(sft, dev_ex, pad), recipe.dpo_beta)
     record["dpo"] = {
+        "n_pairs": len(dpo_p),
+        "n_mismatched": len(mism),
+        "dev_ids": [p.id for p in dev_p],
         "history": _round_hist(dpo_hist),
+        "dev_accuracy": ev_dev.accuracy,
+        "dev_accuracy_by_signal": _by_signal(ev_dev.margins, [p.signal for p in dev_p]),
         "test_accuracy": ev.accuracy,
+        "test_accuracy_by_signal": _by_signal(ev.margins, [p.signal for p in test_p]),
         "test_margin": ev.mean_margin,
     }
-    log(f"DPO: 시험 쌍 정확도 {ev.accuracy:.3f}, 평균 마진 {ev.mean_margin:.3f}")
+    log(f"DPO: 검증 쌍 정확도 {ev_dev.accuracy:.3f}, 시험 쌍 정확도 {ev.accuracy:.3f}")
+
+    # 3b) 비교용: 어긋난 짝 없이 같은 설정의 DPO (가중치는 저장하지 않고 정확도만 기록)
+    plain = copy_model(sft)
+    plain_ex = [tokenize_preference(p, tok, max_length=n_pos) for p in dpo_p]
+    train_dpo(plain, sft, plain_ex, pad, dataclasses.replace(dpo_cfg, eval_every=0))
+    _round_fp16(plain)
+    pv = evaluate_dpo(plain, test_ex, pad, ref_test, recipe.dpo_beta)
+    pv_dev = evaluate_dpo(plain, dev_ex, pad, reference_logprobs(sft, dev_ex, pad), recipe.dpo_beta)
+    record["dpo_no_mismatch"] = {
+        "dev_accuracy": pv_dev.accuracy,
+        "dev_accuracy_by_signal": _by_signal(pv_dev.margins, [p.signal for p in dev_p]),
+        "test_accuracy": pv.accuracy,
+        "test_accuracy_by_signal": _by_signal(pv.margins, [p.signal for p in test_p]),
+    }
+    log(f"DPO (어긋난 짝 없이): 검증 쌍 정확도 {pv_dev.accuracy:.3f}, 시험 쌍 정확도 {pv.accuracy:.3f}")
 
     # 4) RLHF (KL 계수별), 정책 = SFT 복사본
     prompts = [_encode(tok, prompt_text(p.prompt)) for p in train_p]
@@ -1187,9 +1348,10 @@ def build_checkpoint(
         log(f"RLHF β={kl}: 보상 {hist[0]['reward']:.3f} → {hist[-1]['reward']:.3f}, KL {hist[-1]['kl']:.3f}")
 
     # 5) RLAIF: SFT 의 응답 두 개를 보상 모델이 판정 → 그 쌍으로 DPO → 사람 시험 쌍 정확도
+    #    (DPO 와 같은 학습 프롬프트만: 검증 쌍의 프롬프트는 쓰지 않는다)
     gen = torch.Generator().manual_seed(recipe.seed)
     a_list, b_list = [], []
-    for pid in prompts:
+    for pid in [_encode(tok, prompt_text(p.prompt)) for p in dpo_p]:
         a, b = sample_responses(sft, pid, 2, eos, recipe.rlaif_max_new_tokens, generator=gen)
         a_list.append(tok.decode([t for t in a if t != eos]))
         b_list.append(tok.decode([t for t in b if t != eos]))
@@ -1199,11 +1361,11 @@ def build_checkpoint(
             score_responses(rm, [_encode(tok, prompt_text(prompt))], [_encode(tok, response + EOS)], pad)[0]
         )
 
-    labelled = label_pairs([p.prompt for p in train_p], a_list, b_list, judge)
+    labelled = label_pairs([p.prompt for p in dpo_p], a_list, b_list, judge)
     usable = [d for d in labelled.pairs if d["chosen"].strip() and d["rejected"].strip()]
     ai_ex = [tokenize_preference(d, tok, max_length=n_pos) for d in usable]
     ai_policy = copy_model(sft)
-    ai_hist = train_dpo(ai_policy, sft, ai_ex, pad, dpo_cfg, eval_examples=test_ex)
+    ai_hist = train_dpo(ai_policy, sft, ai_ex, pad, dpo_cfg, eval_examples=dev_ex)
     ai_ev = evaluate_dpo(ai_policy, test_ex, pad, ref_test, recipe.dpo_beta)
     record["rlaif"] = {
         "n_pairs": len(ai_ex),
@@ -1262,6 +1424,13 @@ def copy_model(model: nn.Module) -> nn.Module:
     import copy
 
     return copy.deepcopy(model).eval()
+
+
+def _by_signal(margins: torch.Tensor, signals: Sequence[str]) -> dict[str, float]:
+    # 신호별 정확도 (evaluate_dpo 와 같은 규칙: 이긴 쌍 1, 비긴 쌍 ½)
+    return {
+        s: _pair_accuracy(margins[[i for i, x in enumerate(signals) if x == s]]) for s in sorted(set(signals))
+    }
 
 
 def _round_hist(hist: list[dict[str, float]]) -> list[dict[str, float]]:
