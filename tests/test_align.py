@@ -241,7 +241,7 @@ def test_train_dpo_raises_heldout_accuracy(prefs, tok, examples):
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# 검증 쌍 떼어 내기와 어긋난 짝
+# 개발 쌍 떼어 내기와 어긋난 짝
 # ---------------------------------------------------------------------------------------------------------------
 
 
@@ -498,7 +498,7 @@ def test_shipped_checkpoint_matches_recipe():
     beta = ck["recipe"]["recipe"]["dpo_beta"]
     ev = evaluate_dpo(ck["policy"], test_ex, tok.pad_token_id, refs, beta)
     assert ev.accuracy == pytest.approx(ck["recipe"]["results"]["dpo"]["test_accuracy"], abs=1e-9)
-    # 검증 쌍: 기록된 id 가 split_dev 로 다시 뗀 것과 같고, 정확도도 다시 계산해 같다
+    # 개발 쌍: 기록된 id 가 split_dev 로 다시 뗀 것과 같고, 정확도도 다시 계산해 같다
     dpo = ck["recipe"]["results"]["dpo"]
     rec = ck["recipe"]["recipe"]
     _, dev = split_dev(load_preferences("train"), rec["dev_per_signal"], rec["seed"])

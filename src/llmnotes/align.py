@@ -496,23 +496,23 @@ def _progress(total: int, enabled: bool, desc: str):
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# 검증 쌍(dev) 떼어 내기와 어긋난 짝(mismatched pair) 만들기
+# 개발 쌍(dev) 떼어 내기와 어긋난 짝(mismatched pair) 만들기
 # ---------------------------------------------------------------------------------------------------------------
 
 
 def split_dev(pairs: Sequence[Any], per_signal: int = 16, seed: int = 0) -> tuple[list[Any], list[Any]]:
-    """학습 쌍에서 신호(``signal``)마다 같은 수의 검증 쌍(dev)을 떼어 낸다 (층화 분할; 레시피는 검증 쌍으로만 고른다).
+    """학습 쌍에서 신호(``signal``)마다 같은 수의 쌍을 개발 분할(dev)로 떼어 낸다 (층화 분할; 레시피는 개발 쌍으로만 고른다).
 
-    신호마다 ``id`` 순으로 정렬한 뒤 ``random.Random(seed)`` 로 섞어 앞의 ``per_signal`` 개를 검증 쌍으로 둔다.
-    남은 쌍과 검증 쌍은 원래 순서를 지킨다.
+    신호마다 ``id`` 순으로 정렬한 뒤 ``random.Random(seed)`` 로 섞어 앞의 ``per_signal`` 개를 개발 쌍으로 둔다.
+    남은 쌍과 개발 쌍은 원래 순서를 지킨다.
 
     Args:
         pairs: ``id``, ``signal`` 속성을 가진 선호 쌍들 (:class:`llmnotes.loaders.Preference`).
-        per_signal: 신호마다 뗄 검증 쌍 수 (``0`` 이면 검증 쌍 없음).
+        per_signal: 신호마다 뗄 개발 쌍 수 (``0`` 이면 개발 쌍 없음).
         seed: 섞기 시드.
 
     Returns:
-        ``(학습 쌍, 검증 쌍)``.
+        ``(학습 쌍, 개발 쌍)``.
     """
     if not isinstance(per_signal, int) or isinstance(per_signal, bool) or per_signal < 0:
         raise ValueError(f"per_signal 은 0 이상의 정수여야 합니다: {per_signal!r}")
@@ -524,7 +524,7 @@ def split_dev(pairs: Sequence[Any], per_signal: int = 16, seed: int = 0) -> tupl
         group = by_signal[signal]
         if per_signal >= len(group):
             raise ValueError(
-                f"신호 {signal!r} 의 쌍 {len(group)} 개로는 검증 쌍을 per_signal 개 뗄 수 없습니다: {per_signal!r}"
+                f"신호 {signal!r} 의 쌍 {len(group)} 개로는 개발 쌍을 per_signal 개 뗄 수 없습니다: {per_signal!r}"
             )
         random.Random(seed).shuffle(group)
         dev_ids.update(p.id for p in group[:per_signal])
@@ -580,7 +580,7 @@ def mismatched_pairs(
     쌍 i 마다 ``(prompt_i, chosen_i, chosen_j)`` 를 만든다. ``chosen_j`` 는 그 자체로는 좋은 답(맞고, 공손하고, 짧다)이지만
     prompt_i 에 대한 답이 아니다. 같은 응답이 한 쌍에서는 선택, 다른 쌍에서는 거절이 되므로, 응답만 보고 올리거나 내리는
     지름길로는 손실이 줄지 않는다 — 정책은 **프롬프트와 응답의 짝**을 봐야 한다. 새 쌍은 주어진 ``pairs`` 만으로 만든다
-    (검증·시험 쌍을 넘기지 말 것).
+    (개발·시험 쌍을 넘기지 말 것).
 
     짝 j 는 두 쌍의 :func:`world_entities` (프롬프트+선택 응답)가 하나도 겹치지 않는 것만 고른다. 이름이 하나도 없는 쌍
     (인사, 일상 대화)은 옳고 그름을 가릴 수 없어 쓰지 않는다. ``n_same_relation`` 개는 같은 관계(예: 나라–수도)의 쌍에서
@@ -1107,7 +1107,7 @@ class AlignRecipe:
         dpo_epochs: DPO 에폭 수.
         dpo_lr: DPO 학습률.
         batch_size: SFT·보상 모델·DPO 배치 크기.
-        dev_per_signal: DPO 레시피를 고를 검증 쌍 수 (학습 쌍에서 신호마다 떼어 낸다, :func:`split_dev`).
+        dev_per_signal: DPO 레시피를 고를 개발 쌍 수 (학습 쌍에서 신호마다 떼어 낸다, :func:`split_dev`).
         dpo_mismatch_other: DPO 학습 쌍마다 더할 '아무 다른 질문' 어긋난 짝 수 (:func:`mismatched_pairs`).
         dpo_mismatch_same: DPO 학습 쌍마다 더할 '같은 관계, 다른 사실' 어긋난 짝 수.
         rlhf_steps: RLHF 단계 수 (KL 계수마다 한 번씩 돌린다).
@@ -1215,8 +1215,8 @@ def build_checkpoint(
 ) -> dict[str, Any]:
     """SFT → 보상 모델 → DPO 를 학습해 ``out`` 에 저장하고, RLHF(KL 계수별)·RLAIF 실험 기록을 ``recipe.json`` 에 남긴다.
 
-    보상 모델은 학습 쌍 전체로 학습한다. DPO 는 학습 쌍에서 검증 쌍(신호마다 ``dev_per_signal`` 개)을 뺀 나머지와
-    그 나머지로 만든 어긋난 짝으로 학습하고, 검증 쌍과 시험 쌍에서 따로 평가한다 (레시피는 검증 쌍으로만 골랐다).
+    보상 모델은 학습 쌍 전체로 학습한다. DPO 는 학습 쌍에서 개발 쌍(신호마다 ``dev_per_signal`` 개)을 뺀 나머지와
+    그 나머지로 만든 어긋난 짝으로 학습하고, 개발 쌍과 시험 쌍에서 따로 평가한다 (레시피는 개발 쌍으로만 골랐다).
 
     Args:
         recipe: 설정.
@@ -1294,7 +1294,7 @@ def build_checkpoint(
     record["reward_model"] = {"history": _round_hist(rm_hist), "test_accuracy": rm_acc}
     log(f"보상 모델: 시험 쌍 정확도 {rm_acc:.3f}")
 
-    # 3) DPO (참조 = SFT): 학습 쌍 − 검증 쌍, 그리고 그것으로 만든 어긋난 짝. 학습 중 평가는 검증 쌍으로만.
+    # 3) DPO (참조 = SFT): 학습 쌍 − 개발 쌍, 그리고 그것으로 만든 어긋난 짝. 학습 중 평가는 개발 쌍으로만.
     policy = copy_model(sft)
     dpo_cfg = DPOTrainConfig(
         beta=recipe.dpo_beta,
@@ -1320,7 +1320,7 @@ def build_checkpoint(
         "test_accuracy_by_signal": _by_signal(ev.margins, [p.signal for p in test_p]),
         "test_margin": ev.mean_margin,
     }
-    log(f"DPO: 검증 쌍 정확도 {ev_dev.accuracy:.3f}, 시험 쌍 정확도 {ev.accuracy:.3f}")
+    log(f"DPO: 개발 쌍 정확도 {ev_dev.accuracy:.3f}, 시험 쌍 정확도 {ev.accuracy:.3f}")
 
     # 3b) 비교용: 어긋난 짝 없이 같은 설정의 DPO (가중치는 저장하지 않고 정확도만 기록)
     plain = copy_model(sft)
@@ -1335,7 +1335,7 @@ def build_checkpoint(
         "test_accuracy": pv.accuracy,
         "test_accuracy_by_signal": _by_signal(pv.margins, [p.signal for p in test_p]),
     }
-    log(f"DPO (어긋난 짝 없이): 검증 쌍 정확도 {pv_dev.accuracy:.3f}, 시험 쌍 정확도 {pv.accuracy:.3f}")
+    log(f"DPO (어긋난 짝 없이): 개발 쌍 정확도 {pv_dev.accuracy:.3f}, 시험 쌍 정확도 {pv.accuracy:.3f}")
 
     # 4) RLHF (KL 계수별), 정책 = SFT 복사본
     prompts = [_encode(tok, prompt_text(p.prompt)) for p in train_p]
@@ -1348,7 +1348,7 @@ def build_checkpoint(
         log(f"RLHF β={kl}: 보상 {hist[0]['reward']:.3f} → {hist[-1]['reward']:.3f}, KL {hist[-1]['kl']:.3f}")
 
     # 5) RLAIF: SFT 의 응답 두 개를 보상 모델이 판정 → 그 쌍으로 DPO → 사람 시험 쌍 정확도
-    #    (DPO 와 같은 학습 프롬프트만: 검증 쌍의 프롬프트는 쓰지 않는다)
+    #    (DPO 와 같은 학습 프롬프트만: 개발 쌍의 프롬프트는 쓰지 않는다)
     gen = torch.Generator().manual_seed(recipe.seed)
     a_list, b_list = [], []
     for pid in [_encode(tok, prompt_text(p.prompt)) for p in dpo_p]:
