@@ -19,6 +19,7 @@ from llmnotes.align import (
     RewardConfig,
     RewardModel,
     RLHFConfig,
+    _chosen_nll,
     bradley_terry_loss,
     check_preference,
     collate_preferences,
@@ -190,6 +191,12 @@ def test_dpo_matches_trl_trainer(prefs, tok, examples, tmp_path):
     out = dpo_loss(pol_c, pol_r, ref_c, ref_r, beta=0.3)
     assert abs(float(out.loss) - trl_loss) < ATOL
     metrics = trainer._metrics["eval"]  # 모델이 평가 모드이므로 eval 쪽에 기록된다
+    # 5) RPO (DPO + α·선택 응답 NLL) = trl 의 loss_type=["sigmoid", "sft"], loss_weights=[1, α]
+    trainer.loss_types, trainer.loss_weights = ["sigmoid", "sft"], [1.0, 0.7]
+    with torch.no_grad():
+        trl_rpo = float(trainer._compute_loss(trainer.model, inputs, return_outputs=False))
+    ours_rpo = float(out.loss + 0.7 * _chosen_nll(pol_c, theirs["completion_mask"][:8]))
+    assert abs(ours_rpo - trl_rpo) < ATOL
     assert abs(metrics["rewards/margins"][-1] - float(out.margins.mean())) < ATOL
     assert abs(metrics["rewards/accuracies"][-1] - float((out.margins > 0).float().mean())) < ATOL
 
@@ -216,6 +223,20 @@ def test_dpo_loss_at_reference_is_log2():
     out = dpo_loss(x, x - 1, x, x - 1, beta=0.5)
     assert abs(float(out.loss) - float(torch.log(torch.tensor(2.0)))) < 1e-6
     assert out.accuracy == 0.5  # 모두 비김 → ½
+
+
+def test_train_dpo_sft_coef_keeps_chosen_likelihood(tok, examples):
+    ref = _model(tok, dtype=torch.float32)
+    refs = reference_logprobs(ref, examples[:16], tok.pad_token_id)
+    moved = {}
+    for coef in (0.0, 1.0):
+        policy = copy.deepcopy(ref)
+        cfg = DPOTrainConfig(beta=0.1, lr=3e-3, epochs=6, batch_size=8, sft_coef=coef)
+        train_dpo(policy, ref, examples[:16], tok.pad_token_id, cfg)
+        ev = evaluate_dpo(policy, examples[:16], tok.pad_token_id, refs, beta=0.1)
+        moved[coef] = float((ev.chosen_logps - refs[0]).mean())  # 선택 응답 로그확률의 변화
+        assert ev.accuracy >= 0.9
+    assert moved[1.0] > moved[0.0] and moved[1.0] > 0
 
 
 def test_train_dpo_raises_heldout_accuracy(prefs, tok, examples):
@@ -452,6 +473,9 @@ def test_bad_beta(beta):
 def test_bad_configs_and_shapes(tok, examples):
     with pytest.raises(ValueError, match="epochs"):
         DPOTrainConfig(epochs=0)
+    for bad in (-0.1, float("nan"), "1"):
+        with pytest.raises(ValueError, match="sft_coef"):
+            DPOTrainConfig(sft_coef=bad)
     with pytest.raises(ValueError, match="lr"):
         RewardConfig(lr=-1)
     with pytest.raises(ValueError, match="kl_coef"):

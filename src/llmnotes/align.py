@@ -309,6 +309,8 @@ class DPOTrainConfig:
         seed: 섞기 시드.
         eval_every: 이 단계마다 평가 데이터로 정확도·마진을 잰다 (``0`` 이면 재지 않음).
         progress: tqdm 진행 표시 여부.
+        sft_coef: 선택 응답의 토큰당 음의 로그우도(SFT 손실)에 곱해 DPO 손실에 더할 계수 α (RPO; ``trl`` 의
+            ``loss_type=["sigmoid", "sft"]``, ``loss_weights=[1, α]`` 와 같다). ``0`` 이면 순수 DPO.
     """
 
     beta: float = 0.1
@@ -320,9 +322,16 @@ class DPOTrainConfig:
     seed: int = 0
     eval_every: int = 0
     progress: bool = False
+    sft_coef: float = 0.0
 
     def __post_init__(self) -> None:
         _check_beta(self.beta)
+        if (
+            not isinstance(self.sft_coef, (int, float))
+            or not math.isfinite(self.sft_coef)
+            or self.sft_coef < 0
+        ):
+            raise ValueError(f"sft_coef 는 0 이상의 유한한 수여야 합니다: {self.sft_coef!r}")
         check_train_config(self, ("epochs", "batch_size"))
         if not isinstance(self.eval_every, int) or self.eval_every < 0:
             raise ValueError(f"eval_every 는 0 이상의 정수여야 합니다: {self.eval_every!r}")
@@ -408,6 +417,11 @@ def evaluate_dpo(
     return PreferenceEval(out.accuracy, float(out.margins.mean()), out.margins, pc, pr)
 
 
+def _chosen_nll(chosen_logps: torch.Tensor, chosen_completion_mask: torch.Tensor) -> torch.Tensor:
+    # 선택 응답의 토큰당 음의 로그우도: −Σ_배치 Σ_t log π_θ(y_t) / (배치의 선택 응답 토큰 수)  (trl 의 "sft" 손실)
+    return -chosen_logps.sum() / chosen_completion_mask.sum()
+
+
 def train_dpo(
     policy: nn.Module,
     reference: nn.Module,
@@ -460,15 +474,19 @@ def train_dpo(
             lp = sequence_logprobs(policy, b["input_ids"], b["attention_mask"], b["completion_mask"])
             pc, pr = lp.chunk(2)
             out = dpo_loss(pc, pr, ref_c[idx].to(dev), ref_r[idx].to(dev), cfg.beta)
+            loss = out.loss
+            if cfg.sft_coef:
+                # RPO: L = L_DPO + α · (−Σ log π_θ(y_c 토큰) / 선택 응답 토큰 수) — 선택 응답의 확률이 내려가지 않게 붙잡는다
+                loss = loss + cfg.sft_coef * _chosen_nll(pc, b["completion_mask"][: len(idx)])
             opt.zero_grad(set_to_none=True)
-            out.loss.backward()
+            loss.backward()
             if cfg.max_grad_norm is not None:
                 torch.nn.utils.clip_grad_norm_(params, cfg.max_grad_norm)  # ‖g‖ > c 이면 g ← g·c/‖g‖
             opt.step()
             step += 1
             rec = {
                 "step": float(step),
-                "loss": float(out.loss.detach()),
+                "loss": float(loss.detach()),
                 "accuracy": out.accuracy,
                 "margin": float(out.margins.mean()),
                 "chosen_reward": float(out.chosen_rewards.mean()),
