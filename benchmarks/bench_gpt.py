@@ -14,7 +14,8 @@
   비슷하게 받으므로, 비율은 라운드마다(짝지어) 구한 값의 중앙값과 범위(최저–최고)로 보고한다.
 - 벽시계 시간(wall)과 이 프로세스의 CPU 시간(cpu, ``time.process_time``)을 함께 잰다. 여러 사람이 함께 쓰는
   기계에서는 다른 프로세스에 CPU 를 빼앗긴 시간이 벽시계에 섞이므로, CPU 시간 쪽이 덜 흔들린다.
-- ``--ablation`` 을 주면 우리 모델의 로짓에 ``F.cross_entropy`` 를 따로 적용한 경로(예전 구현)도 잰다.
+- ``--ablation`` 을 주면 두 경로를 더 잰다: 우리 모델의 로짓에 ``F.cross_entropy`` 를 따로 적용한 경로(예전
+  구현)와, 출력층 버퍼에 큰 페이지(THP)를 요청하지 않는 경로 (``llmnotes.gpt.USE_HUGE_PAGES = False``).
 """
 
 from __future__ import annotations
@@ -26,9 +27,11 @@ import time
 import torch
 import torch.nn.functional as F
 
+import llmnotes.gpt as gpt_module
 from llmnotes.gpt import GPT, GPTConfig, from_hf, to_hf
 
-OURS, NAIVE, HF, NATIVE_CE = "ours (sdpa)", "ours (naive)", "transformers GPT-2", "ours (F.cross_entropy)"
+OURS, NAIVE, HF = "ours (sdpa)", "ours (naive)", "transformers GPT-2"
+NATIVE_CE, NO_THP = "ours (F.cross_entropy)", "ours (큰 페이지 없이)"
 
 
 def _make_step(model, kind: str, x: torch.Tensor, y: torch.Tensor):
@@ -42,6 +45,12 @@ def _make_step(model, kind: str, x: torch.Tensor, y: torch.Tensor):
         elif kind == "native_ce":
             logits, _ = model(x)
             loss = F.cross_entropy(logits.view(-1, logits.size(-1)), y.reshape(-1))
+        elif kind == "no_thp":
+            gpt_module.USE_HUGE_PAGES = False
+            try:
+                _, loss = model(x, y)
+            finally:
+                gpt_module.USE_HUGE_PAGES = True
         else:
             _, loss = model(x, y)
         loss.backward()
@@ -97,8 +106,8 @@ def main() -> None:
         HF: _make_step(hf, "hf", x, y),
     }
     if args.ablation:
-        native = from_hf(hf).train()
-        runners[NATIVE_CE] = _make_step(native, "native_ce", x, y)
+        runners[NATIVE_CE] = _make_step(from_hf(hf).train(), "native_ce", x, y)
+        runners[NO_THP] = _make_step(from_hf(hf).train(), "no_thp", x, y)
     for run in runners.values():  # 예열
         run()
         run()
@@ -127,6 +136,7 @@ def main() -> None:
         print(f"  ours(naive) / transformers  : {_summary(per_round[NAIVE])}")
         if NATIVE_CE in per_round:
             print(f"  ours(F.cross_entropy) / HF  : {_summary(per_round[NATIVE_CE])}")
+            print(f"  ours(큰 페이지 없이) / HF   : {_summary(per_round[NO_THP])}")
         slower = [(n / s - 1) * 100 for n, s in zip(times[NAIVE], times[OURS])]  # naive 시간 / sdpa 시간 − 1
         print(
             f"  naive 가 sdpa 보다 느린 정도: {statistics.median(slower):.1f}% "

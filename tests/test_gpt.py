@@ -288,7 +288,7 @@ def test_training_loss_and_grads_equal_f_cross_entropy_bitwise(monkeypatch, rows
     y[0, :5] = -100  # 일부 자리는 손실에서 뺀다
     ref_logits, ref_loss, ref_grads = _reference_loss_and_grads(m, x, y)
     logits, loss = m(x, y)
-    assert type(loss.grad_fn).__name__.startswith("_CrossEntropy")  # 빠른 경로를 실제로 탔다
+    assert type(loss.grad_fn).__name__.startswith("_LMHeadCrossEntropy")  # 빠른 경로를 실제로 탔다
     assert torch.equal(logits.detach(), ref_logits)
     assert torch.equal(loss.detach(), ref_loss)
     loss.backward()
@@ -381,25 +381,54 @@ def test_targets_outside_vocab_are_rejected():
     n_ignored=st.integers(0, 40),
     seed=st.integers(0, 2**16),
     double=st.booleans(),
+    use_logits=st.booleans(),
 )
-def test_cross_entropy_function_property(n, v, rows_per_chunk, n_ignored, seed, double):
-    """임의의 크기·조각 크기·무시 개수·dtype 에서 F.cross_entropy 와 손실·기울기가 비트까지 같다."""
+def test_lm_head_cross_entropy_property(n, v, rows_per_chunk, n_ignored, seed, double, use_logits):
+    """임의의 크기·조각 크기·무시 개수·dtype 에서 F.linear → F.cross_entropy 와 로짓·손실·기울기가 비트까지 같다."""
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(gpt_module, "_CE_CHUNK_ELEMS", rows_per_chunk * v)
-        _check_cross_entropy_bitwise(n, v, n_ignored, seed, double)
+        _check_lm_head_cross_entropy_bitwise(n, v, n_ignored, seed, double, use_logits)
 
 
-def _check_cross_entropy_bitwise(n: int, v: int, n_ignored: int, seed: int, double: bool) -> None:
+def _check_lm_head_cross_entropy_bitwise(
+    n: int, v: int, n_ignored: int, seed: int, double: bool, use_logits: bool
+) -> None:
     dtype = torch.float64 if double else torch.float32
     g = torch.Generator().manual_seed(seed)
-    z0 = torch.randn(n, v, generator=g, dtype=dtype) * 4
+    h0 = torch.randn(n, 8, generator=g, dtype=dtype)
+    w0 = torch.randn(v, 8, generator=g, dtype=dtype)
     t = torch.randint(0, v, (n,), generator=g)
     t[: min(n_ignored, n)] = -100
     scale = float(torch.rand((), generator=g)) * 3 - 1  # 위에서 흘러오는 기울기 g (음수도)
-    z1, z2 = z0.clone().requires_grad_(), z0.clone().requires_grad_()
-    loss1 = gpt_module._cross_entropy(z1, t, -100)
-    loss2 = F.cross_entropy(z2, t, ignore_index=-100)
+    upstream = torch.randn(n, v, generator=g, dtype=dtype)  # 로짓을 다른 손실에도 쓰는 경우
+    h1, w1 = h0.clone().requires_grad_(), w0.clone().requires_grad_()
+    logits1, loss1 = gpt_module._LMHeadCrossEntropy.apply(h1, w1, t, -100)
+    h2, w2 = h0.clone().requires_grad_(), w0.clone().requires_grad_()
+    logits2 = F.linear(h2, w2)
+    loss2 = F.cross_entropy(logits2, t, ignore_index=-100)
+    assert torch.equal(logits1, logits2)
     assert torch.equal(loss1, loss2) or (torch.isnan(loss1) and torch.isnan(loss2))
-    (loss1 * scale).backward()
-    (loss2 * scale).backward()
-    assert torch.equal(z1.grad, z2.grad)
+    extra1 = (logits1 * upstream).sum() if use_logits else 0.0
+    extra2 = (logits2 * upstream).sum() if use_logits else 0.0
+    (loss1 * scale + extra1).backward()
+    (loss2 * scale + extra2).backward()
+    assert torch.equal(h1.grad, h2.grad) and torch.equal(w1.grad, w2.grad)
+
+
+def test_huge_page_switch_does_not_change_results(monkeypatch):
+    """큰 페이지 요청(madvise)은 힌트일 뿐: 켜도 꺼도 손실·기울기가 비트까지 같다."""
+    m = _model().train()
+    x, y = _ids(), _ids(seed=6)
+    results = []
+    for flag in (True, False):
+        monkeypatch.setattr(gpt_module, "USE_HUGE_PAGES", flag)
+        m.zero_grad(set_to_none=True)
+        logits, loss = m(x, y)
+        loss.backward()
+        results.append((logits.detach(), loss.detach(), m.transformer.wte.weight.grad.clone()))
+    for a, b in zip(*results):
+        assert torch.equal(a, b)
+    big = gpt_module._empty_large(1024, 2048, torch.zeros(1))  # 8 MB: 큰 페이지 요청 경로
+    assert big.shape == (1024, 2048) and big.dtype == torch.float32
+    big.fill_(1.5)
+    assert float(big.sum()) == 1.5 * 1024 * 2048

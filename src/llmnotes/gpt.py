@@ -18,7 +18,10 @@
 
 from __future__ import annotations
 
+import ctypes
+import functools
 import math
+import sys
 import warnings
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
@@ -139,8 +142,9 @@ class CausalSelfAttention(nn.Module):
             y = F.scaled_dot_product_attention(q, k, v, dropout_p=p_drop, is_causal=True)
         else:
             # 점수 S = Q Kᵀ / √d, 미래 자리는 -∞ 로 가린 뒤 softmax: A = softmax(S + M)
-            att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(self.head_dim))
-            att = att.masked_fill(~self.causal_mask[:T, :T], float("-inf"))
+            att = q @ k.transpose(-2, -1)
+            att.mul_(1.0 / math.sqrt(self.head_dim))  # 제자리 연산: (B, H, T, T) 텐서를 새로 만들지 않는다
+            att.masked_fill_(~self.causal_mask[:T, :T], float("-inf"))
             att = F.softmax(att, dim=-1)
             att = self.attn_dropout(att)
             y = att @ v  # 출력 = A V
@@ -218,57 +222,113 @@ def filter_logits(logits: torch.Tensor, top_k: int | None = None, top_p: float |
 
 
 _CE_CHUNK_ELEMS = 1 << 18  # 교차 엔트로피 역전파 조각 하나의 원소 수: float32 로 1 MB, 캐시에 머문다
+USE_HUGE_PAGES = True  # 큰 로짓 버퍼에 2 MB 큰 페이지를 요청할지 (값은 같다; 벤치마크의 비교용 스위치)
+_HUGE_PAGE = 1 << 21  # 2 MB
+_MADV_HUGEPAGE = 14  # <sys/mman.h> 의 MADV_HUGEPAGE (리눅스)
 
 
-class _CrossEntropy(torch.autograd.Function):
-    """``F.cross_entropy`` 와 비트까지 같은 값·기울기를, 큰 ``(N, V)`` 텐서를 덜 만들며 계산한다 (학습용).
+@functools.lru_cache(maxsize=1)
+def _madvise():
+    """리눅스 libc 의 ``madvise`` (없으면 ``None``)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        fn = ctypes.CDLL(None, use_errno=True).madvise
+    except (OSError, AttributeError):
+        return None
+    fn.argtypes = (ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int)
+    fn.restype = ctypes.c_int
+    return fn
+
+
+def _empty_large(n_rows: int, n_cols: int, like: torch.Tensor) -> torch.Tensor:
+    """큰 빈 텐서를 만들고, CPU·리눅스면 커널에 2 MB 큰 페이지(transparent huge page)를 쓰라고 알린다.
+
+    새로 받은 메모리는 처음 쓸 때 4 KB 페이지마다 페이지 폴트가 난다: 64 MB 로짓이면 16384 번, 스텝마다.
+    ``madvise(MADV_HUGEPAGE)`` 는 같은 메모리를 2 MB 페이지 32 개로 채우게 하는 힌트일 뿐이라 값은 바뀌지 않고,
+    커널이 따르지 않아도(THP 꺼짐 등) 그대로 동작한다.
+
+    Args:
+        n_rows: 행 수.
+        n_cols: 열 수.
+        like: dtype 과 device 를 따를 텐서.
+    """
+    t = torch.empty((n_rows, n_cols), dtype=like.dtype, device=like.device)
+    nbytes = t.numel() * t.element_size()
+    if not USE_HUGE_PAGES or t.device.type != "cpu" or nbytes < 2 * _HUGE_PAGE or _madvise() is None:
+        return t
+    start = -(-t.data_ptr() // _HUGE_PAGE) * _HUGE_PAGE  # 2 MB 경계로 올림
+    end = (t.data_ptr() + nbytes) // _HUGE_PAGE * _HUGE_PAGE  # 2 MB 경계로 내림
+    if end > start:
+        _madvise()(start, end - start, _MADV_HUGEPAGE)  # 힌트: 실패해도 값과 동작은 같다
+    return t
+
+
+class _LMHeadCrossEntropy(torch.autograd.Function):
+    """출력층 ``z = h Wᵀ`` 과 교차 엔트로피를 ``F.linear`` → ``F.cross_entropy`` 와 비트까지 같게, 더 빠르게 (학습용).
 
     ``F.cross_entropy`` 는 ``log_softmax`` → ``nll_loss`` 이고, 그 역전파는 ``(N, V)`` 텐서를 두 개 더 만든다:
     nll 의 기울기(0 으로 채운 뒤 정답 자리에만 −g/N)와 log-softmax 의 기울기. V = 4096, N = 4096 이면 하나가
     64 MB 라서, 새 메모리를 받아(페이지 폴트) 0 으로 채우고 캐시 밖을 오가는 시간이 학습 스텝의 큰 몫이다.
-    여기서는 같은 커널을 같은 순서로 부르되, nll 기울기는 캐시에 들어가는 작은 조각(``chunk`` 행)으로 만들고
-    log-softmax 기울기는 순전파에서 만든 log p 의 자리에 그대로 덮어쓴다. 그래서 손실과 기울기가
-    ``F.cross_entropy`` 와 정확히 같다 (테스트가 ``torch.equal`` 로 확인한다).
+    여기서는 같은 커널을 같은 순서로 부르되
+
+    - 로짓과 log p 는 큰 페이지를 요청한 버퍼에 쓰고 (:func:`_empty_large`),
+    - nll 기울기는 캐시에 들어가는 작은 조각(``chunk`` 행)으로 만들고,
+    - log-softmax 기울기는 순전파에서 만든 log p 의 자리에 그대로 덮어쓴다.
+
+    그래서 로짓·손실·기울기가 ``F.cross_entropy(F.linear(h, W), y)`` 와 정확히 같다 (테스트가 ``torch.equal`` 로
+    확인한다). 돌려주는 로짓도 미분할 수 있다 (다른 손실에 쓰면 그 기울기가 더해진다).
     """
 
     @staticmethod
-    def forward(ctx, logits: torch.Tensor, targets: torch.Tensor, ignore_index: int) -> torch.Tensor:
-        logp = torch.log_softmax(logits, dim=-1)  # log p_j = z_j − log Σ_k exp z_k
+    def forward(ctx, h: torch.Tensor, weight: torch.Tensor, targets: torch.Tensor, ignore_index: int):
+        logits = torch.mm(h, weight.t(), out=_empty_large(h.size(0), weight.size(0), h))  # z = h Wᵀ : (N, V)
+        logp = torch.log_softmax(
+            logits, -1, out=_empty_large(*logits.shape, logits)
+        )  # log p = z − log Σ exp z
         loss = F.nll_loss(logp, targets, ignore_index=ignore_index)  # L = −1/N Σ_t log p_{y_t}
         # 역전파에서 제자리로 덮어쓰므로 save_for_backward 가 아니라 ctx 에 둔다 (한 번만 쓴다)
         ctx.logp = logp
-        ctx.save_for_backward(logits, targets)
+        ctx.save_for_backward(h, weight, logits, targets)
         ctx.ignore_index = ignore_index
-        return loss
+        ctx.set_materialize_grads(
+            False
+        )  # 로짓을 다른 곳에 쓰지 않으면 로짓 기울기는 None (0 텐서를 만들지 않는다)
+        return logits, loss
 
     @staticmethod
     @once_differentiable
-    def backward(ctx, grad_loss: torch.Tensor):
-        logits, targets = ctx.saved_tensors
+    def backward(ctx, grad_logits: torch.Tensor | None, grad_loss: torch.Tensor | None):
+        h, weight, logits, targets = ctx.saved_tensors
         logp, ctx.logp = ctx.logp, None
-        if logp is None:  # 두 번째 역전파(retain_graph=True): log p 는 이미 기울기로 쓰였으니 다시 계산한다
-            logp = torch.log_softmax(logits, dim=-1)
-        valid = targets != ctx.ignore_index
-        # nll 의 기울기: 정답 자리만 −g/N (N = 무시하지 않은 토큰 수), 나머지 0. nll_loss 역전파와 같은 식.
-        nll_grad = torch.where(valid, -(grad_loss / valid.sum().to(logp.dtype)), 0.0).to(logp.dtype)
-        safe = torch.where(valid, targets, 0)
-        chunk = max(1, _CE_CHUNK_ELEMS // logp.size(1))  # 조각의 행 수
-        buf = logp.new_zeros(min(chunk, logp.size(0)), logp.size(1))
-        for s in range(0, logp.size(0), chunk):
-            e = min(s + chunk, logp.size(0))
-            g_out = buf[: e - s].zero_()
-            g_out.scatter_(1, safe[s:e, None], nll_grad[s:e, None])
-            # log-softmax 역전파: ∂L/∂z_j = g_j − p_j Σ_k g_k  (p_j = exp(log p_j)). 결과를 log p 자리에 쓴다.
-            # F.cross_entropy 의 역전파가 부르는 바로 그 커널이라 결과가 비트까지 같다.
-            torch._log_softmax_backward_data(g_out, logp[s:e], 1, logp.dtype, out=logp[s:e])
-        return logp, None, None
-
-
-def _cross_entropy(logits: torch.Tensor, targets: torch.Tensor, ignore_index: int) -> torch.Tensor:
-    """``F.cross_entropy(logits, targets, ignore_index=...)`` 와 같은 값·기울기 (기울기가 필요하면 더 빠르게)."""
-    if torch.is_grad_enabled() and logits.requires_grad and logits.dtype in (torch.float32, torch.float64):
-        return _CrossEntropy.apply(logits, targets, ignore_index)
-    return F.cross_entropy(logits, targets, ignore_index=ignore_index)
+        if grad_loss is None:
+            g = grad_logits
+        else:
+            if (
+                logp is None
+            ):  # 두 번째 역전파(retain_graph=True): log p 는 이미 기울기로 쓰였으니 다시 계산한다
+                logp = torch.log_softmax(logits, dim=-1)
+            valid = targets != ctx.ignore_index
+            # nll 의 기울기: 정답 자리만 −g/N (N = 무시하지 않은 토큰 수), 나머지 0. nll_loss 역전파와 같은 식.
+            nll_grad = torch.where(valid, -(grad_loss / valid.sum().to(logp.dtype)), 0.0).to(logp.dtype)
+            safe = torch.where(valid, targets, 0)
+            chunk = max(1, _CE_CHUNK_ELEMS // logp.size(1))  # 조각의 행 수
+            buf = logp.new_zeros(min(chunk, logp.size(0)), logp.size(1))
+            for s in range(0, logp.size(0), chunk):
+                e = min(s + chunk, logp.size(0))
+                g_out = buf[: e - s].zero_()
+                g_out.scatter_(1, safe[s:e, None], nll_grad[s:e, None])
+                # log-softmax 역전파: ∂L/∂z_j = g_j − p_j Σ_k g_k  (p_j = exp(log p_j)). 결과를 log p 자리에 쓴다.
+                # F.cross_entropy 의 역전파가 부르는 바로 그 커널이라 결과가 비트까지 같다.
+                torch._log_softmax_backward_data(g_out, logp[s:e], 1, logp.dtype, out=logp[s:e])
+            g = logp
+            if grad_logits is not None:
+                g += grad_logits  # 로짓을 다른 손실에도 썼다면 두 기울기를 더한다
+        if g is None:
+            return None, None, None, None
+        grad_h = g.mm(weight) if ctx.needs_input_grad[0] else None  # ∂/∂h = G W
+        grad_w = g.t().mm(h) if ctx.needs_input_grad[1] else None  # ∂/∂W = Gᵀ h
+        return grad_h, grad_w, None, None
 
 
 class GPT(nn.Module):
@@ -342,24 +402,46 @@ class GPT(nn.Module):
         x = self.transformer.drop(self.transformer.wte(idx) + self.transformer.wpe(pos))  # h₀ = E[x] + P
         for block in self.transformer.h:
             x = block(x)
-        logits = self.lm_head(self.transformer.ln_f(x))  # (B, T, V)
-        loss = None
-        if targets is not None:
-            if targets.shape != idx.shape:
-                raise ValueError(
-                    f"targets 모양 {tuple(targets.shape)} 이 idx 모양 {tuple(idx.shape)} 과 다릅니다"
-                )
-            V = self.config.vocab_size
-            flat = targets.reshape(-1)
-            bad = (flat != ignore_index) & ((flat < 0) | (flat >= V))
-            if bool(bad.any()):
-                raise ValueError(
-                    f"targets 에 어휘 범위 [0, {V}) 밖의 값이 있습니다: {flat[bad][0].item()} "
-                    f"(ignore_index={ignore_index} 만 예외)"
-                )
-            # L = -1/N Σ log p(y_t | x_{≤t})
-            loss = _cross_entropy(logits.view(-1, V), flat, ignore_index)
+        x = self.transformer.ln_f(x)
+        if targets is None:
+            return self.lm_head(x), None  # (B, T, V)
+        if targets.shape != idx.shape:
+            raise ValueError(
+                f"targets 모양 {tuple(targets.shape)} 이 idx 모양 {tuple(idx.shape)} 과 다릅니다"
+            )
+        V = self.config.vocab_size
+        flat = targets.reshape(-1)
+        bad = (flat != ignore_index) & ((flat < 0) | (flat >= V))
+        if bool(bad.any()):
+            raise ValueError(
+                f"targets 에 어휘 범위 [0, {V}) 밖의 값이 있습니다: {flat[bad][0].item()} "
+                f"(ignore_index={ignore_index} 만 예외)"
+            )
+        if self._fused_loss_ok(x):
+            # 학습: 출력층 + 손실을 한 번에. 아래 두 줄과 비트까지 같은 값·기울기 (_LMHeadCrossEntropy 참고)
+            logits, loss = _LMHeadCrossEntropy.apply(
+                x.reshape(B * T, -1), self.lm_head.weight, flat, ignore_index
+            )
+            return logits.view(B, T, V), loss
+        logits = self.lm_head(x)  # (B, T, V)
+        # L = -1/N Σ log p(y_t | x_{≤t})
+        loss = F.cross_entropy(logits.view(-1, V), flat, ignore_index=ignore_index)
         return logits, loss
+
+    def _fused_loss_ok(self, x: torch.Tensor) -> bool:
+        """학습용 :class:`_LMHeadCrossEntropy` 를 써도 되는지: 기울기가 필요하고, 출력층이 손대지 않은 편향 없는
+        ``nn.Linear`` 이고 (훅·LoRA 등으로 바꾸지 않음), 자동 혼합 정밀도가 아닌 float32/float64 일 때."""
+        head = self.lm_head
+        return (
+            torch.is_grad_enabled()
+            and type(head) is nn.Linear
+            and head.bias is None
+            and not head._forward_hooks
+            and not head._forward_pre_hooks
+            and x.dtype == head.weight.dtype
+            and x.dtype in (torch.float32, torch.float64)
+            and not torch.is_autocast_enabled(x.device.type)
+        )
 
     @torch.no_grad()
     def generate(
