@@ -10,8 +10,9 @@
 - 같은 가중치에서 출발하고(``to_hf``), 같은 입력 배치, 같은 스레드 수, 같은 옵티마이저 설정(AdamW lr=1e-4,
   foreach/fused 는 두 쪽 모두 PyTorch 기본값), 두 쪽 모두 ``zero_grad(set_to_none=True)``.
 - transformers 는 보통 쓰는 그대로: ``attn_implementation`` 기본값(sdpa), ``labels`` 로 모델 안에서 손실 계산.
-- 모델들을 번갈아(round-robin) 여러 번 잰다. 같은 라운드 안의 두 측정은 시간상 붙어 있어 공유 기계의 부하를
-  비슷하게 받으므로, 비율은 라운드마다(짝지어) 구한 값의 중앙값과 범위(최저–최고)로 보고한다.
+- 모델들을 한 스텝씩 번갈아(round-robin, 라운드마다 순서를 뒤집어) 여러 번 잰다. 같은 라운드 안의 측정은
+  시간상 붙어 있어 공유 기계의 부하를 비슷하게 받으므로, 비율은 라운드마다(짝지어) 구한 값의 중앙값과
+  범위(최저–최고)로 보고한다.
 - 벽시계 시간(wall)과 이 프로세스의 CPU 시간(cpu, ``time.process_time``)을 함께 잰다. 여러 사람이 함께 쓰는
   기계에서는 다른 프로세스에 CPU 를 빼앗긴 시간이 벽시계에 섞이므로, CPU 시간 쪽이 덜 흔들린다.
 - ``--ablation`` 을 주면 두 경로를 더 잰다: 우리 모델의 로짓에 ``F.cross_entropy`` 를 따로 적용한 경로(예전
@@ -74,8 +75,8 @@ def main() -> None:
     parser.add_argument("--layers", type=int, default=4)
     parser.add_argument("--heads", type=int, default=4)
     parser.add_argument("--embd", type=int, default=128)
-    parser.add_argument("--steps", type=int, default=3, help="한 번 잴 때의 스텝 수")
-    parser.add_argument("--rounds", type=int, default=7, help="번갈아 재는 횟수 (중앙값)")
+    parser.add_argument("--steps", type=int, default=1, help="한 번 잴 때의 스텝 수")
+    parser.add_argument("--rounds", type=int, default=21, help="번갈아 재는 횟수 (중앙값)")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--ablation", action="store_true", help="F.cross_entropy 경로도 잰다")
     args = parser.parse_args()

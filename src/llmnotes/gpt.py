@@ -10,6 +10,9 @@
   두 경로는 1e-5 안에서 같은 값을 낸다 (테스트로 확인).
 - MLP: ``Linear(C, 4C) → GELU(tanh 근사) → Linear(4C, C)``
 - 마지막 LayerNorm ``ln_f`` 와 출력층 ``lm_head`` (가중치를 ``wte`` 와 공유: weight tying)
+- 학습할 때(목표가 주어지고 기울기가 필요할 때)는 출력층과 교차 엔트로피를 ``_LMHeadCrossEntropy`` 하나로
+  계산한다. ``F.linear`` → ``F.cross_entropy`` 와 로짓·손실·기울기가 비트까지 같고, 어휘 크기만 한 큰 텐서를
+  덜 만들어 더 빠르다 (``benchmarks/bench_gpt.py``).
 
 ``transformers`` 의 ``GPT2LMHeadModel`` 과 가중치를 주고받는 변환(:func:`to_hf`, :func:`from_hf`)이 있어,
 같은 가중치면 두 모델의 로짓이 1e-5 안에서 같다. GPT-2 의 ``Conv1D`` 는 가중치를 ``(in, out)`` 으로 저장하고
