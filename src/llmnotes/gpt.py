@@ -286,31 +286,29 @@ class _LMHeadCrossEntropy(torch.autograd.Function):
     @staticmethod
     def forward(ctx, h: torch.Tensor, weight: torch.Tensor, targets: torch.Tensor, ignore_index: int):
         logits = torch.mm(h, weight.t(), out=_empty_large(h.size(0), weight.size(0), h))  # z = h Wᵀ : (N, V)
-        logp = torch.log_softmax(
-            logits, -1, out=_empty_large(*logits.shape, logits)
-        )  # log p = z − log Σ exp z
+        # log p = z − log Σ exp z
+        logp = torch.log_softmax(logits, -1, out=_empty_large(*logits.shape, logits))
         loss = F.nll_loss(logp, targets, ignore_index=ignore_index)  # L = −1/N Σ_t log p_{y_t}
         # 역전파에서 제자리로 덮어쓰므로 save_for_backward 가 아니라 ctx 에 둔다 (한 번만 쓴다)
         ctx.logp = logp
-        ctx.save_for_backward(h, weight, logits, targets)
+        # 로짓은 저장하지 않는다: 호출한 쪽이 버리면 바로 해제된다 (F.linear → F.cross_entropy 와 같은 메모리)
+        ctx.save_for_backward(h, weight, targets)
         ctx.ignore_index = ignore_index
-        ctx.set_materialize_grads(
-            False
-        )  # 로짓을 다른 곳에 쓰지 않으면 로짓 기울기는 None (0 텐서를 만들지 않는다)
+        # 로짓을 다른 곳에 쓰지 않으면 로짓 기울기는 None 으로 온다 (0 으로 채운 텐서를 만들지 않는다)
+        ctx.set_materialize_grads(False)
         return logits, loss
 
     @staticmethod
     @once_differentiable
     def backward(ctx, grad_logits: torch.Tensor | None, grad_loss: torch.Tensor | None):
-        h, weight, logits, targets = ctx.saved_tensors
+        h, weight, targets = ctx.saved_tensors
         logp, ctx.logp = ctx.logp, None
         if grad_loss is None:
             g = grad_logits
         else:
-            if (
-                logp is None
-            ):  # 두 번째 역전파(retain_graph=True): log p 는 이미 기울기로 쓰였으니 다시 계산한다
-                logp = torch.log_softmax(logits, dim=-1)
+            if logp is None:
+                # 두 번째 역전파(retain_graph=True): log p 는 이미 기울기로 쓰였으니 h, W 에서 다시 계산한다
+                logp = torch.log_softmax(torch.mm(h, weight.t()), dim=-1)
             valid = targets != ctx.ignore_index
             # nll 의 기울기: 정답 자리만 −g/N (N = 무시하지 않은 토큰 수), 나머지 0. nll_loss 역전파와 같은 식.
             nll_grad = torch.where(valid, -(grad_loss / valid.sum().to(logp.dtype)), 0.0).to(logp.dtype)
