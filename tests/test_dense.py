@@ -169,6 +169,10 @@ def test_shipped_checkpoint_recipe_and_size():
     # 학습에 쓴 쉬운 말 노트 파일이 지금 저장소의 것과 같다
     notes = (models_dir().parent / "rag" / "article_notes.jsonl").read_bytes()
     assert recipe["notes_sha256"] == hashlib.sha256(notes).hexdigest()
+    # 학습에 쓴 조문별 질문 파일(두 번째 사람이 평가 질문을 보지 않고 씀)도 지금 저장소의 것과 같다
+    questions = (models_dir().parent / "rag" / "article_questions.jsonl").read_bytes()
+    assert recipe["questions_sha256"] == hashlib.sha256(questions).hexdigest()
+    assert "article_questions.jsonl" in recipe["training_data"]
     enc = BiEncoder.load()
     assert enc.dim == recipe["config"]["dim"] and len(enc.vocab) == recipe["vocab_size"]
     v = enc.encode(["대통령의 임기", "피자"])

@@ -9,7 +9,8 @@
 (b) 바이-인코더: 글의 특징(내용 형태소 + 어절 안 글자 2·3-그램)의 임베딩을 평균한 뒤 정규화한다.
     질문과 청크에 같은 인코더를 쓴다 (가중치 공유). 학습 데이터는 헌법 자신에서 만든 (가짜 질문, 청크) 쌍이다:
     청크의 한 문장에서 어절 일부를 지우고 순서를 섞은 것, 내용 형태소 몇 개, 또는 사람이 조문만 보고 쓴
-    쉬운 말 노트(``data/rag/article_notes.jsonl``)의 구절 몇 개 (질의응답 데이터의 질문은 쓰지 않는다).
+    쉬운 말 노트(``data/rag/article_notes.jsonl``)의 구절 몇 개. 노트 구절 더미에는 두 번째 사람이 평가 질문을 보지
+    않고 쓴 조문별 질문(``data/rag/article_questions.jsonl``)도 들어간다 (질의응답 데이터의 질문은 쓰지 않는다).
     배치 안의 다른 청크를 음성(in-batch negatives)으로 쓰는 InfoNCE 손실로 학습한다:
 
     .. math::
@@ -425,7 +426,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     """명령줄: 헌법 항 단위 청크로 바이-인코더를 학습해 ``--out`` 에 저장한다."""
     import torch
 
-    from .rag import chunk_by_structure, constitution_documents, expand_chunks, load_article_notes
+    from .rag import (
+        chunk_by_structure,
+        constitution_documents,
+        expand_chunks,
+        load_article_notes,
+        load_article_questions,
+    )
 
     ap = argparse.ArgumentParser(description="헌법 바이-인코더 학습 (가짜 질문 + InfoNCE)")
     ap.add_argument("--out", required=True)
@@ -434,20 +441,33 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--seed", type=int, default=BiEncoderConfig.seed)
     ap.add_argument("--note-prob", type=float, default=BiEncoderConfig.note_prob)
     ap.add_argument("--no-notes", action="store_true", help="쉬운 말 노트 없이 조문 글만으로 학습")
+    ap.add_argument(
+        "--no-questions",
+        action="store_true",
+        help="조문별 시민 말투 질문(data/rag/article_questions.jsonl)을 노트 구절과 가짜 질문에 넣지 않음",
+    )
     args = ap.parse_args(argv)
     cfg = BiEncoderConfig(
         steps=args.steps, dim=args.dim, seed=args.seed, note_prob=0.0 if args.no_notes else args.note_prob
     )
     chunks = chunk_by_structure(constitution_documents(), "paragraph")
     phrases = None
-    notes_hash = None
+    notes_hash = questions_hash = None
     if not args.no_notes:
-        from .rag import _notes_path
+        from .rag import _notes_path, _questions_path
 
         notes = load_article_notes()
         notes_hash = _sha256(_notes_path())
-        chunks = expand_chunks(chunks, notes)
-        phrases = [[notes[c.source].title, *notes[c.source].keywords] for c in chunks]
+        questions = None
+        if not args.no_questions:
+            questions = load_article_questions()
+            questions_hash = _sha256(_questions_path())
+        chunks = expand_chunks(chunks, notes, questions=questions)
+        # 청크마다 가짜 질문의 재료: 노트 제목 + 노트 구절 (+ 사람이 쓴 질문들). note_queries 가 1–3 개를 고른다.
+        phrases = [
+            [notes[c.source].title, *notes[c.source].keywords, *(questions or {}).get(c.source, ())]
+            for c in chunks
+        ]
     texts = [c.index_text(True, True) for c in chunks]
     start = time.perf_counter()
     torch.set_num_threads(1)
@@ -458,6 +478,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     source = "헌법 본문 항 단위 청크 (제목 포함)"
     if phrases is not None:
         source += " + 사람이 조문만 보고 쓴 쉬운 말 노트 (data/rag/article_notes.jsonl)"
+    if questions_hash is not None:
+        source += " + 두 번째 사람이 평가 질문을 보지 않고 쓴 조문별 질문 (data/rag/article_questions.jsonl)"
     recipe = {
         "command": "PYTHONHASHSEED=0 OMP_NUM_THREADS=1 python -m llmnotes.dense "
         + " ".join(argv or sys.argv[1:]),
@@ -465,6 +487,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "config": asdict(cfg),
         "training_data": f"{source} 에서 만든 가짜 질문; 질의응답 데이터는 쓰지 않음",
         "notes_sha256": notes_hash,
+        "questions_sha256": questions_hash,
         "n_chunks": len(chunks),
         "vocab_size": len(model.vocab),
         "data_sha256": data_hash,

@@ -7,7 +7,9 @@
   '제10조#w3' (토큰 창). :func:`source_of` 가 청크 id 에서 출처 문서 id 를 꺼낸다.
 - 문서 확장(document expansion): 조문마다 사람이 조문만 보고 쓴 쉬운 말 제목과 바꿔 말하기
   (``data/rag/article_notes.jsonl``, :func:`load_article_notes`)를 청크의 ``expansion`` 에 붙여 함께 색인한다
-  (:func:`expand_chunks`). doc2query(Nogueira 외 2019)의 생각을 모델 대신 사람이 한 것이다. 답과 인용은 원문만 쓴다.
+  (:func:`expand_chunks`). doc2query(Nogueira 외 2019)의 생각을 모델 대신 사람이 한 것이다. 두 번째 사람이 평가
+  질문을 보지 않고 조문만 보고 쓴 시민 말투 질문(``data/rag/article_questions.jsonl``, :func:`load_article_questions`)도
+  BM25 계열 색인에 붙인다 (:data:`QUESTION_INDEXED`). 답과 인용은 원문만 쓴다.
 - 하이브리드 검색은 역순위 융합(reciprocal rank fusion, RRF; Cormack 외 2009):
   청크 d 의 점수 = Σ_r w_r / (k + rank_r(d)), rank 는 1 부터, k = 60. 검색기 r 의 상위 목록에 없는 청크는
   그 검색기에서 0 을 받는다. 점수의 크기가 서로 다른 검색기(BM25 점수, 코사인)를 순위만으로 합친다.
@@ -51,6 +53,7 @@ __all__ = [
     "chunk_by_tokens",
     "source_of",
     "load_article_notes",
+    "load_article_questions",
     "expand_chunks",
     "normalize_query",
     "analyze",
@@ -79,6 +82,7 @@ __all__ = [
     "choose_threshold",
     "bm25_confidence",
     "constitution_retrievers",
+    "QUESTION_INDEXED",
     "DEFAULT_THRESHOLD",
     "OUT_OF_SCOPE_DEV",
     "OUT_OF_SCOPE_TEST",
@@ -138,11 +142,11 @@ OUT_OF_SCOPE_TEST: tuple[str, ...] = (
     "비행기는 어떻게 하늘을 나나요?",
 )
 
-# 개발 분할에서 고른 '모름' 임계값: 최상위 BM25 점수(쉬운 말 노트로 확장한 색인, :func:`constitution_retrievers`
-# 의 'BM25')가 이 값보다 작으면 답하지 않는다. (개발 질문 중 하이브리드 검색 1위 조문이 맞은 것 = 답해야 함,
-# 틀린 것과 OUT_OF_SCOPE_DEV = 답하지 말아야 함으로 보고 :func:`choose_threshold` (cost=1) 로 고른 값.
-# 노트북 15 가 같은 값을 다시 계산해 보여 준다.)
-DEFAULT_THRESHOLD = 5.861
+# 개발 분할에서 고른 '모름' 임계값: 최상위 BM25 점수(쉬운 말 노트와 조문별 질문으로 확장한 색인,
+# :func:`constitution_retrievers` 의 'BM25')가 이 값보다 작으면 답하지 않는다. (개발 질문 중 하이브리드 검색 1위 조문이
+# 맞은 것 = 답해야 함, 틀린 것과 OUT_OF_SCOPE_DEV = 답하지 말아야 함으로 보고 :func:`choose_threshold` (cost=1) 로
+# 고른 값. 색인이 바뀔 때마다 다시 고른다: 노트만 붙인 색인에서는 5.861 이었다. 노트북 15 가 같은 값을 다시 계산해 보여 준다.)
+DEFAULT_THRESHOLD = 5.192
 
 
 # ---------------------------------------------------------------------------------------------- 자료형
@@ -430,26 +434,101 @@ def load_article_notes(path: str | Path | None = None) -> dict[str, ArticleNote]
     return out
 
 
+def _questions_path() -> Path:
+    from .paths import data_dir
+
+    return data_dir() / "rag" / "article_questions.jsonl"
+
+
+def load_article_questions(path: str | Path | None = None) -> dict[str, tuple[str, ...]]:
+    """조문별 시민 말투 질문 파일(JSONL, 기본 ``data/rag/article_questions.jsonl``)을 읽는다: 조문 id → 질문들.
+
+    두 번째 사람이 조문 글만 보고(평가 질문은 보지 않고) 쓴 질문이다 (doc2query 를 사람이 한 것;
+    ``data/rag/README.md``). 모든 글은 NFC 로 정규화한다. 필드가 없거나 비었거나, id 가 겹치거나, 한 조문 안에서
+    질문이 겹치면 ``ValueError`` (파일 이름과 줄 번호를 알려 준다).
+
+    Args:
+        path: 다른 질문 파일을 읽을 때.
+    """
+    p = Path(path) if path is not None else _questions_path()
+    if not p.is_file():
+        raise FileNotFoundError(f"조문 질문 파일이 없습니다: {p.name}")
+    out: dict[str, tuple[str, ...]] = {}
+    for lineno, line in enumerate(p.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        where = f"{p.name}:{lineno}"
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise ValueError(f"{where}: JSON 이 아닙니다: {e.msg}") from None
+        if not isinstance(rec, dict):
+            raise ValueError(f"{where}: 한 줄은 JSON 객체여야 합니다: {type(rec).__name__}")
+        for key, typ in (("id", str), ("questions", list)):
+            if key not in rec:
+                raise ValueError(f"{where}: 필드 {key!r} 가 없습니다")
+            if not isinstance(rec[key], typ):
+                raise ValueError(f"{where}: 필드 {key!r} 는 {typ.__name__} 여야 합니다: {rec[key]!r}")
+        qid = nfc(rec["id"]).strip()
+        if not qid:
+            raise ValueError(f"{where}: 필드 'id' 가 비어 있습니다: {rec['id']!r}")
+        qs: list[str] = []
+        for q in rec["questions"]:
+            if not isinstance(q, str) or not q.strip():
+                raise ValueError(f"{where}: questions 의 값은 비어 있지 않은 문자열이어야 합니다: {q!r}")
+            q = nfc(q).strip()
+            if q in qs:
+                raise ValueError(f"{where}: 같은 조문 안에서 질문이 중복됩니다: {q!r}")
+            qs.append(q)
+        if not qs:
+            raise ValueError(f"{where}: 필드 'questions' 가 비어 있습니다 (id={qid!r})")
+        if qid in out:
+            raise ValueError(f"{where}: 조문 id 가 중복됩니다: {qid!r}")
+        out[qid] = tuple(qs)
+    if not out:
+        raise ValueError(f"조문 질문 파일이 비어 있습니다: {p.name}")
+    return out
+
+
 def expand_chunks(
-    chunks: Sequence[Chunk], notes: dict[str, ArticleNote], require_all: bool = True
+    chunks: Sequence[Chunk],
+    notes: dict[str, ArticleNote],
+    require_all: bool = True,
+    questions: dict[str, tuple[str, ...]] | None = None,
 ) -> list[Chunk]:
-    """문서 확장: 청크마다 출처 조문의 노트(쉬운 말 제목 + 바꿔 말하기)를 ``expansion`` 에 붙인다.
+    """문서 확장: 청크마다 출처 조문의 노트(쉬운 말 제목 + 바꿔 말하기)와, 주면 질문들을 ``expansion`` 에 붙인다.
 
     doc2query(Nogueira 외 2019)와 같은 생각이다: 질문 쪽 낱말을 문서 쪽에 미리 적어 두면 어휘 불일치가 준다.
     여기서는 모델 대신 사람이 조문만 보고 썼다. 원문(``text``)은 바꾸지 않는다.
+    확장 글 = 노트 제목 + 노트 구절 [+ 질문 한 줄에 하나씩].
 
     Args:
         chunks: 청크들.
         notes: :func:`load_article_notes` 의 결과.
-        require_all: ``True`` 면 노트가 없는 출처가 있을 때 ``ValueError``. ``False`` 면 그 청크는 확장 없이 둔다.
+        require_all: ``True`` 면 노트(또는 ``questions`` 를 주었을 때 질문)가 없는 출처가 있을 때 ``ValueError``.
+            ``False`` 면 없는 쪽은 붙이지 않는다.
+        questions: :func:`load_article_questions` 의 결과 (``None`` 이면 노트만 붙인다).
     """
     chunks = _check_chunks(chunks)
     if not isinstance(notes, dict):
         raise TypeError(f"notes 는 조문 id → ArticleNote 인 dict 여야 합니다: {type(notes).__name__}")
+    if questions is not None and not isinstance(questions, dict):
+        raise TypeError(f"questions 는 조문 id → 질문 튜플인 dict 여야 합니다: {type(questions).__name__}")
     missing = sorted({c.source for c in chunks if c.source not in notes})
     if missing and require_all:
         raise ValueError(f"notes 에 없는 출처가 있습니다 ({len(missing)}개): {missing[:3]!r}")
-    return [replace(c, expansion=notes[c.source].text()) if c.source in notes else c for c in chunks]
+    if questions is not None:
+        missing_q = sorted({c.source for c in chunks if c.source not in questions})
+        if missing_q and require_all:
+            raise ValueError(f"questions 에 없는 출처가 있습니다 ({len(missing_q)}개): {missing_q[:3]!r}")
+
+    def text(src: str) -> str:
+        parts = [notes[src].text()] if src in notes else []
+        if questions is not None and src in questions:
+            parts.extend(questions[src])
+        return "\n".join(parts)
+
+    return [replace(c, expansion=text(c.source)) if text(c.source) else c for c in chunks]
 
 
 # ---------------------------------------------------------------------------------------------- 질의 처리
@@ -1249,44 +1328,74 @@ def bm25_confidence(bm25: BM25Retriever) -> Callable[[str, list[Hit]], float]:
     return conf
 
 
+# 조문별 질문(data/rag/article_questions.jsonl)까지 색인에 붙이는 검색기. 개발 분할에서 골랐다: 네 검색기 각각
+# 질문을 붙일지 말지(2⁴ = 16 가지) × 바이-인코더 체크포인트 2개 가운데 하이브리드의 개발 recall@1 이 가장 높은 조합.
+QUESTION_INDEXED: tuple[str, ...] = ("BM25", "글자 BM25")
+_RETRIEVER_NAMES = ("BM25", "글자 BM25", "LSA", "바이-인코더")
+
+
 def constitution_retrievers(
     chunks: Sequence[Chunk] | None = None,
     encoder: Encoder | None = None,
     backend: str = "auto",
     expansion: bool = True,
+    questions: Sequence[str] = QUESTION_INDEXED,
 ) -> dict[str, Retriever]:
     """헌법 검색기 다섯 가지 (설정은 모두 개발 분할에서 골랐다): BM25, 글자 BM25, LSA, 바이-인코더, 하이브리드.
 
-    - 청크: 헌법 항 단위. ``expansion=True`` 면 조문마다 사람이 쓴 쉬운 말 노트를 색인에 붙인다
-      (:func:`expand_chunks`, ``data/rag/article_notes.jsonl``).
+    - 청크: 헌법 항 단위. ``expansion=True`` 면 조문마다 사람이 쓴 쉬운 말 노트를 색인에 붙이고
+      (:func:`expand_chunks`, ``data/rag/article_notes.jsonl``), ``questions`` 에 이름이 있는 검색기는 두 번째
+      사람이 쓴 조문별 질문(``data/rag/article_questions.jsonl``)도 붙인다 (기본 :data:`QUESTION_INDEXED`).
     - BM25: 내용 형태소, 질문 불용어 제외, 장 이름 없이, k1=1.5, b=0.75.
     - 글자 BM25: 같은 BM25 에 어절 안 글자 2·3-그램을 더한 토큰 (활용이 다른 낱말도 맞춘다).
-    - LSA: 장 이름 + 본문 (+ 노트) 의 TF-IDF → 128 차원 (청크가 적으면 청크 수).
+    - LSA: 장 이름 + 본문 (+ 확장 글) 의 TF-IDF → 128 차원 (청크가 적으면 청크 수).
     - 바이-인코더: ``data/models/dense-retriever`` (또는 ``encoder``).
     - 하이브리드: 네 검색기의 **전체** 순위를 조문 단위로 줄여(:func:`best_per_source`) RRF(k=60, 가중치 모두 1)
-      로 합친다.
+      로 합친다. 청크 id 는 네 검색기가 같다 (확장 글만 다르다).
 
     Args:
         chunks: 청크들 (기본: 헌법 항 단위).
         encoder: 바이-인코더 (기본: 배포된 체크포인트).
         backend: 벡터 저장소 백엔드.
-        expansion: 쉬운 말 노트로 문서를 확장할지 (``False`` 면 조문 글만 색인한다).
+        expansion: 문서를 확장할지 (``False`` 면 조문 글만 색인하고 ``questions`` 는 무시한다).
+        questions: 질문까지 색인에 붙일 검색기 이름들 ('BM25', '글자 BM25', 'LSA', '바이-인코더' 중에서;
+            빈 튜플이면 노트만).
     """
     from .dense import BiEncoder, LSAEncoder
 
-    chunks = list(chunks) if chunks is not None else chunk_by_structure(constitution_documents(), "paragraph")
+    if isinstance(questions, str) or not all(isinstance(n, str) for n in questions):
+        raise TypeError(f"questions 는 검색기 이름 문자열의 튜플이어야 합니다: {questions!r}")
+    unknown = [n for n in questions if n not in _RETRIEVER_NAMES]
+    if unknown:
+        raise ValueError(
+            f"questions 에 모르는 검색기 이름이 있습니다: {unknown!r} (가능: {_RETRIEVER_NAMES!r})"
+        )
+    base = list(chunks) if chunks is not None else chunk_by_structure(constitution_documents(), "paragraph")
+    by_name = dict.fromkeys(_RETRIEVER_NAMES, base)
     if expansion:
-        chunks = expand_chunks(chunks, load_article_notes())
-    bm25 = BM25Retriever(chunks, with_title=False, with_expansion=expansion)
+        notes = load_article_notes()
+        with_notes = expand_chunks(base, notes)
+        with_q = expand_chunks(base, notes, questions=load_article_questions()) if questions else with_notes
+        by_name = {n: (with_q if n in questions else with_notes) for n in _RETRIEVER_NAMES}
+    bm25 = BM25Retriever(by_name["BM25"], with_title=False, with_expansion=expansion)
     char = BM25Retriever(
-        chunks, with_title=False, with_expansion=expansion, name="글자 BM25", analyzer="char"
+        by_name["글자 BM25"], with_title=False, with_expansion=expansion, name="글자 BM25", analyzer="char"
     )
-    texts = [c.index_text(True, expansion) for c in chunks]
+    lsa_chunks = by_name["LSA"]
+    texts = [c.index_text(True, expansion) for c in lsa_chunks]
     lsa = DenseRetriever(
-        chunks, LSAEncoder(texts, dim=min(128, len(chunks))), backend, name="LSA", with_expansion=expansion
+        lsa_chunks,
+        LSAEncoder(texts, dim=min(128, len(lsa_chunks))),
+        backend,
+        name="LSA",
+        with_expansion=expansion,
     )
     bi = DenseRetriever(
-        chunks, encoder or BiEncoder.load(), backend, name="바이-인코더", with_expansion=expansion
+        by_name["바이-인코더"],
+        encoder or BiEncoder.load(),
+        backend,
+        name="바이-인코더",
+        with_expansion=expansion,
     )
-    hybrid = HybridRetriever([bm25, char, lsa, bi], depth=len(chunks), fuse_by="source")
+    hybrid = HybridRetriever([bm25, char, lsa, bi], depth=len(base), fuse_by="source")
     return {"BM25": bm25, "글자 BM25": char, "LSA": lsa, "바이-인코더": bi, "하이브리드": hybrid}
