@@ -387,7 +387,7 @@ def test_load_article_notes_bad_inputs_and_nfc(tmp_path):
         ([good, good], "중복"),
         ([dict(good, keywords=[])], "keywords' 가 비어"),
         ([dict(good, keywords=["  "])], "비어 있지 않은 문자열"),
-        ([dict(good, title=" ")], "title' 이 비어"),
+        ([dict(good, title=" ")], "'title' 가 빈 문자열"),
         ([{k: v for k, v in good.items() if k != "title"}], "'title' 가 없습니다"),
         ([dict(good, number=2)], "'제2조' 와 다릅니다"),
         ([dict(good, part="별표")], "'part'"),
@@ -431,13 +431,13 @@ def test_load_article_questions_bad_inputs_and_nfc(tmp_path):
         "나라의 주인은 누구예요?",
     )  # NFD 는 NFC 로 정규화한다
     cases = [
-        ([good, good], "조문 id 가 중복"),
+        ([good, good], "'id' 의 값 '제1조' 가 1번째 줄과 중복"),
         ([dict(good, questions=[])], "questions' 가 비어"),
         ([dict(good, questions=["  "])], "비어 있지 않은 문자열"),
         ([dict(good, questions=["왜요?", "왜요?"])], "질문이 중복.*'왜요\\?'"),
         ([dict(good, questions="왜요?")], "'questions' 는 list"),
         ([{"questions": ["왜요?"]}], "'id' 가 없습니다"),
-        ([dict(good, id=" ")], "'id' 가 비어"),
+        ([dict(good, id=" ")], "'id' 가 빈 문자열"),
     ]
     for recs, msg in cases:
         with pytest.raises(ValueError, match=msg):

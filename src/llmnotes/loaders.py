@@ -30,6 +30,7 @@ __all__ = [
     "Preference",
     "ConstitutionQA",
     "load_jsonl",
+    "load_jsonl_numbered",
     "load_reviews",
     "load_instructions",
     "load_nsmc",
@@ -189,13 +190,13 @@ def load_jsonl(
         ValueError: JSON 이 깨졌거나, 객체가 아니거나, 필드가 빠졌거나, 자료형이 틀렸거나, 문자열이 비었거나,
             ``id`` 가 중복될 때. 메시지에 '파일이름:줄번호' 와 필드 이름이 들어간다.
     """
-    return [rec for _, rec in _read_jsonl(path, required_fields, allow_empty)]
+    return [rec for _, rec in load_jsonl_numbered(path, required_fields, allow_empty)]
 
 
-def _read_jsonl(
+def load_jsonl_numbered(
     path: str | Path, required_fields: FieldTypes, allow_empty: Collection[str] = ()
 ) -> list[tuple[int, dict[str, Any]]]:
-    """:func:`load_jsonl` 과 같되 (줄 번호, 레코드) 쌍을 돌려준다."""
+    """:func:`load_jsonl` 과 같되 (줄 번호, 레코드) 쌍을 돌려준다 (레코드를 더 검사할 때 오류에 줄 번호를 넣도록)."""
     if not isinstance(required_fields, Mapping) or not required_fields:
         raise ValueError(
             f"required_fields 는 비어 있지 않은 {{필드: 자료형}} 사전이어야 합니다: {required_fields!r}"
@@ -263,7 +264,7 @@ def load_reviews(split: str | None = None, path: str | Path | None = None) -> li
     p = Path(path) if path is not None else data_dir() / "sentiment" / "reviews.jsonl"
     fields = {"id": str, "text": str, "label": int, "domain": str, "split": str, "phenomena": list}
     out: list[Review] = []
-    for lineno, rec in _read_jsonl(p, fields):
+    for lineno, rec in load_jsonl_numbered(p, fields):
         where = f"{p.name}:{lineno}"
         if rec["label"] not in (0, 1):
             raise ValueError(f"{where}: 필드 'label' 은 0 또는 1 이어야 합니다: {rec['label']!r}")
@@ -294,7 +295,7 @@ def load_instructions(split: str | None = None, path: str | Path | None = None) 
     p = Path(path) if path is not None else data_dir() / "instructions" / "instructions.jsonl"
     fields = {"id": str, "task": str, "instruction": str, "input": str, "output": str, "split": str}
     out: list[Instruction] = []
-    for lineno, rec in _read_jsonl(p, fields, allow_empty=("input",)):
+    for lineno, rec in load_jsonl_numbered(p, fields, allow_empty=("input",)):
         where = f"{p.name}:{lineno}"
         _check_choice(rec, "task", INSTRUCTION_TASKS, where)
         _check_choice(rec, "split", TRAIN_TEST, where)
@@ -321,7 +322,7 @@ def load_preferences(split: str | None = None, path: str | Path | None = None) -
     p = Path(path) if path is not None else data_dir() / "preferences" / "preferences.jsonl"
     fields = {"id": str, "prompt": str, "chosen": str, "rejected": str, "signal": str, "split": str}
     out: list[Preference] = []
-    for lineno, rec in _read_jsonl(p, fields):
+    for lineno, rec in load_jsonl_numbered(p, fields):
         where = f"{p.name}:{lineno}"
         if rec["chosen"] == rec["rejected"]:
             raise ValueError(f"{where}: 필드 'chosen' 과 'rejected' 가 같습니다: {rec['chosen']!r}")
@@ -349,7 +350,7 @@ def load_constitution_qa(split: str | None = None, path: str | Path | None = Non
     p = Path(path) if path is not None else data_dir() / "qa" / "constitution_qa.jsonl"
     fields = {"id": str, "question": str, "articles": list, "answer": str, "split": str}
     out: list[ConstitutionQA] = []
-    for lineno, rec in _read_jsonl(p, fields):
+    for lineno, rec in load_jsonl_numbered(p, fields):
         where = f"{p.name}:{lineno}"
         arts = rec["articles"]
         if not arts:

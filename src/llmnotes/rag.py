@@ -22,7 +22,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from collections import Counter
@@ -36,6 +35,7 @@ import numpy as np
 from .bm25 import BM25Config, BM25Index
 from .corpora import Document, split_sentences
 from .hangul import nfc
+from .loaders import load_jsonl_numbered
 from .morph import CONTENT_TAGS
 
 __all__ = [
@@ -395,39 +395,24 @@ def load_article_notes(path: str | Path | None = None) -> dict[str, ArticleNote]
     p = Path(path) if path is not None else _notes_path()
     if not p.is_file():
         raise FileNotFoundError(f"조문 노트 파일이 없습니다: {p.name}")
+    fields = {"id": str, "part": str, "number": int, "title": str, "keywords": list}
     out: dict[str, ArticleNote] = {}
-    for lineno, line in enumerate(p.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
+    # JSON·필드·자료형·빈 문자열·id 중복 검사와 NFC 는 loaders 가 한다; 여기서는 노트에만 있는 규칙을 본다
+    for lineno, rec in load_jsonl_numbered(p, fields):
         where = f"{p.name}:{lineno}"
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise ValueError(f"{where}: JSON 이 아닙니다: {e.msg}") from None
-        if not isinstance(rec, dict):
-            raise ValueError(f"{where}: 한 줄은 JSON 객체여야 합니다: {type(rec).__name__}")
-        for key, typ in (("id", str), ("part", str), ("number", int), ("title", str), ("keywords", list)):
-            if key not in rec:
-                raise ValueError(f"{where}: 필드 {key!r} 가 없습니다")
-            if not isinstance(rec[key], typ) or isinstance(rec[key], bool):
-                raise ValueError(f"{where}: 필드 {key!r} 는 {typ.__name__} 여야 합니다: {rec[key]!r}")
-        nid, part, title = nfc(rec["id"]).strip(), nfc(rec["part"]), nfc(rec["title"]).strip()
+        nid, part, title = rec["id"].strip(), rec["part"], rec["title"].strip()
         if part not in ("본문", "부칙"):
             raise ValueError(f"{where}: 필드 'part' 는 '본문' 또는 '부칙' 이어야 합니다: {part!r}")
         expected = f"제{rec['number']}조" if part == "본문" else f"부칙 제{rec['number']}조"
         if nid != expected:
             raise ValueError(f"{where}: id {nid!r} 가 part·number 로 만든 {expected!r} 와 다릅니다")
-        if not title:
-            raise ValueError(f"{where}: 필드 'title' 이 비어 있습니다 (id={nid!r})")
         kws = []
         for k in rec["keywords"]:
             if not isinstance(k, str) or not k.strip():
                 raise ValueError(f"{where}: keywords 의 값은 비어 있지 않은 문자열이어야 합니다: {k!r}")
-            kws.append(nfc(k).strip())
+            kws.append(k.strip())
         if not kws:
             raise ValueError(f"{where}: 필드 'keywords' 가 비어 있습니다 (id={nid!r})")
-        if nid in out:
-            raise ValueError(f"{where}: 조문 id 가 중복됩니다: {nid!r}")
         out[nid] = ArticleNote(nid, part, rec["number"], title, tuple(kws))
     if not out:
         raise ValueError(f"조문 노트 파일이 비어 있습니다: {p.name}")
@@ -454,36 +439,20 @@ def load_article_questions(path: str | Path | None = None) -> dict[str, tuple[st
     if not p.is_file():
         raise FileNotFoundError(f"조문 질문 파일이 없습니다: {p.name}")
     out: dict[str, tuple[str, ...]] = {}
-    for lineno, line in enumerate(p.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
+    # JSON·필드·자료형·빈 문자열·id 중복 검사와 NFC 는 loaders 가 한다; 여기서는 질문 목록을 본다
+    for lineno, rec in load_jsonl_numbered(p, {"id": str, "questions": list}):
         where = f"{p.name}:{lineno}"
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise ValueError(f"{where}: JSON 이 아닙니다: {e.msg}") from None
-        if not isinstance(rec, dict):
-            raise ValueError(f"{where}: 한 줄은 JSON 객체여야 합니다: {type(rec).__name__}")
-        for key, typ in (("id", str), ("questions", list)):
-            if key not in rec:
-                raise ValueError(f"{where}: 필드 {key!r} 가 없습니다")
-            if not isinstance(rec[key], typ):
-                raise ValueError(f"{where}: 필드 {key!r} 는 {typ.__name__} 여야 합니다: {rec[key]!r}")
-        qid = nfc(rec["id"]).strip()
-        if not qid:
-            raise ValueError(f"{where}: 필드 'id' 가 비어 있습니다: {rec['id']!r}")
+        qid = rec["id"].strip()
         qs: list[str] = []
         for q in rec["questions"]:
             if not isinstance(q, str) or not q.strip():
                 raise ValueError(f"{where}: questions 의 값은 비어 있지 않은 문자열이어야 합니다: {q!r}")
-            q = nfc(q).strip()
+            q = q.strip()
             if q in qs:
                 raise ValueError(f"{where}: 같은 조문 안에서 질문이 중복됩니다: {q!r}")
             qs.append(q)
         if not qs:
             raise ValueError(f"{where}: 필드 'questions' 가 비어 있습니다 (id={qid!r})")
-        if qid in out:
-            raise ValueError(f"{where}: 조문 id 가 중복됩니다: {qid!r}")
         out[qid] = tuple(qs)
     if not out:
         raise ValueError(f"조문 질문 파일이 비어 있습니다: {p.name}")
