@@ -25,6 +25,7 @@ from llmnotes.align import (
     collate_preferences,
     dpo_loss,
     evaluate_dpo,
+    knowledge_instructions,
     label_pairs,
     load_checkpoint,
     mismatched_pairs,
@@ -537,3 +538,49 @@ def test_shipped_checkpoint_matches_recipe():
         assert float((m > 0).float().mean() + 0.5 * (m == 0).float().mean()) == pytest.approx(acc, abs=1e-6)
     acc, _ = reward_accuracy(ck["reward_model"], test_ex, tok.pad_token_id)
     assert acc == pytest.approx(ck["recipe"]["results"]["reward_model"]["test_accuracy"], abs=1e-9)
+
+
+def test_knowledge_instructions_cover_relations_with_correct_facts():
+    from llmnotes.align import _formal
+    from llmnotes.textgen import RELATIONS
+
+    data = knowledge_instructions(per_fact=2, seed=0)
+    # 사실·방향마다 2개: 값이 겹치지 않는 네 관계는 두 방향, 과일–맛은 한 방향
+    n_facts = {k: len(v) for k, v in RELATIONS.items()}
+    expected = 2 * (2 * (sum(n_facts.values()) - n_facts["과일-맛"]) + n_facts["과일-맛"])
+    assert len(data) == expected
+    assert data == knowledge_instructions(per_fact=2, seed=0)
+    assert data != knowledge_instructions(per_fact=2, seed=1)
+    assert len({(d["instruction"], d["output"]) for d in data}) == len(data)
+    assert len(knowledge_instructions(per_fact=3)) == expected // 2 * 3
+    pairs = {(d["instruction"], d["output"]) for d in knowledge_instructions(per_fact=9)}
+    assert "독일의 수도는 베를린입니다." in {a for _, a in pairs}
+    assert ("베를린은 어느 나라의 수도인가요?", "독일입니다.") in pairs
+    assert ("대나무를 좋아하는 동물은 무엇인가요?", "판다가 대나무를 좋아합니다.") in pairs
+    assert "개구리는 개굴개굴 하고 울어요." in {a for _, a in pairs}
+    assert ("병원에서 일하는 사람은 누구인가요?", "의사입니다.") in pairs
+    assert "레몬은 맛이 십니다." in {a for _, a in pairs}
+    # 모든 질문–답에 세계의 이름이 있고, 틀 자리표시가 남지 않았다
+    for d in data:
+        ents = world_entities(d["instruction"] + " " + d["output"])
+        assert ents, d
+        assert "{" not in d["instruction"] + d["output"], d
+    assert [_formal(w) for w in ("달다", "시다", "부드럽다", "시원하다")] == [
+        "답니다",
+        "십니다",
+        "부드럽습니다",
+        "시원합니다",
+    ]
+
+
+@pytest.mark.parametrize("per_fact", [0, -1, 1.5, True, 16])
+def test_knowledge_instructions_bad_per_fact(per_fact):
+    with pytest.raises(ValueError, match="per_fact"):
+        knowledge_instructions(per_fact=per_fact)
+
+
+def test_formal_bad_adjective():
+    from llmnotes.align import _formal
+
+    with pytest.raises(ValueError, match="adjective"):
+        _formal("사과")

@@ -57,6 +57,7 @@ __all__ = [
     "split_dev",
     "world_entities",
     "mismatched_pairs",
+    "knowledge_instructions",
     "RewardModel",
     "bradley_terry_loss",
     "RewardConfig",
@@ -636,6 +637,141 @@ def mismatched_pairs(
 
 
 # ---------------------------------------------------------------------------------------------------------------
+# 사실 질문–답 SFT 데이터 (사전학습 세계의 관계 표를 질문–답 꼴로 바꾼다)
+# ---------------------------------------------------------------------------------------------------------------
+
+# 관계마다 방향별 (질문 틀들, 답 틀들). {k} = 열쇠(나라·직업·동물·과일), {v} = 값(수도·일터·소리·먹이·맛).
+# {k|은/는} 은 받침에 맞는 조사를 붙이고 (josa.attach), {v|습니다} 는 형용사 '달다' 를 '답니다' 처럼 활용한다.
+# 값이 겹치는 관계(과일–맛: 달다가 셋)는 답이 하나로 정해지지 않으므로 역방향 질문을 만들지 않는다.
+_KNOWLEDGE_TEMPLATES: dict[str, dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {
+    "나라-수도": {
+        "forward": (
+            ("{k}의 수도는 어디예요?", "{k}의 수도는 어디인가요?", "{k}의 수도가 어디인지 알려 주세요.",
+             "{k}의 수도는 어느 도시인가요?", "{k} 수도가 어디죠?"),
+            ("{k}의 수도는 {v}입니다.", "{v}입니다.", "{k}의 수도는 {v|이에요/예요}."),
+        ),
+        "reverse": (
+            ("{v|은/는} 어느 나라의 수도인가요?", "{v|은/는} 어느 나라 수도예요?", "{v|이/가} 수도인 나라는 어디인가요?"),
+            ("{v|은/는} {k}의 수도입니다.", "{k}입니다.", "{k}의 수도가 {v}입니다."),
+        ),
+    },
+    "직업-일터": {
+        "forward": (
+            ("{k|은/는} 어디에서 일하나요?", "{k|이/가} 일하는 곳을 알려 주세요.", "{k|은/는} 어디서 일해요?",
+             "{k|이/가} 일하는 곳은 어디인가요?"),
+            ("{k|은/는} {v}에서 일합니다.", "{v}에서 일합니다.", "{k|은/는} {v}에서 일해요."),
+        ),
+        "reverse": (
+            ("{v}에서 일하는 사람은 누구인가요?", "{v}에서는 누가 일해요?", "{v}에서 일하는 직업은 무엇인가요?"),
+            ("{v}에서는 {k|이/가} 일합니다.", "{k}입니다.", "{k|이/가} {v}에서 일합니다."),
+        ),
+    },
+    "동물-소리": {
+        "forward": (
+            ("{k|은/는} 어떻게 우나요?", "{k|은/는} 어떤 소리를 내나요?", "{k} 울음소리는 어때요?",
+             "{k|은/는} 어떻게 울어요?"),
+            ("{k|은/는} {v} 하고 웁니다.", "{k|은/는} {v} 하고 울어요.", "{v} 하고 웁니다."),
+        ),
+        "reverse": (
+            ("{v} 하고 우는 동물은 무엇인가요?", "{v} 소리를 내는 동물은 뭐예요?", "{v} 하고 우는 동물이 뭐죠?"),
+            ("{k}입니다.", "{k|이/가} {v} 하고 웁니다.", "{v} 하고 우는 동물은 {k}입니다."),
+        ),
+    },
+    "동물-먹이": {
+        "forward": (
+            ("{k|은/는} 무엇을 좋아하나요?", "{k|은/는} 뭘 잘 먹어요?", "{k} 먹이로 무엇이 좋을까요?",
+             "{k|이/가} 좋아하는 먹이는 무엇인가요?"),
+            ("{k|은/는} {v|을/를} 좋아합니다.", "{v|을/를} 좋아합니다.", "{k|은/는} {v|을/를} 잘 먹어요."),
+        ),
+        "reverse": (
+            ("{v|을/를} 좋아하는 동물은 무엇인가요?", "{v|을/를} 잘 먹는 동물은 뭐예요?",
+             "{v|을/를} 먹이로 주면 좋은 동물은요?"),
+            ("{k|이/가} {v|을/를} 좋아합니다.", "{k}입니다.", "{v|을/를} 좋아하는 동물은 {k}입니다."),
+        ),
+    },
+    "과일-맛": {
+        "forward": (
+            ("{k} 맛은 어때요?", "{k|은/는} 어떤 맛인가요?", "{k|은/는} 무슨 맛이 나요?", "{k} 맛을 알려 주세요."),
+            ("{k|은/는} 맛이 {v|습니다}.", "{k|은/는} {v|습니다}.", "맛이 {v|습니다}."),
+        ),
+    },
+}  # fmt: skip
+
+
+def _formal(adjective: str) -> str:
+    # 형용사 기본형 → 합쇼체: 받침 없는 어간 + ㅂ니다 (시다 → 십니다), ㄹ 받침은 ㄹ 을 떼고 ㅂ니다 (달다 → 답니다),
+    # 그 밖의 받침은 + 습니다 (부드럽다 → 부드럽습니다)
+    from llmnotes.hangul import compose_syllable, decompose_syllable, final_consonant
+
+    if not adjective.endswith("다") or len(adjective) < 2:
+        raise ValueError(f"adjective 는 '-다' 로 끝나는 기본형이어야 합니다: {adjective!r}")
+    stem = adjective[:-1]
+    jong = final_consonant(stem)
+    if jong in ("", "ㄹ"):
+        lead, vowel, _ = decompose_syllable(stem[-1])
+        return stem[:-1] + compose_syllable(lead, vowel, 17) + "니다"  # 17 = 종성 ㅂ
+    return stem + "습니다"
+
+
+def _fill(template: str, key: str, value: str) -> str:
+    import re
+
+    from llmnotes.josa import attach
+
+    def sub(m: re.Match[str]) -> str:
+        word = key if m.group(1) == "k" else value
+        if m.group(2) is None:
+            return word
+        return _formal(word) if m.group(2) == "습니다" else attach(word, m.group(2))
+
+    return re.sub(r"\{([kv])(?:\|([^}]+))?\}", sub, template)
+
+
+def knowledge_instructions(per_fact: int = 2, seed: int = 0) -> list[dict[str, str]]:
+    """사전학습 세계의 관계 표(:data:`llmnotes.textgen.RELATIONS`)를 질문–답 지시 데이터로 바꾼다.
+
+    사전학습 말뭉치는 "독일의 수도는 베를린이다." 같은 **서술문**으로만 사실을 담는다. 이 함수는 같은 사실을
+    "독일의 수도는 어디예요?" → "독일의 수도는 베를린입니다." 같은 **질문–답** 꼴로 바꿔, SFT 가 아는 사실을 대화에서
+    꺼내 쓰는 연습을 하게 한다 (지식 베이스로 지시 데이터를 만드는 것과 같다). 관계 표 전체를 쓰므로, 선호 데이터의
+    개발·시험 쌍이 묻는 사실도 들어간다 — 선호 데이터(어느 응답이 선택인지)는 쓰지 않는다.
+
+    사실마다, 방향(열쇠→값, 값이 겹치지 않는 관계는 값→열쇠도)마다 질문 틀과 답 틀을 ``per_fact`` 번 무작위로 짝짓는다
+    (같은 짝은 한 번만).
+
+    Args:
+        per_fact: 사실·방향마다 만들 질문–답 수 (1 이상).
+        seed: 틀 고르기 시드.
+
+    Returns:
+        ``{"id", "task", "instruction", "input", "output"}`` 사전들 (:func:`llmnotes.sft.tokenize_instruction` 에
+        그대로 넣을 수 있다).
+    """
+    from llmnotes.textgen import RELATIONS
+
+    if not isinstance(per_fact, int) or isinstance(per_fact, bool) or per_fact < 1:
+        raise ValueError(f"per_fact 는 1 이상의 정수여야 합니다: {per_fact!r}")
+    rng = random.Random(seed)
+    out: list[dict[str, str]] = []
+    for rel_name, directions in _KNOWLEDGE_TEMPLATES.items():
+        for key, value in RELATIONS[rel_name].items():
+            for questions, answers in directions.values():
+                combos = [(q, a) for q in questions for a in answers]
+                if per_fact > len(combos):
+                    raise ValueError(f"per_fact 가 틀 조합 수({len(combos)})보다 큽니다: {per_fact!r}")
+                for q, a in rng.sample(combos, per_fact):
+                    out.append(
+                        {
+                            "id": f"kqa-{len(out) + 1:04d}",
+                            "task": "질의응답",
+                            "instruction": nfc(_fill(q, key, value)),
+                            "input": "",
+                            "output": nfc(_fill(a, key, value)),
+                        }
+                    )
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------------------
 # 보상 모델 (Bradley-Terry)
 # ---------------------------------------------------------------------------------------------------------------
 
@@ -1119,6 +1255,8 @@ class AlignRecipe:
         seed: 모든 단계의 시드.
         sft_epochs: 지시 데이터(``load_instructions("train")``) SFT 에폭 수.
         sft_lr: SFT 학습률.
+        sft_knowledge_per_fact: 0 이 아니면, 사전학습 세계의 사실을 질문–답으로 바꾼 데이터
+            (:func:`knowledge_instructions`, 사실·방향마다 이만큼)를 SFT 지시 데이터에 섞는다.
         rm_epochs: 보상 모델 에폭 수.
         rm_lr: 보상 모델 학습률.
         dpo_beta: DPO β.
@@ -1138,6 +1276,7 @@ class AlignRecipe:
     seed: int = 0
     sft_epochs: int = 2
     sft_lr: float = 1e-3
+    sft_knowledge_per_fact: int = 0
     rm_epochs: int = 2
     rm_lr: float = 1e-3
     dpo_beta: float = 0.1
@@ -1281,6 +1420,13 @@ def build_checkpoint(
     ins = [tokenize_instruction(e, tok) for e in ins_all]
     too_long = [e.id for e, x in zip(ins_all, ins, strict=True) if len(x["input_ids"]) > n_pos]
     ins = [x for x in ins if len(x["input_ids"]) <= n_pos]
+    # 1b) (선택) 사전학습 세계의 사실을 질문–답 꼴로 (관계 표 전체, 선호 데이터는 쓰지 않는다)
+    kqa = (
+        knowledge_instructions(recipe.sft_knowledge_per_fact, recipe.seed)
+        if recipe.sft_knowledge_per_fact
+        else []
+    )
+    ins += [tokenize_instruction(e, tok, max_length=n_pos) for e in kqa]
     sft = copy_model(base)
     sft_losses = train_sft(
         sft,
@@ -1292,6 +1438,7 @@ def build_checkpoint(
     sft.eval()
     record["sft"] = {
         "n_examples": len(ins),
+        "n_knowledge": len(kqa),
         "skipped_too_long": too_long,
         "losses": [round(x, 4) for x in sft_losses],
     }
