@@ -22,32 +22,15 @@ import numpy as np
 import torch
 
 from llmnotes.glove import train_gensim_word2vec
-from llmnotes.word2vec import Word2Vec, Word2VecConfig, korean_corpus, relation_analogies, sgd_pairs
-
-
-def _overlap(a, b, words, topn=10) -> float:
-    return float(
-        np.mean(
-            [
-                len(
-                    {w for w, _ in a.most_similar(x, topn=topn)}
-                    & {w for w, _ in b.most_similar(x, topn=topn)}
-                )
-                / topn
-                for x in words
-            ]
-        )
-    )
-
-
-def _solved(wv, problems, gensim: bool) -> int:
-    n = 0
-    for _, a, b, c, d in problems:
-        if not all(x in wv for x in (a, b, c, d)):
-            continue
-        top = wv.most_similar(positive=[b, c], negative=[a], topn=1) if gensim else wv.analogy(a, b, c)
-        n += top[0][0] == d
-    return n
+from llmnotes.word2vec import (
+    Word2Vec,
+    Word2VecConfig,
+    count_solved,
+    korean_corpus,
+    neighbour_overlap,
+    relation_analogies,
+    sgd_pairs,
+)
 
 
 def main() -> None:
@@ -116,11 +99,11 @@ def main() -> None:
     ]
     words = corpus.content_words(refs[0].index_to_key, 50)
     print(f"\n품질 (epochs=5, 유추 문제 {len(problems)}개, 내용어 {len(words)}개)")
-    print(f"top-10 이웃 겹침: 우리 vs gensim = {_overlap(ours[0], refs[0], words):.3f}, "
-          f"gensim(시드 1) vs gensim(시드 0) = {_overlap(refs[1], refs[0], words):.3f}")  # fmt: skip
+    print(f"top-10 이웃 겹침: 우리 vs gensim = {neighbour_overlap(ours[0], refs[0], words):.3f}, "
+          f"gensim(시드 1) vs gensim(시드 0) = {neighbour_overlap(refs[1], refs[0], words):.3f}")  # fmt: skip
     totals = [0, 0]
     for s in range(args.seeds):
-        a, b = _solved(ours[s], problems, False), _solved(refs[s], problems, True)
+        a, b = count_solved(ours[s], problems), count_solved(refs[s], problems)
         totals[0] += a
         totals[1] += b
         print(f"시드 {s}: 유추 정답 수 우리 {a}, gensim {b}")

@@ -15,12 +15,15 @@ from llmnotes.word2vec import (
     Word2Vec,
     Word2VecConfig,
     WordVectors,
+    analogy_answer,
     build_vocab,
+    count_solved,
     keep_probabilities,
     korean_corpus,
     load_word2vec_format,
     make_pairs,
     negative_table,
+    neighbour_overlap,
     relation_analogies,
     sgd_pairs,
     sgns_loss_and_grads,
@@ -344,45 +347,16 @@ def _quality_models():
     return corpus, ours, refs
 
 
-def _overlap(a, b, words, topn=10) -> float:
-    return float(
-        np.mean(
-            [
-                len(
-                    {w for w, _ in a.most_similar(x, topn=topn)}
-                    & {w for w, _ in b.most_similar(x, topn=topn)}
-                )
-                / topn
-                for x in words
-            ]
-        )
-    )
-
-
 def test_neighbour_overlap_with_gensim():
     """상위 50 내용어의 top-10 이웃 겹침: 우리 vs gensim ≥ 0.6 (gensim vs 다른 시드의 gensim 도 함께 잰다)."""
     corpus, ours, refs = _quality_models()
     assert sorted(ours[0].index_to_key) == sorted(refs[0].index_to_key)  # 같은 어휘
     words = corpus.content_words(refs[0].index_to_key, 50)
     assert len(words) == 50
-    ours_vs_gensim = _overlap(ours[0], refs[0], words)
-    gensim_vs_gensim = _overlap(refs[1], refs[0], words)
+    ours_vs_gensim = neighbour_overlap(ours[0], refs[0], words)
+    gensim_vs_gensim = neighbour_overlap(refs[1], refs[0], words)
     assert ours_vs_gensim >= 0.6, (ours_vs_gensim, gensim_vs_gensim)
     assert gensim_vs_gensim >= 0.6
-
-
-def _solved_ours(wv, problems) -> int:
-    return sum(
-        wv.analogy(a, b, c)[0][0] == d for _, a, b, c, d in problems if all(x in wv for x in (a, b, c, d))
-    )
-
-
-def _solved_gensim(kv, problems) -> int:
-    return sum(
-        kv.most_similar(positive=[b, c], negative=[a], topn=1)[0][0] == d
-        for _, a, b, c, d in problems
-        if all(x in kv for x in (a, b, c, d))
-    )
 
 
 def test_planted_analogies_compared_with_gensim():
@@ -394,13 +368,13 @@ def test_planted_analogies_compared_with_gensim():
     """
     _, ours, refs = _quality_models()
     problems = relation_analogies()
-    ours_total = sum(_solved_ours(wv, problems) for wv in ours)
-    ref_total = sum(_solved_gensim(kv, problems) for kv in refs)
+    ours_total = sum(count_solved(wv, problems) for wv in ours)
+    ref_total = sum(count_solved(kv, problems) for kv in refs)
     assert ref_total > 0
     assert ours_total >= ref_total, (ours_total, ref_total)
     # 우리 구현의 3CosAdd 는 gensim most_similar(positive, negative) 와 같은 식: 같은 벡터면 같은 답
     same = WordVectors(refs[0].index_to_key, refs[0].vectors)
-    assert _solved_ours(same, problems) == _solved_gensim(refs[0], problems)
+    assert count_solved(same, problems) == count_solved(refs[0], problems)
 
 
 def test_relation_analogies_shape():
@@ -427,3 +401,31 @@ def test_divergence_is_reported_not_silent(update):
                 update=update,
             ),
         )
+
+
+def test_comparison_helpers_small_cases_and_bad_input():
+    """analogy_answer / count_solved / neighbour_overlap: 손으로 정한 작은 벡터와 잘못된 입력."""
+    words = ["남자", "왕", "여자", "여왕", "사과"]
+    vecs = np.array([[1, 0, 0], [1, 1, 0], [0, 0, 1], [0, 1, 1], [-1, -1, -1]], dtype=np.float32)
+    wv = WordVectors(words, vecs)
+    kv = KeyedVectors(vector_size=3)
+    kv.add_vectors(words, vecs)
+    for v in (wv, kv):  # 같은 벡터면 우리와 gensim 이 같은 답 (3CosAdd)
+        assert analogy_answer(v, "남자", "왕", "여자") == "여왕"
+        assert analogy_answer(v, "남자", "왕", "바나나") is None  # 어휘 밖
+    problems = [("성별", "남자", "왕", "여자", "여왕"), ("성별", "여자", "여왕", "남자", "바나나")]
+    assert count_solved(wv, problems) == count_solved(kv, problems) == 1  # 어휘 밖 정답은 틀린 것으로 센다
+    rand = np.random.default_rng(0).normal(size=(8, 4)).astype(np.float32)  # 동점 없는 무작위 벡터
+    names = [f"w{i}" for i in range(8)]
+    kv_rand = KeyedVectors(vector_size=4)
+    kv_rand.add_vectors(names, rand)
+    assert neighbour_overlap(WordVectors(names, rand), kv_rand, names, topn=3) == 1.0  # 같은 벡터 = 같은 이웃
+    assert neighbour_overlap(WordVectors(names, rand[::-1].copy()), kv_rand, names, topn=1) < 1.0
+    with pytest.raises(ValueError, match="topn"):
+        neighbour_overlap(wv, kv, words, topn=0)
+    with pytest.raises(ValueError, match="words"):
+        neighbour_overlap(wv, kv, [])
+    with pytest.raises(KeyError, match="바나나"):
+        neighbour_overlap(wv, kv, ["바나나"])
+    with pytest.raises(TypeError, match="vectors"):
+        analogy_answer({"남자": 1, "왕": 2, "여자": 3}, "남자", "왕", "여자")

@@ -30,6 +30,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -52,6 +53,9 @@ __all__ = [
     "TokenCorpus",
     "korean_corpus",
     "relation_analogies",
+    "analogy_answer",
+    "count_solved",
+    "neighbour_overlap",
 ]
 
 
@@ -955,3 +959,61 @@ def relation_analogies(
         ]
         out += items[:max_per_relation] if max_per_relation is not None else items
     return out
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 우리 벡터와 gensim 벡터를 같은 잣대로 재기 (노트북 03, 테스트, 벤치마크가 함께 쓴다)
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def analogy_answer(vectors: Any, a: str, b: str, c: str) -> str | None:
+    """유추 a:b = c:? 의 3CosAdd 답 하나. 세 단어 중 하나라도 어휘에 없으면 ``None``.
+
+    우리 :class:`WordVectors` 는 :meth:`WordVectors.analogy`, gensim ``KeyedVectors`` 는 같은 식인
+    ``most_similar(positive=[b, c], negative=[a], topn=1)`` 로 푼다.
+
+    Args:
+        vectors: :class:`WordVectors` 또는 gensim ``KeyedVectors``.
+        a, b, c: 유추의 세 단어.
+    """
+    if not all(x in vectors for x in (a, b, c)):
+        return None
+    if isinstance(vectors, WordVectors):
+        return vectors.analogy(a, b, c)[0][0]
+    if not hasattr(vectors, "most_similar"):
+        raise TypeError(
+            f"vectors 는 WordVectors 나 gensim KeyedVectors 여야 합니다: {type(vectors).__name__}"
+        )
+    return vectors.most_similar(positive=[b, c], negative=[a], topn=1)[0][0]
+
+
+def count_solved(vectors: Any, problems: Sequence[tuple[str, str, str, str, str]]) -> int:
+    """유추 문제 ``(관계, a, b, c, d)`` 가운데 답 d 를 맞힌 개수. 네 단어 중 하나라도 어휘 밖이면 틀린 것으로 센다.
+
+    Args:
+        vectors: :class:`WordVectors` 또는 gensim ``KeyedVectors``.
+        problems: :func:`relation_analogies` 의 결과 같은 문제 목록.
+    """
+    return sum(d in vectors and analogy_answer(vectors, a, b, c) == d for _, a, b, c, d in problems)
+
+
+def neighbour_overlap(a: Any, b: Any, words: Sequence[str], topn: int = 10) -> float:
+    """두 벡터 집합의 top-``topn`` 이웃 겹침 평균: mean over w in words of |N_a(w) ∩ N_b(w)| / topn.
+
+    벡터 값은 시드마다 달라도 이웃은 비슷해야 하므로, 두 구현(또는 두 시드)을 비교하는 잣대로 쓴다.
+
+    Args:
+        a, b: :class:`WordVectors` 또는 gensim ``KeyedVectors`` (둘 다 ``most_similar(word, topn=k)``).
+        words: 비교할 단어들 (양쪽 어휘에 모두 있어야 한다; 없으면 ``KeyError``).
+        topn: 이웃 수 k (≥ 1).
+    """
+    if isinstance(topn, bool) or not isinstance(topn, int) or topn < 1:
+        raise ValueError(f"topn 은 1 이상의 정수여야 합니다: {topn!r}")
+    if len(words) == 0:
+        raise ValueError(f"words 가 비어 있습니다: {list(words)!r}")
+    shared = [
+        len({w for w, _ in a.most_similar(x, topn=topn)} & {w for w, _ in b.most_similar(x, topn=topn)})
+        / topn
+        for x in words
+    ]
+    return float(np.mean(shared))
