@@ -24,6 +24,7 @@ from llmnotes.align import (
     check_preference,
     collate_preferences,
     dpo_loss,
+    dpo_seed_study,
     evaluate_dpo,
     knowledge_instructions,
     label_pairs,
@@ -260,6 +261,51 @@ def test_train_dpo_raises_heldout_accuracy(prefs, tok, examples):
     # 참조 모델은 바뀌지 않는다
     ref2 = reference_logprobs(ref, examples[:16], tok.pad_token_id)
     assert torch.equal(refs[0], ref2[0])
+
+
+def test_dpo_seed_study_repeats_train_dpo_per_seed(prefs, tok, examples):
+    ref = _model(tok, dtype=torch.float32)
+    cfg = DPOTrainConfig(beta=0.5, lr=3e-3, epochs=2, batch_size=4)
+    sig = [p.signal for p in prefs]
+    evals = {"a": (examples[16:], sig[16:]), "b": (examples[:16], sig[:16])}
+    study = dpo_seed_study(ref, examples[:16], tok.pad_token_id, cfg, [3, 0], evals)
+    assert [r["seed"] for r in study] == [3, 0]
+    refs = reference_logprobs(ref, examples[16:], tok.pad_token_id)
+    for rec, seed in zip(study, [3, 0], strict=True):
+        # 손으로 같은 학습을 되풀이한 정책 (float16 반올림까지) 과 기록이 같다
+        policy = copy.deepcopy(ref)
+        train_dpo(
+            policy, ref, examples[:16], tok.pad_token_id, DPOTrainConfig(**{**cfg.__dict__, "seed": seed})
+        )
+        with torch.no_grad():
+            for p in policy.parameters():
+                p.copy_(p.half().float())
+        ev = evaluate_dpo(policy, examples[16:], tok.pad_token_id, refs, beta=0.5)
+        assert rec["a_accuracy"] == pytest.approx(ev.accuracy, abs=1e-12)
+        assert set(rec["a_accuracy_by_signal"]) == set(sig[16:])
+        assert rec["b_accuracy"] >= 0.9  # 학습 쌍 자체는 거의 다 맞힌다
+    # 참조 모델은 그대로다
+    assert torch.equal(refs[0], reference_logprobs(ref, examples[16:], tok.pad_token_id)[0])
+
+
+@pytest.mark.parametrize(
+    "seeds, evals, match",
+    [
+        ([], None, "seeds 가 비어"),
+        ([0, 0], None, "서로 다른 정수"),
+        ([0, 1.5], None, "서로 다른 정수"),
+        ([0], {}, "eval_sets 가 비어"),
+        ([0], "short", "맞지 않습니다"),
+    ],
+)
+def test_dpo_seed_study_bad_input(tok, examples, seeds, evals, match):
+    ref = _model(tok, dtype=torch.float32)
+    if evals is None:
+        evals = {"a": (examples[:4], ["사실"] * 4)}
+    elif evals == "short":
+        evals = {"a": (examples[:4], ["사실"] * 3)}
+    with pytest.raises(ValueError, match=match):
+        dpo_seed_study(ref, examples[:8], tok.pad_token_id, DPOTrainConfig(), seeds, evals)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -538,6 +584,15 @@ def test_shipped_checkpoint_matches_recipe():
         assert float((m > 0).float().mean() + 0.5 * (m == 0).float().mean()) == pytest.approx(acc, abs=1e-6)
     acc, _ = reward_accuracy(ck["reward_model"], test_ex, tok.pad_token_id)
     assert acc == pytest.approx(ck["recipe"]["results"]["reward_model"]["test_accuracy"], abs=1e-9)
+    # 시드 연구: 배포한 시드의 기록은 배포한 정책의 개발·시험 정확도와 같아야 한다 (같은 학습을 다시 한 것)
+    study = ck["recipe"]["results"].get("dpo_seed_study")
+    if study is not None:
+        assert [r["seed"] for r in study] == list(rec["dpo_seed_study"])
+        mine = [r for r in study if r["seed"] == rec["seed"]]
+        assert len(mine) == 1
+        assert mine[0]["test_accuracy"] == pytest.approx(dpo["test_accuracy"], abs=1e-9)
+        assert mine[0]["dev_accuracy"] == pytest.approx(dpo["dev_accuracy"], abs=1e-9)
+        assert mine[0]["test_accuracy_by_signal"] == pytest.approx(dpo["test_accuracy_by_signal"], abs=1e-9)
 
 
 def test_knowledge_instructions_cover_relations_with_correct_facts():

@@ -69,6 +69,7 @@ __all__ = [
     "train_rlhf",
     "label_pairs",
     "RLAIFResult",
+    "dpo_seed_study",
     "AlignRecipe",
     "load_tokenizer",
     "load_checkpoint",
@@ -504,6 +505,62 @@ def train_dpo(
         bar.close()
     policy.eval()
     return history
+
+
+def dpo_seed_study(
+    reference: nn.Module,
+    examples: Sequence[Mapping[str, Sequence[int]]],
+    pad_token_id: int,
+    config: DPOTrainConfig,
+    seeds: Sequence[int],
+    eval_sets: Mapping[str, tuple[Sequence[Mapping[str, Sequence[int]]], Sequence[str]]],
+) -> list[dict[str, Any]]:
+    """같은 설정의 DPO 를 시드(학습 쌍을 섞는 순서)만 바꿔 여러 번 학습하고, 평가 쌍마다 정확도를 잰다.
+
+    한 번의 학습에서 본 한두 쌍의 차이가 레시피의 차이인지 잡음인지 가늠하려고 쓴다. 정책은 매번 ``reference`` 의
+    복사본에서 시작하고, 저장하는 체크포인트와 같게 float16 으로 반올림한 뒤 평가한다 (가중치는 돌려주지 않는다).
+
+    Args:
+        reference: 얼린 참조 모델 (정책의 시작점이기도 하다).
+        examples: DPO 학습 쌍 (:func:`tokenize_preference` 결과들).
+        pad_token_id: 채울 토큰 id.
+        config: DPO 설정 (``seed`` 만 바꿔 쓴다; 학습 중 평가는 끈다).
+        seeds: 시드들 (서로 다른 정수, 하나 이상).
+        eval_sets: ``{이름: (평가 쌍, 쌍마다의 신호)}`` (예: ``{"dev": (...), "test": (...)}``).
+
+    Returns:
+        시드마다 ``{"seed", "<이름>_accuracy", "<이름>_accuracy_by_signal"}``.
+    """
+    import dataclasses
+
+    seeds = list(seeds)
+    if not seeds:
+        raise ValueError(f"seeds 가 비어 있습니다: {seeds!r}")
+    if any(not isinstance(s, int) or isinstance(s, bool) for s in seeds) or len(set(seeds)) != len(seeds):
+        raise ValueError(f"seeds 는 서로 다른 정수여야 합니다: {seeds!r}")
+    if not eval_sets:
+        raise ValueError(f"eval_sets 가 비어 있습니다: {dict(eval_sets)!r}")
+    refs = {}
+    for name, (ex, sig) in eval_sets.items():
+        if not ex or len(ex) != len(sig):
+            raise ValueError(
+                f"eval_sets[{name!r}] 의 평가 쌍 {len(ex)}개와 신호 {len(sig)}개가 맞지 않습니다"
+            )
+        refs[name] = reference_logprobs(reference, ex, pad_token_id)
+    out: list[dict[str, Any]] = []
+    for seed in seeds:
+        policy = copy_model(reference)
+        train_dpo(
+            policy, reference, examples, pad_token_id, dataclasses.replace(config, seed=seed, eval_every=0)
+        )
+        _round_fp16(policy)
+        rec: dict[str, Any] = {"seed": seed}
+        for name, (ex, sig) in eval_sets.items():
+            ev = evaluate_dpo(policy, ex, pad_token_id, refs[name], config.beta)
+            rec[f"{name}_accuracy"] = ev.accuracy
+            rec[f"{name}_accuracy_by_signal"] = _by_signal(ev.margins, sig)
+        out.append(rec)
+    return out
 
 
 def _progress(total: int, enabled: bool, desc: str):
@@ -1270,6 +1327,8 @@ class AlignRecipe:
         rlhf_kl_coefs: 비교할 KL 벌점 계수들.
         rlhf_lr: RLHF 학습률.
         rlaif_max_new_tokens: RLAIF 샘플 길이.
+        dpo_seed_study: 비어 있지 않으면, 배포하는 DPO 와 같은 설정을 이 시드들로 다시 학습해 개발·시험 정확도만
+            기록한다 (:func:`dpo_seed_study`; 가중치는 저장하지 않는다, 배포하는 정책은 언제나 ``seed`` 의 것).
     """
 
     base: str = "data/models/tiny-ko-gpt"
@@ -1290,6 +1349,7 @@ class AlignRecipe:
     rlhf_kl_coefs: tuple[float, ...] = (0.0, 1.0)
     rlhf_lr: float = 3e-4
     rlaif_max_new_tokens: int = 24
+    dpo_seed_study: tuple[int, ...] = ()
 
 
 def _round_fp16(model: nn.Module) -> None:
@@ -1542,6 +1602,25 @@ def build_checkpoint(
     }
     log(f"RLAIF: 쌍 {len(ai_ex)} 개, 사람 시험 쌍 정확도 {ai_ev.accuracy:.3f}")
 
+    # 6) (선택) 시드 연구: 같은 DPO 설정을 섞는 순서만 바꿔 다시 학습 → 한두 쌍의 차이가 잡음인지 본다
+    if recipe.dpo_seed_study:
+        study = dpo_seed_study(
+            sft,
+            dpo_ex,
+            pad,
+            dpo_cfg,
+            recipe.dpo_seed_study,
+            {
+                "dev": (dev_ex, [p.signal for p in dev_p]),
+                "test": (test_ex, [p.signal for p in test_p]),
+            },
+        )
+        record["dpo_seed_study"] = study
+        log(
+            "DPO 시드 연구 (개발/시험): "
+            + ", ".join(f"{r['seed']}: {r['dev_accuracy']:.3f}/{r['test_accuracy']:.3f}" for r in study)
+        )
+
     # 저장
     o = Path(out)
     o.mkdir(parents=True, exist_ok=True)
@@ -1628,6 +1707,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     over = {f.name: getattr(args, f.name) for f in fields(AlignRecipe) if getattr(args, f.name) is not None}
     if "rlhf_kl_coefs" in over:
         over["rlhf_kl_coefs"] = tuple(over["rlhf_kl_coefs"])
+    if "dpo_seed_study" in over:
+        bad = [x for x in over["dpo_seed_study"] if x != int(x)]
+        if bad:
+            parser.error(f"--dpo-seed-study 는 정수여야 합니다: {bad}")
+        over["dpo_seed_study"] = tuple(int(x) for x in over["dpo_seed_study"])
     recipe = AlignRecipe(**over)
     used = sys.argv[1:] if argv is None else argv
     return build_checkpoint(
