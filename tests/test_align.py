@@ -15,6 +15,7 @@ from transformers import GPT2Config, GPT2ForSequenceClassification, GPT2LMHeadMo
 
 from llmnotes import bpe
 from llmnotes.align import (
+    AlignRecipe,
     DPOTrainConfig,
     RewardConfig,
     RewardModel,
@@ -30,6 +31,7 @@ from llmnotes.align import (
     label_pairs,
     load_checkpoint,
     mismatched_pairs,
+    parse_args,
     prompt_text,
     reference_logprobs,
     reward_accuracy,
@@ -306,6 +308,39 @@ def test_dpo_seed_study_bad_input(tok, examples, seeds, evals, match):
         evals = {"a": (examples[:4], ["사실"] * 3)}
     with pytest.raises(ValueError, match=match):
         dpo_seed_study(ref, examples[:8], tok.pad_token_id, DPOTrainConfig(), seeds, evals)
+
+
+def test_parse_args_types_tuple_fields_from_annotations():
+    recipe, out, quiet = parse_args(
+        [
+            "--out",
+            "o",
+            "--quiet",
+            "--dpo-seed-study",
+            "0",
+            "3",
+            "--rlhf-kl-coefs",
+            "0",
+            "1.5",
+            "--dpo-epochs",
+            "2",
+        ]
+    )
+    assert (out, quiet) == ("o", True)
+    assert recipe.dpo_seed_study == (0, 3) and all(type(s) is int for s in recipe.dpo_seed_study)
+    assert recipe.rlhf_kl_coefs == (0.0, 1.5) and recipe.dpo_epochs == 2
+    assert parse_args(["--out", "o"])[0] == AlignRecipe()
+
+
+def test_parse_args_and_recipe_reject_bad_seed_study(capsys):
+    with pytest.raises(SystemExit):
+        parse_args(["--out", "o", "--dpo-seed-study", "1.5"])
+    assert "--dpo-seed-study" in capsys.readouterr().err
+    # 학습이 몇 분 돈 뒤가 아니라 레시피를 만들 때 알린다
+    with pytest.raises(ValueError, match="dpo_seed_study"):
+        parse_args(["--out", "o", "--dpo-seed-study", "0", "0"])
+    with pytest.raises(ValueError, match="dpo_seed_study"):
+        AlignRecipe(dpo_seed_study=(1, True))
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -75,6 +75,7 @@ __all__ = [
     "load_checkpoint",
     "build_checkpoint",
     "copy_model",
+    "parse_args",
     "main",
 ]
 
@@ -533,11 +534,7 @@ def dpo_seed_study(
     """
     import dataclasses
 
-    seeds = list(seeds)
-    if not seeds:
-        raise ValueError(f"seeds 가 비어 있습니다: {seeds!r}")
-    if any(not isinstance(s, int) or isinstance(s, bool) for s in seeds) or len(set(seeds)) != len(seeds):
-        raise ValueError(f"seeds 는 서로 다른 정수여야 합니다: {seeds!r}")
+    seeds = _check_seeds(seeds, "seeds")
     if not eval_sets:
         raise ValueError(f"eval_sets 가 비어 있습니다: {dict(eval_sets)!r}")
     refs = {}
@@ -554,13 +551,34 @@ def dpo_seed_study(
             policy, reference, examples, pad_token_id, dataclasses.replace(config, seed=seed, eval_every=0)
         )
         _round_fp16(policy)
-        rec: dict[str, Any] = {"seed": seed}
-        for name, (ex, sig) in eval_sets.items():
-            ev = evaluate_dpo(policy, ex, pad_token_id, refs[name], config.beta)
-            rec[f"{name}_accuracy"] = ev.accuracy
-            rec[f"{name}_accuracy_by_signal"] = _by_signal(ev.margins, sig)
-        out.append(rec)
+        out.append({"seed": seed, **_accuracy_record(policy, eval_sets, refs, pad_token_id, config.beta)[0]})
     return out
+
+
+def _check_seeds(seeds: Sequence[int], name: str) -> list[int]:
+    seeds = list(seeds)
+    if not seeds:
+        raise ValueError(f"{name} 가 비어 있습니다: {seeds!r}")
+    if any(not isinstance(s, int) or isinstance(s, bool) for s in seeds) or len(set(seeds)) != len(seeds):
+        raise ValueError(f"{name} 는 서로 다른 정수여야 합니다: {seeds!r}")
+    return seeds
+
+
+def _accuracy_record(
+    policy: nn.Module,
+    eval_sets: Mapping[str, tuple[Sequence[Mapping[str, Sequence[int]]], Sequence[str]]],
+    refs: Mapping[str, tuple[torch.Tensor, torch.Tensor]],
+    pad_token_id: int,
+    beta: float,
+) -> tuple[dict[str, Any], dict[str, PreferenceEval]]:
+    # 평가 분할마다 {"<이름>_accuracy", "<이름>_accuracy_by_signal"} 기록과 평가 결과 (refs = 참조 로그확률)
+    rec: dict[str, Any] = {}
+    evs: dict[str, PreferenceEval] = {}
+    for name, (ex, sig) in eval_sets.items():
+        evs[name] = evaluate_dpo(policy, ex, pad_token_id, refs[name], beta)
+        rec[f"{name}_accuracy"] = evs[name].accuracy
+        rec[f"{name}_accuracy_by_signal"] = _by_signal(evs[name].margins, sig)
+    return rec, evs
 
 
 def _progress(total: int, enabled: bool, desc: str):
@@ -1351,6 +1369,11 @@ class AlignRecipe:
     rlaif_max_new_tokens: int = 24
     dpo_seed_study: tuple[int, ...] = ()
 
+    def __post_init__(self) -> None:
+        # 시드 연구는 학습이 다 끝난 뒤에 돌므로, 잘못된 값은 몇 분을 기다리기 전에 여기서 알린다
+        if self.dpo_seed_study:
+            self.dpo_seed_study = tuple(_check_seeds(self.dpo_seed_study, "dpo_seed_study"))
+
 
 def _round_fp16(model: nn.Module) -> None:
     # 저장 크기를 줄이려고 가중치를 float16 으로 반올림한다. 기록하는 평가는 모두 반올림한 뒤의 가중치로 잰다.
@@ -1531,36 +1554,33 @@ def build_checkpoint(
     )
     dpo_hist = train_dpo(policy, sft, dpo_ex, pad, dpo_cfg, eval_examples=dev_ex)
     _round_fp16(policy)
-    ref_test = reference_logprobs(sft, test_ex, pad)
-    ev = evaluate_dpo(policy, test_ex, pad, ref_test, recipe.dpo_beta)
-    ev_dev = evaluate_dpo(policy, dev_ex, pad, reference_logprobs(sft, dev_ex, pad), recipe.dpo_beta)
+    eval_sets = {
+        "dev": (dev_ex, [p.signal for p in dev_p]),
+        "test": (test_ex, [p.signal for p in test_p]),
+    }
+    refs = {name: reference_logprobs(sft, ex, pad) for name, (ex, _) in eval_sets.items()}
+    ref_test = refs["test"]
+    acc, evs = _accuracy_record(policy, eval_sets, refs, pad, recipe.dpo_beta)
     record["dpo"] = {
         "n_pairs": len(dpo_p),
         "n_mismatched": len(mism),
         "dev_ids": [p.id for p in dev_p],
         "history": _round_hist(dpo_hist),
-        "dev_accuracy": ev_dev.accuracy,
-        "dev_accuracy_by_signal": _by_signal(ev_dev.margins, [p.signal for p in dev_p]),
-        "test_accuracy": ev.accuracy,
-        "test_accuracy_by_signal": _by_signal(ev.margins, [p.signal for p in test_p]),
-        "test_margin": ev.mean_margin,
+        **acc,
+        "test_margin": evs["test"].mean_margin,
     }
-    log(f"DPO: 개발 쌍 정확도 {ev_dev.accuracy:.3f}, 시험 쌍 정확도 {ev.accuracy:.3f}")
+    log(f"DPO: 개발 쌍 정확도 {acc['dev_accuracy']:.3f}, 시험 쌍 정확도 {acc['test_accuracy']:.3f}")
 
     # 3b) 비교용: 어긋난 짝 없이 같은 설정의 DPO (가중치는 저장하지 않고 정확도만 기록)
     plain = copy_model(sft)
     plain_ex = [tokenize_preference(p, tok, max_length=n_pos) for p in dpo_p]
     train_dpo(plain, sft, plain_ex, pad, dataclasses.replace(dpo_cfg, eval_every=0))
     _round_fp16(plain)
-    pv = evaluate_dpo(plain, test_ex, pad, ref_test, recipe.dpo_beta)
-    pv_dev = evaluate_dpo(plain, dev_ex, pad, reference_logprobs(sft, dev_ex, pad), recipe.dpo_beta)
-    record["dpo_no_mismatch"] = {
-        "dev_accuracy": pv_dev.accuracy,
-        "dev_accuracy_by_signal": _by_signal(pv_dev.margins, [p.signal for p in dev_p]),
-        "test_accuracy": pv.accuracy,
-        "test_accuracy_by_signal": _by_signal(pv.margins, [p.signal for p in test_p]),
-    }
-    log(f"DPO (어긋난 짝 없이): 개발 쌍 정확도 {pv_dev.accuracy:.3f}, 시험 쌍 정확도 {pv.accuracy:.3f}")
+    record["dpo_no_mismatch"] = _accuracy_record(plain, eval_sets, refs, pad, recipe.dpo_beta)[0]
+    pv = record["dpo_no_mismatch"]
+    log(
+        f"DPO (어긋난 짝 없이): 개발 쌍 정확도 {pv['dev_accuracy']:.3f}, 시험 쌍 정확도 {pv['test_accuracy']:.3f}"
+    )
 
     # 4) RLHF (KL 계수별), 정책 = SFT 복사본
     prompts = [_encode(tok, prompt_text(p.prompt)) for p in train_p]
@@ -1604,17 +1624,7 @@ def build_checkpoint(
 
     # 6) (선택) 시드 연구: 같은 DPO 설정을 섞는 순서만 바꿔 다시 학습 → 한두 쌍의 차이가 잡음인지 본다
     if recipe.dpo_seed_study:
-        study = dpo_seed_study(
-            sft,
-            dpo_ex,
-            pad,
-            dpo_cfg,
-            recipe.dpo_seed_study,
-            {
-                "dev": (dev_ex, [p.signal for p in dev_p]),
-                "test": (test_ex, [p.signal for p in test_p]),
-            },
-        )
+        study = dpo_seed_study(sft, dpo_ex, pad, dpo_cfg, recipe.dpo_seed_study, eval_sets)
         record["dpo_seed_study"] = study
         log(
             "DPO 시드 연구 (개발/시험): "
@@ -1687,35 +1697,45 @@ def _asdict(cfg: Any) -> dict[str, Any]:
     return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(cfg).items()}
 
 
-def main(argv: list[str] | None = None) -> dict[str, Any]:
-    """명령줄 진입점: ``python -m llmnotes.align --out data/models/tiny-ko-gpt-dpo`` (``AlignRecipe`` 필드를 바꿀 수 있다)."""
+def parse_args(argv: list[str] | None = None) -> tuple[AlignRecipe, str, bool]:
+    """명령줄을 읽어 ``(레시피, 결과 폴더, 조용히)`` 를 돌려준다. ``AlignRecipe`` 의 필드마다 ``--필드-이름`` 이 있다.
+
+    튜플 필드는 여러 값을 받고, 값의 자료형은 필드 주석(``tuple[int, ...]`` / ``tuple[float, ...]``)을 따른다.
+
+    Args:
+        argv: 인자 목록 (``None`` 이면 ``sys.argv[1:]``).
+    """
     import argparse
-    import sys
     from dataclasses import fields
 
     parser = argparse.ArgumentParser(prog="python -m llmnotes.align", description="정렬 체크포인트 만들기")
     parser.add_argument("--out", required=True, help="결과 폴더 (예: data/models/tiny-ko-gpt-dpo)")
     parser.add_argument("--quiet", action="store_true")
     defaults = AlignRecipe()
+    tuples = set()
     for f in fields(AlignRecipe):
+        flag = f"--{f.name.replace('_', '-')}"
         v = getattr(defaults, f.name)
         if isinstance(v, tuple):
-            parser.add_argument(f"--{f.name.replace('_', '-')}", type=float, nargs="+", default=None)
+            tuples.add(f.name)
+            elem = int if str(f.type).startswith("tuple[int") else float
+            parser.add_argument(flag, type=elem, nargs="+", default=None)
         else:
-            parser.add_argument(f"--{f.name.replace('_', '-')}", type=type(v), default=None)
+            parser.add_argument(flag, type=type(v), default=None)
     args = parser.parse_args(argv)
     over = {f.name: getattr(args, f.name) for f in fields(AlignRecipe) if getattr(args, f.name) is not None}
-    if "rlhf_kl_coefs" in over:
-        over["rlhf_kl_coefs"] = tuple(over["rlhf_kl_coefs"])
-    if "dpo_seed_study" in over:
-        bad = [x for x in over["dpo_seed_study"] if x != int(x)]
-        if bad:
-            parser.error(f"--dpo-seed-study 는 정수여야 합니다: {bad}")
-        over["dpo_seed_study"] = tuple(int(x) for x in over["dpo_seed_study"])
-    recipe = AlignRecipe(**over)
+    over = {k: tuple(v) if k in tuples else v for k, v in over.items()}
+    return AlignRecipe(**over), args.out, args.quiet
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    """명령줄 진입점: ``python -m llmnotes.align --out data/models/tiny-ko-gpt-dpo`` (``AlignRecipe`` 필드를 바꿀 수 있다)."""
+    import sys
+
+    recipe, out, quiet = parse_args(argv)
     used = sys.argv[1:] if argv is None else argv
     return build_checkpoint(
-        recipe, args.out, command="python -m llmnotes.align " + " ".join(used), progress=not args.quiet
+        recipe, out, command="python -m llmnotes.align " + " ".join(used), progress=not quiet
     )
 
 
