@@ -16,7 +16,7 @@ TORCH_SPEC ?= torch==2.13.0
 LINT_PATHS := $(wildcard src tests tools benchmarks notebooks)
 NBVAL_OPTS := --nbval --nbval-current-env --nbval-sanitize-with notebooks/nbval_sanitize.cfg --nbval-cell-timeout=300 -p no:cacheprovider
 
-.PHONY: setup test lint unit nbval hygiene lab regen bench doctor clean
+.PHONY: setup test test-portable lint unit nbval hygiene lab regen bench doctor clean
 
 setup: $(BIN)/python
 	$(BIN)/python -m pip install --upgrade "pip>=24"
@@ -42,6 +42,12 @@ unit:
 # 노트북 15개를 하나씩 차례로 실행하면 합계 약 320 s (가장 긴 것은 09 의 35 s), -n 2 --dist loadfile 로는 145 s. 그래서 병렬 실행을 유지한다.
 nbval:
 	MPLBACKEND=module://matplotlib_inline.backend_inline $(BIN)/python -m pytest notebooks $(NBVAL_OPTS) -n 2 --dist loadfile -q
+
+# 다른 기계를 흉내 낸다: AVX-512/AVX2 대신 기본(default) 벡터 경로, MKL 의 호환 모드, 스레드 2개.
+# 저장된 출력이 한 글자라도 바뀌는 셀이 있으면 실패한다. 출력 정책은 tools/OUTPUT_POLICY.md.
+PORTABLE_ENV := ATEN_CPU_CAPABILITY=default MKL_CBWR=COMPATIBLE OMP_NUM_THREADS=2 MKL_NUM_THREADS=2
+test-portable:
+	$(PORTABLE_ENV) MPLBACKEND=module://matplotlib_inline.backend_inline $(BIN)/python -m pytest notebooks $(NBVAL_OPTS) -n 2 --dist loadfile -q
 
 hygiene:
 	$(BIN)/python tools/check_notebooks.py

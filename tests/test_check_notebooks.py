@@ -113,3 +113,32 @@ def test_main_exit_code(tmp_path, capsys):
     bad = _write(tmp_path, _nb([_md("x")]), name="98_bad.ipynb")
     assert check_notebooks.main([str(good), str(bad)]) == 1
     assert "문제 있는 노트북 1개" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "src, ok",
+    [
+        ("loss = 1.0\nprint(loss)", False),
+        ("loss = 1.0\n# assert loss < 2\nprint('assert')", False),
+        ("loss = 1.0\nassert 0.5 < loss < 2.0", True),
+        ("import torch\ntorch.testing.assert_close(torch.ones(1), torch.ones(1))", True),
+        ("%time x = 1\nassert x == 1", True),
+        ("def f(:\n  assert True", False),
+    ],
+)
+def test_ignored_output_needs_an_assertion(tmp_path, src, ok):
+    cells = _good_cells()
+    cells[2] = _code(src, 2, [], tags=["nbval-ignore-output"])
+    problems = check_notebooks.check(_write(tmp_path, _nb(cells)))
+    flagged = any("nbval-ignore-output" in p and "assert" in p for p in problems)
+    assert flagged is not ok, problems
+
+
+def test_timing_cells_are_exempt_only_when_they_measure_time(tmp_path):
+    cells = _good_cells()
+    cells[2] = _code("import time\nt0 = time.perf_counter()\nprint(1)", 2, [], tags=["nbval-ignore-output", "timing"])
+    assert check_notebooks.check(_write(tmp_path, _nb(cells))) == []
+    cells[2] = _code("print(1)", 2, [], tags=["nbval-ignore-output", "timing"])
+    problems = check_notebooks.check(_write(tmp_path, _nb(cells)))
+    assert any("시간을 재는 코드가 없음" in p for p in problems)
+    assert any("assert" in p for p in problems) is False

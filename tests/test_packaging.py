@@ -73,6 +73,27 @@ def test_makefile_installs_cpu_torch_before_package():
         assert f"\n{target}" in mk
 
 
+def test_regen_uses_the_same_environment_as_make_test():
+    """make regen 으로 저장한 출력과 make test 의 nbval 이 같은 환경 변수에서 나온다 (tools/OUTPUT_POLICY.md)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("regen", ROOT / "tools" / "regen.py")
+    regen = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(regen)
+    mk = (ROOT / "Makefile").read_text(encoding="utf-8")
+    exported = dict(re.findall(r"^export (\w+) := (\S+)$", mk, re.M))
+    nbval_line = re.search(r"^nbval:\n\t(.*)$", mk, re.M).group(1)
+    exported["MPLBACKEND"] = re.search(r"MPLBACKEND=(\S+)", nbval_line).group(1)
+    assert exported == regen.NBVAL_ENV
+    # 이식성 검사는 같은 nbval 옵션에 수치 경로와 스레드 수만 바꾼다
+    portable = re.search(r"^test-portable:\n\t(.*)$", mk, re.M).group(1)
+    assert "$(PORTABLE_ENV)" in portable and "$(NBVAL_OPTS)" in portable
+    env = re.search(r"^PORTABLE_ENV := (.*)$", mk, re.M).group(1)
+    assert "ATEN_CPU_CAPABILITY=default" in env and "OMP_NUM_THREADS=2" in env
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert "make test-portable" in ci
+
+
 # 런타임 의존성에 없어도 되는 것: ipykernel(런타임 의존성)이 함께 설치하는 것들
 _COMES_WITH_IPYKERNEL = {"ipython", "matplotlib-inline"}
 

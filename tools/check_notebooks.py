@@ -1,4 +1,5 @@
-"""노트북 위생 검사: 실행 번호 1..N, 태그 없는 오류 출력 금지, 기계별 경로 금지, 크기 제한, kernelspec, 메타데이터.
+"""노트북 위생 검사: 실행 번호 1..N, 태그 없는 오류 출력 금지, 기계별 경로 금지, 크기 제한, kernelspec, 메타데이터,
+출력 비교를 끈 셀(nbval-ignore-output)에는 그 셀의 의미를 확인하는 assert 가 있어야 한다 (tools/OUTPUT_POLICY.md).
 
 사용법: python tools/check_notebooks.py [노트북 ...]   (인자가 없으면 notebooks/ 의 모든 노트북)
 문제가 있으면 노트북과 셀 번호를 적어 출력하고 1 로 끝난다.
@@ -6,6 +7,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import sys
@@ -22,6 +24,33 @@ PATH_RE = re.compile(
 )
 TIMING_KEYS = {"execution", "ExecuteTime", "collapsed_timing"}
 REQUIRED_SECTIONS = ("학습 목표", "요약", "연습문제", "더 읽을거리")
+IGNORE_TAG = "nbval-ignore-output"
+# 시간을 재는 셀은 결과를 assert 할 수 없다 (타이밍은 검사에 넣지 않는다). 그런 셀은 'timing' 태그를 함께 달고,
+# 실제로 시간을 재는 코드(perf_counter, timeit 등)가 셀에 있어야 한다.
+TIMING_TAG = "timing"
+TIMING_SRC_RE = re.compile(r"perf_counter|process_time|timeit|time\.time\(|monotonic")
+# assert 문 말고도 이 이름으로 끝나는 함수 호출은 '의미를 확인하는 검사'로 인정한다
+# (torch.testing.assert_close, np.testing.assert_allclose, check_shape 는 실패하면 예외를 낸다).
+ASSERT_CALL_RE = re.compile(r"^(assert_\w*|check_shape)$")
+
+
+def has_assertion(src: str) -> bool:
+    """셀 소스에 실제로 실행되는 검사(assert 문, assert_* 호출)가 있는지 본다. 주석·문자열 속 assert 는 세지 않는다."""
+    # IPython 매직(%time, !cmd)은 파이썬 문법이 아니므로 빼고 파싱한다.
+    lines = ["" if line.lstrip().startswith(("%", "!")) else line for line in src.splitlines()]
+    try:
+        tree = ast.parse("\n".join(lines))
+    except SyntaxError:
+        return False
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assert):
+            return True
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if ASSERT_CALL_RE.match(name):
+                return True
+    return False
 
 
 def _text_of(output: dict) -> str:
@@ -99,6 +128,12 @@ def check(path: Path) -> list[str]:
             if m:
                 problems.append(f"셀 {idx}: 기계별 경로가 출력에 있음: {m.group(0)!r}")
         src = "".join(cell["source"])
+        if TIMING_TAG in tags and not TIMING_SRC_RE.search(src):
+            problems.append(f"셀 {idx}: '{TIMING_TAG}' 태그가 있는데 시간을 재는 코드가 없음")
+        if IGNORE_TAG in tags and TIMING_TAG not in tags and not has_assertion(src):
+            problems.append(
+                f"셀 {idx}: 출력 비교를 끈 셀({IGNORE_TAG})인데 의미를 확인하는 assert 가 없음 (tools/OUTPUT_POLICY.md)"
+            )
         if re.search(r"^\s*[!%]pip install", src, re.M):
             problems.append(f"셀 {idx}: 노트북 안에서 pip install 을 하지 않는다")
     if out_bytes > MAX_OUTPUT_BYTES:

@@ -1,7 +1,7 @@
 """노트북을 새 커널에서 위에서 아래로 다시 실행해 출력과 함께 제자리에 저장한다.
 
 사용법: python tools/regen.py [notebooks/NN_slug.ipynb ...]   (인자가 없으면 notebooks/ 의 모든 노트북)
-PYTHONHASHSEED=0, OMP_NUM_THREADS=1 로 실행해 출력이 기계마다 같게 한다.
+`make test` 의 nbval 과 똑같은 환경 변수(아래 NBVAL_ENV, Makefile 의 export 와 같음을 테스트가 확인)로 실행한다.
 """
 
 from __future__ import annotations
@@ -16,15 +16,24 @@ ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "tools" / "nbconvert_config.py"
 
 
+# Makefile 이 export 하는 값과 nbval 줄의 MPLBACKEND. tests/test_packaging.py 가 Makefile 과 같은지 확인한다.
+NBVAL_ENV = {
+    "PYTHONHASHSEED": "0",
+    "OMP_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "TOKENIZERS_PARALLELISM": "false",
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "HF_DATASETS_OFFLINE": "1",
+    "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+}
+# 수치 경로를 바꾸는 변수는 지운다: 저장 출력은 기본 환경에서 만든다.
+CLEARED = ("ATEN_CPU_CAPABILITY", "MKL_CBWR")
+
+
 def regen(path: Path) -> float:
-    env = dict(
-        os.environ,
-        PYTHONHASHSEED="0",
-        OMP_NUM_THREADS="1",
-        MKL_NUM_THREADS="1",
-        TOKENIZERS_PARALLELISM="false",
-    )
-    env.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    env = {k: v for k, v in os.environ.items() if k not in CLEARED}
+    env.update(NBVAL_ENV)
     start = time.perf_counter()
     cmd = [
         sys.executable, "-m", "jupyter", "nbconvert", "--config", str(CONFIG),
