@@ -136,7 +136,9 @@ def test_ignored_output_needs_an_assertion(tmp_path, src, ok):
 
 def test_timing_cells_are_exempt_only_when_they_measure_time(tmp_path):
     cells = _good_cells()
-    cells[2] = _code("import time\nt0 = time.perf_counter()\nprint(1)", 2, [], tags=["nbval-ignore-output", "timing"])
+    cells[2] = _code(
+        "import time\nt0 = time.perf_counter()\nprint(1)", 2, [], tags=["nbval-ignore-output", "timing"]
+    )
     assert check_notebooks.check(_write(tmp_path, _nb(cells))) == []
     cells[2] = _code("print(1)", 2, [], tags=["nbval-ignore-output", "timing"])
     problems = check_notebooks.check(_write(tmp_path, _nb(cells)))
