@@ -30,10 +30,14 @@ def _config_fields() -> list[tuple[type, str]]:
             continue
         mod = importlib.import_module(m.name)
         for obj in vars(mod).values():
-            if not (isinstance(obj, type) and dataclasses.is_dataclass(obj) and obj.__module__ == mod.__name__):
+            if not (
+                isinstance(obj, type) and dataclasses.is_dataclass(obj) and obj.__module__ == mod.__name__
+            ):
                 continue
             fields = [f for f in dataclasses.fields(obj) if f.init]
-            if any(f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING for f in fields):
+            if any(
+                f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING for f in fields
+            ):
                 continue  # 기본값만으로 만들 수 없는 것 (데이터 레코드 등)
             hints = typing.get_type_hints(obj)
             found += [(obj, f.name) for f in fields if hints[f.name] in FLOAT_HINTS]
