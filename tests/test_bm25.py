@@ -168,3 +168,50 @@ def test_bad_input(tmp_path):
         BM25Index.load(tmp_path / "없는폴더")
     with pytest.raises(ValueError, match="build"):
         BM25Index().get_scores(["가"])
+
+
+@pytest.mark.parametrize(
+    "field,value",
+    [
+        ("k1", float("inf")),
+        ("k1", float("nan")),
+        ("k1", -1.0),
+        ("b", float("nan")),
+        ("epsilon", float("nan")),
+        ("epsilon", float("inf")),
+        ("delta", float("inf")),
+        ("delta", float("nan")),
+        ("dense_ratio", float("nan")),
+    ],
+)
+def test_non_finite_config_is_rejected_with_its_name(field, value):
+    with pytest.raises(ValueError, match=field):
+        BM25Config(**{field: value})
+
+
+def test_where_rank_bm25_gives_nan_ours_counts_absent_terms_as_zero():
+    """k1 = 0, 또는 b = 1 과 빈 문서: rank-bm25 는 tf = 0 인 항에서 0/0 = NaN 을 더해 점수가 NaN 이 된다.
+
+    우리는 tf = 0 인 항을 계산하지 않는다 (BM25 의 합은 질의 토큰 중 문서에 있는 것만 더한다). 그래서 그 자리의 값은
+    tf → 0 의 극한인 0 이고, rank-bm25 가 유한한 값을 내는 자리는 그 값과 같다 (BM25Config 의 문서에 적힌 동작).
+    """
+    docs = [["가", "나"], ["가", "다", "다"], [], ["라"]]
+    query = ["가", "다"]
+    for k1, b in [(0.0, 0.75), (1.5, 1.0)]:
+        ref = BM25Okapi(docs, k1=k1, b=b)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            a = ref.get_scores(query)
+        ours = BM25Index.build(docs, BM25Config(k1=k1, b=b)).get_scores(query)
+        assert np.isnan(a).any()  # 이 경계 사례가 실제로 NaN 을 만드는지 (테스트의 전제)
+        assert np.isfinite(ours).all()
+        # 손으로 계산: 문서에 있는 질의 토큰만 더한다 (idf 는 rank-bm25 의 것)
+        for i, d in enumerate(docs):
+            expected = 0.0
+            for t in query:
+                tf = d.count(t)
+                if tf:
+                    norm = 1 - b + b * len(d) / ref.avgdl
+                    expected += ref.idf[t] * tf * (k1 + 1) / (tf + k1 * norm)
+            assert ours[i] == pytest.approx(expected, rel=1e-12, abs=1e-12)
+            if np.isfinite(a[i]):
+                assert ours[i] == pytest.approx(a[i], rel=1e-9)

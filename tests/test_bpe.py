@@ -319,3 +319,21 @@ def test_bad_inputs(tok, tmp_path):
     bad.write_text("{}", encoding="utf-8")
     with pytest.raises(ValueError, match="path"):
         BPETokenizer.load(bad)
+
+
+def test_special_token_text_inside_training_data_is_a_documented_difference_from_hf():
+    """본문 속 특수 토큰 문자열: 우리는 잘라 내고 세지 않고, HF BpeTrainer 는 보통 글자처럼 센다 (bpe.train 문서).
+
+    부호화할 때 특수 토큰은 언제나 먼저 잘려 나가므로 그 글자들로 만든 병합은 쓰일 일이 없다. 그래서 우리 쪽을 그대로 두고,
+    차이를 이 테스트로 고정한다: 특수 토큰에서 문서를 나눈 조각들로 HF 를 학습하면 우리와 같은 병합을 배운다.
+    """
+    import regex
+
+    texts = ["가나다 가나다 <|endoftext|> 라마 라마 <|endoftext|><|endoftext|> 가나다 endoftext"]
+    ours = bpe.train(texts, 275)
+    raw_hf = bpe.hf_merges(bpe.train_hf_reference(texts, 275))
+    ours_merges = [(ours.vocab[a], ours.vocab[b]) for a, b in ours.merges]
+    assert raw_hf != ours_merges  # 차이가 실제로 있다 (HF 는 '<|endoftext|>' 의 글자들도 합친다)
+    sp = regex.compile("|".join(regex.escape(t) for t in bpe.DEFAULT_SPECIAL_TOKENS))
+    parts = [p for doc in texts for p in sp.split(doc)]
+    assert bpe.hf_merges(bpe.train_hf_reference(parts, 275)) == ours_merges

@@ -36,6 +36,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from llmnotes.checks import CLIP_NORM, NON_NEGATIVE, POSITIVE, check_fields
 from llmnotes.gpt import filter_logits
 from llmnotes.hangul import nfc
 from llmnotes.sft import EOS, render_chat
@@ -287,6 +288,19 @@ def dpo_loss(
     shapes.add(tuple(ref_rejected_logps.shape))
     if len(shapes) != 1:
         raise ValueError(f"네 로그확률 텐서의 모양이 같아야 합니다: {sorted(shapes)}")
+    if policy_chosen_logps.numel() == 0:
+        raise ValueError("선호 쌍이 하나도 없습니다: 로그확률 텐서가 비어 있습니다 (평균 손실이 NaN 이 된다)")
+    named = {
+        "policy_chosen_logps": policy_chosen_logps,
+        "policy_rejected_logps": policy_rejected_logps,
+        "ref_chosen_logps": ref_chosen_logps,
+        "ref_rejected_logps": ref_rejected_logps,
+    }
+    for name, t in named.items():
+        if not torch.isfinite(
+            t.detach()
+        ).all():  # 로그확률은 ≤ 0 인 유한한 수다 (-inf 는 확률 0, NaN 은 계산 오류)
+            raise ValueError(f"{name} 에 NaN 이나 inf 가 있습니다: {t.detach().flatten()[:4].tolist()}")
     chosen_logratios = policy_chosen_logps - ref_chosen_logps  # log π_θ(y_c|x) − log π_ref(y_c|x)
     rejected_logratios = policy_rejected_logps - ref_rejected_logps  # log π_θ(y_r|x) − log π_ref(y_r|x)
     losses = -F.logsigmoid(beta * (chosen_logratios - rejected_logratios))  # −log σ(β Δ)
@@ -328,6 +342,7 @@ class DPOTrainConfig:
     sft_coef: float = 0.0
 
     def __post_init__(self) -> None:
+        check_fields(self, lr=POSITIVE, weight_decay=NON_NEGATIVE, max_grad_norm=CLIP_NORM)
         _check_beta(self.beta)
         if (
             not isinstance(self.sft_coef, (int, float))
@@ -936,6 +951,9 @@ class RewardConfig:
     progress: bool = False
 
     def __post_init__(self) -> None:
+        check_fields(
+            self, lr=POSITIVE, weight_decay=NON_NEGATIVE, max_grad_norm=CLIP_NORM
+        )  # NaN·inf·범위 밖 값은 이름과 함께 거부
         check_train_config(self, ("epochs", "batch_size"))
 
 
@@ -1146,6 +1164,9 @@ class RLHFConfig:
     progress: bool = False
 
     def __post_init__(self) -> None:
+        check_fields(
+            self, temperature=POSITIVE, kl_coef=NON_NEGATIVE, lr=POSITIVE, max_grad_norm=CLIP_NORM
+        )  # NaN·inf·범위 밖 값은 이름과 함께 거부
         check_train_config(self, ("steps", "prompts_per_step", "samples_per_prompt", "max_new_tokens"))
         if isinstance(self.kl_coef, bool) or not isinstance(self.kl_coef, (int, float)) or self.kl_coef < 0:
             raise ValueError(f"kl_coef 는 0 이상이어야 합니다: {self.kl_coef!r}")
@@ -1370,6 +1391,9 @@ class AlignRecipe:
     dpo_seed_study: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
+        check_fields(
+            self, sft_lr=POSITIVE, rm_lr=POSITIVE, dpo_beta=POSITIVE, dpo_lr=POSITIVE, rlhf_lr=POSITIVE
+        )  # NaN·inf·범위 밖 값은 이름과 함께 거부
         # 시드 연구는 학습이 다 끝난 뒤에 돌므로, 잘못된 값은 몇 분을 기다리기 전에 여기서 알린다
         if self.dpo_seed_study:
             self.dpo_seed_study = tuple(_check_seeds(self.dpo_seed_study, "dpo_seed_study"))

@@ -49,6 +49,7 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
+from .checks import check_number
 from .hangul import nfc
 from .tfidf import check_documents, count_matrix
 
@@ -71,6 +72,11 @@ class BM25Config:
         dense_ratio: 검색 속도용. 이 비율보다 많은 문서에 나오는 토큰의 열은 밀집 배열로도 들고 있는다
             (흩어 더하기 대신 연속 메모리 더하기). 점수 값에는 영향이 없다.
         dense_max_bytes: 밀집 열이 차지할 수 있는 최대 바이트 (넘으면 df 가 큰 토큰부터 이 한도까지만).
+
+    실수 설정값은 유한해야 한다 (NaN·inf 는 ``ValueError``). rank-bm25 와 다른 경계 사례 하나: ``k1 = 0`` 이거나
+    ``b = 1`` 이고 빈 문서가 있으면, rank-bm25 는 문서에 없는 질의 토큰의 항을 0/0 = NaN 으로 계산해 점수 전체가 NaN 이
+    된다. 여기서는 문서에 있는 질의 토큰의 항만 더하므로 그 항은 0 (tf → 0 의 극한)이고 점수는 유한하다.
+    rank-bm25 의 점수가 유한한 곳에서는 두 값이 같다 (tests/test_bm25.py).
     """
 
     method: str = "okapi"
@@ -84,16 +90,13 @@ class BM25Config:
     def __post_init__(self) -> None:
         if self.method not in METHODS:
             raise ValueError(f"method 는 {list(METHODS)} 중 하나여야 합니다: {self.method!r}")
-        if not (isinstance(self.k1, (int, float)) and self.k1 >= 0):
-            raise ValueError(f"k1 은 0 이상이어야 합니다: {self.k1!r}")
-        if not (isinstance(self.b, (int, float)) and 0 <= self.b <= 1):
-            raise ValueError(f"b 는 0 이상 1 이하여야 합니다: {self.b!r}")
-        if not isinstance(self.epsilon, (int, float)):
-            raise TypeError(f"epsilon 은 실수여야 합니다: {self.epsilon!r}")
-        if self.delta is not None and not (isinstance(self.delta, (int, float)) and self.delta >= 0):
-            raise ValueError(f"delta 는 0 이상이어야 합니다: {self.delta!r}")
-        if not (isinstance(self.dense_ratio, (int, float)) and 0 <= self.dense_ratio <= 1):
-            raise ValueError(f"dense_ratio 는 0 이상 1 이하여야 합니다: {self.dense_ratio!r}")
+        # NaN 은 모든 비교가 거짓이라 범위 검사를 빠져나가고, inf 는 점수를 NaN 으로 만든다: 둘 다 거부한다.
+        check_number(self.k1, "k1", low=0)
+        check_number(self.b, "b", low=0, high=1)
+        check_number(self.epsilon, "epsilon")
+        if self.delta is not None:
+            check_number(self.delta, "delta", low=0)
+        check_number(self.dense_ratio, "dense_ratio", low=0, high=1)
         if not isinstance(self.dense_max_bytes, int) or self.dense_max_bytes < 0:
             raise ValueError(f"dense_max_bytes 는 0 이상의 정수여야 합니다: {self.dense_max_bytes!r}")
 

@@ -304,8 +304,8 @@ class BPETokenizer:
             ids: 토큰 id 들.
             skip_special_tokens: ``True`` 면 특수 토큰을 빼고 잇는다.
         """
-        if isinstance(ids, str | bytes):
-            raise TypeError(f"ids 는 정수들이어야 합니다: {type(ids).__name__}")
+        if ids is None or isinstance(ids, str | bytes) or not hasattr(ids, "__iter__"):
+            raise TypeError(f"ids 는 정수들의 모음이어야 합니다: {type(ids).__name__}")
         parts = []
         n = len(self.vocab)
         for raw in ids:
@@ -347,12 +347,26 @@ class BPETokenizer:
     @classmethod
     def load(cls, path: str | Path) -> BPETokenizer:
         """``save`` 로 저장한 JSON 파일을 읽는다."""
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-        if data.get("format") != "llmnotes-bpe":
+        path = Path(path)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:  # 잘린 파일 등: 어느 파일의 어디가 깨졌는지 알려 준다
+            raise ValueError(
+                f"토크나이저 파일 {path.name!r} 의 JSON 이 깨졌습니다 (줄 {exc.lineno}, 열 {exc.colno}: {exc.msg})"
+            ) from None
+        if not isinstance(data, dict) or data.get("format") != "llmnotes-bpe":
             raise ValueError(f"path 는 llmnotes-bpe 형식이 아닙니다: {str(path)!r}")
+        missing = [k for k in ("vocab", "merges", "special_tokens", "pattern") if k not in data]
+        if missing:
+            raise ValueError(f"토크나이저 파일 {path.name!r} 에 {missing} 항목이 없습니다")
         vocab = data["vocab"]
         t2i = {t: i for i, t in enumerate(vocab)}
-        merges = [(t2i[a], t2i[b]) for a, b in data["merges"]]
+        try:
+            merges = [(t2i[a], t2i[b]) for a, b in data["merges"]]
+        except KeyError as exc:
+            raise ValueError(
+                f"토크나이저 파일 {path.name!r} 의 병합 규칙에 어휘 밖 토큰이 있습니다: {exc}"
+            ) from None
         return cls(vocab, merges, data["special_tokens"], data["pattern"])
 
     def to_hf(self):
@@ -429,6 +443,8 @@ def _check_train_args(
 ) -> tuple[list[str], list[str]]:
     if isinstance(texts, str):
         texts = [texts]
+    if texts is None or isinstance(texts, bytes) or not hasattr(texts, "__iter__"):
+        raise TypeError(f"texts 는 문자열들의 모음이어야 합니다: {type(texts).__name__}")
     if isinstance(special_tokens, str):
         raise TypeError(
             f"special_tokens 는 문자열들의 모음이어야 합니다 (문자열 하나가 아님): {special_tokens!r}"
@@ -615,7 +631,10 @@ def train(
     Args:
         texts: 학습 문서들 (문자열 하나도 받는다).
         vocab_size: 목표 어휘 크기 (특수 토큰 포함). 256 + 특수 토큰 수 이상. 더 합칠 쌍이 없으면 일찍 멈춘다.
-        special_tokens: 특수 토큰들. id 0 부터 차례로 받는다. 본문에 나온 특수 토큰 문자열은 학습에서 뺀다.
+        special_tokens: 특수 토큰들. id 0 부터 차례로 받는다. 본문에 나온 특수 토큰 문자열은 학습에서 뺀다
+            (문서를 그 자리에서 나눈다). HF ``BpeTrainer`` 는 그 글자들을 보통 글자처럼 세므로 이런 본문에서는 병합이
+            달라질 수 있다. 부호화할 때 특수 토큰은 먼저 잘려 나가 그런 병합은 쓰이지 않으므로 우리 쪽이 낭비가 없다.
+            HF 와 비교하려면 특수 토큰에서 나눈 조각들로 HF 를 학습한다 (``tests/test_bpe.py``).
         min_frequency: 이보다 드문 쌍은 합치지 않고 멈춘다.
         pattern: 사전 토큰화 정규식.
         history: 리스트를 주면 병합 기록(``MergeStep``)을 차례로 덧붙인다.

@@ -28,6 +28,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from llmnotes.checks import CLIP_NORM, NON_NEGATIVE, POSITIVE, check_fields
 from llmnotes.hangul import nfc
 from llmnotes.training import check_train_config
 
@@ -217,6 +218,9 @@ class ClassifierTrainConfig:
     progress: bool = False
 
     def __post_init__(self) -> None:
+        check_fields(
+            self, lr=POSITIVE, weight_decay=NON_NEGATIVE, max_grad_norm=CLIP_NORM
+        )  # NaN·inf·범위 밖 값은 이름과 함께 거부
         check_train_config(self)
 
 

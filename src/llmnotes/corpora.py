@@ -272,6 +272,12 @@ def corpus_stats(
         tokenize: 토큰화 함수 (기본: 공백 분리 = 어절).
         top: 최빈 토큰 몇 개를 돌려줄지.
     """
+    if texts is None or isinstance(texts, (str, bytes)):
+        raise TypeError(f"texts 는 문자열들의 iterable 이어야 합니다: {type(texts).__name__}")
+    texts = list(texts)
+    for i, t in enumerate(texts):
+        if not isinstance(t, str):
+            raise TypeError(f"texts[{i}] 는 str 이어야 합니다: {type(t).__name__}")
     texts = [unicodedata.normalize("NFC", t) for t in texts]
     if not texts:
         raise ValueError("texts 가 비어 있습니다")

@@ -38,6 +38,7 @@ from typing import Any
 
 import numpy as np
 
+from .checks import POSITIVE, PROBABILITY, check_fields
 from .hangul import nfc
 from .morph import CONTENT_TAGS, tokenize_batch
 from .tfidf import TfidfConfig, TfidfVectorizer
@@ -194,6 +195,9 @@ class BiEncoderConfig:
     seed: int = 0
 
     def __post_init__(self) -> None:
+        check_fields(
+            self, lr=POSITIVE, temperature=POSITIVE, drop=PROBABILITY, note_prob=PROBABILITY
+        )  # NaN·inf·범위 밖 값은 이름과 함께 거부
         for name in ("dim", "steps", "batch_size", "min_count"):
             v = getattr(self, name)
             if not isinstance(v, int) or isinstance(v, bool) or v < 1:

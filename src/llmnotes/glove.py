@@ -21,6 +21,7 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 
+from .checks import NON_NEGATIVE, POSITIVE, check_fields
 from .word2vec import Vocabulary, Word2VecConfig, WordVectors, _prepare, _vocab_from_counts
 
 __all__ = [
@@ -60,6 +61,9 @@ class GloVeConfig:
     seed: int = 0
 
     def __post_init__(self) -> None:
+        check_fields(
+            self, x_max=POSITIVE, alpha=NON_NEGATIVE, learning_rate=POSITIVE
+        )  # NaN·inf·범위 밖 값은 이름과 함께 거부
         for name in ("vector_size", "window", "min_count", "epochs", "batch_size"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:

@@ -44,6 +44,10 @@ def josa(word: str, pair: str) -> str:
     Returns:
         고른 조사 (예: '은').
     """
+    if not isinstance(word, str):
+        raise TypeError(f"word 는 str 이어야 합니다: {word!r}")
+    if not isinstance(pair, str):
+        raise TypeError(f"pair 는 '은/는' 같은 str 이어야 합니다: {pair!r}")
     key = _ALIASES.get(pair)
     if key is None:
         raise ValueError(f"알 수 없는 조사 표기입니다: {pair!r}. 가능한 값: {sorted(JOSA_PAIRS)}")
@@ -58,4 +62,5 @@ def josa(word: str, pair: str) -> str:
 
 def attach(word: str, pair: str) -> str:
     """앞말에 알맞은 조사를 붙인 문자열 (NFC). 예: attach('사과', '을/를') == '사과를'."""
-    return nfc(word) + josa(word, pair)
+    particle = josa(word, pair)  # word, pair 검사를 먼저 한다
+    return nfc(word) + particle

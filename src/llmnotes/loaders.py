@@ -170,6 +170,14 @@ def _nfc_deep(value: Any) -> Any:
     return value
 
 
+class _NonStandardJSON(json.JSONDecodeError):
+    pass
+
+
+def _reject_constant(name: str) -> float:
+    raise _NonStandardJSON(f"JSON 표준이 아닌 값 {name}", name, 0)
+
+
 def load_jsonl(
     path: str | Path,
     required_fields: FieldTypes,
@@ -214,7 +222,8 @@ def load_jsonl_numbered(
                 continue
             where = f"{name}:{lineno}"
             try:
-                obj = json.loads(line)
+                # JSON 표준에 없는 NaN, Infinity, -Infinity 는 파이썬 json 이 기본으로 받아들인다: 거부한다.
+                obj = json.loads(line, parse_constant=_reject_constant)
             except json.JSONDecodeError as exc:
                 raise ValueError(f"{where}: JSON 을 읽을 수 없습니다 ({exc.msg})") from None
             if not isinstance(obj, dict):

@@ -29,6 +29,8 @@ from dataclasses import dataclass
 import torch
 import torch.nn as nn
 
+from .checks import check_number
+
 __all__ = [
     "LoRAConfig",
     "LoRALinear",
@@ -55,10 +57,8 @@ def _is_conv1d(module: nn.Module) -> bool:
 def _check_hparams(r: int, alpha: float, dropout: float) -> None:
     if not isinstance(r, int) or isinstance(r, bool) or r <= 0:
         raise ValueError(f"r 은 1 이상의 정수여야 합니다: {r!r}")
-    if not isinstance(alpha, (int, float)) or isinstance(alpha, bool) or alpha <= 0:
-        raise ValueError(f"alpha 는 양수여야 합니다: {alpha!r}")
-    if not isinstance(dropout, (int, float)) or not 0.0 <= dropout < 1.0:
-        raise ValueError(f"dropout 은 0 이상 1 미만이어야 합니다: {dropout!r}")
+    check_number(alpha, "alpha", low=0, low_open=True)  # NaN·inf 도 거부 (배율 alpha/r 이 가중치를 망친다)
+    check_number(dropout, "dropout", low=0, high=1, high_open=True)
 
 
 @dataclass

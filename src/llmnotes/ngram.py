@@ -40,6 +40,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .checks import check_number
 from .hangul import nfc
 
 __all__ = ["NGramConfig", "NGramLM", "pad_sentence", "everygrams"]
@@ -74,10 +75,8 @@ class NGramConfig:
             raise ValueError(f"order 는 1 이상의 정수여야 합니다: {self.order!r}")
         if self.smoothing not in SMOOTHINGS:
             raise ValueError(f"smoothing 은 {list(SMOOTHINGS)} 중 하나여야 합니다: {self.smoothing!r}")
-        if not (isinstance(self.k, (int, float)) and self.k > 0):
-            raise ValueError(f"k 는 양수여야 합니다: {self.k!r}")
-        if not (isinstance(self.discount, (int, float)) and 0 <= self.discount <= 1):
-            raise ValueError(f"discount 는 0 이상 1 이하여야 합니다: {self.discount!r}")
+        check_number(self.k, "k", low=0, low_open=True)  # NaN·inf 도 거부한다
+        check_number(self.discount, "discount", low=0, high=1)
         if self.smoothing == "kneser_ney" and self.order < 2:
             raise ValueError(f"kneser_ney 는 order ≥ 2 에서만 정의됩니다: order={self.order!r}")
         if len({self.bos, self.eos, self.unk}) != 3:
@@ -136,6 +135,10 @@ class NGramLM:
         Args:
             sentences: 문장마다 토큰(str) 리스트. 비어 있으면 ``ValueError``.
         """
+        if sentences is None or isinstance(sentences, (str, bytes)):
+            raise TypeError(
+                f"sentences 는 토큰 리스트들의 iterable 이어야 합니다: {type(sentences).__name__}"
+            )
         cfg = self.config
         n = cfg.order
         if isinstance(sentences, str):

@@ -38,6 +38,7 @@ import torch
 import torch.nn as nn
 from transformers.modeling_outputs import CausalLMOutput
 
+from llmnotes.checks import CLIP_NORM, POSITIVE, check_fields
 from llmnotes.hangul import nfc
 from llmnotes.lora import inject_lora, trainable_parameters
 from llmnotes.paths import data_dir, models_dir
@@ -127,6 +128,9 @@ class PEFTCompareConfig:
     threads: int = 1
 
     def __post_init__(self) -> None:
+        check_fields(
+            self, lora_alpha=POSITIVE, max_grad_norm=CLIP_NORM
+        )  # NaN·inf·범위 밖 값은 이름과 함께 거부
         if isinstance(self.methods, str):
             raise TypeError(f"methods 는 방법 이름의 목록이어야 합니다: {self.methods!r}")
         self.methods = tuple(self.methods)

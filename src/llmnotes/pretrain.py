@@ -33,6 +33,7 @@ from typing import Any
 
 import torch
 
+from .checks import CLIP_NORM, NON_NEGATIVE, POSITIVE, PROBABILITY, check_fields
 from .corpora import Document, constitution_articles, load_bills
 from .gpt import GPT, GPTConfig, save_pretrained
 from .hangul import nfc
@@ -105,6 +106,15 @@ class PretrainConfig:
     threads: int = 1
 
     def __post_init__(self) -> None:
+        check_fields(
+            self,
+            dropout=PROBABILITY,
+            val_fraction=PROBABILITY,
+            lr=POSITIVE,
+            min_lr=NON_NEGATIVE,
+            weight_decay=NON_NEGATIVE,
+            grad_clip=CLIP_NORM,
+        )  # NaN·inf·범위 밖 값은 이름과 함께 거부
         for f in fields(self):
             v = getattr(self, f.name)
             if f.type in ("int", int) and (not isinstance(v, int) or isinstance(v, bool)):

@@ -33,6 +33,7 @@ from typing import Protocol
 import numpy as np
 
 from .bm25 import BM25Config, BM25Index
+from .checks import check_number
 from .corpora import Document, split_sentences
 from .hangul import nfc
 from .loaders import load_jsonl_numbered
@@ -544,6 +545,17 @@ def analyze_batch(texts: Sequence[str], stopwords: frozenset[str] = frozenset())
     return [_content(ms, stopwords) for ms in tokenize_cached(items)]
 
 
+def _check_ids(ids: Sequence[str], name: str) -> list[str]:
+    """문서 id 목록인지 확인한다. 문자열 하나를 넘기면 글자마다 id 로 세는 실수를 막는다."""
+    if isinstance(ids, (str, bytes)) or not isinstance(ids, Sequence | set | frozenset):
+        raise TypeError(f"{name} 은(는) 문서 id(str)의 목록이어야 합니다: {ids!r}")
+    ids = list(ids)
+    for i, x in enumerate(ids):
+        if not isinstance(x, str):
+            raise TypeError(f"{name}[{i}] 는 문서 id(str)여야 합니다: {x!r}")
+    return ids
+
+
 def _check_k(k: int) -> int:
     if not isinstance(k, int) or isinstance(k, bool) or k < 1:
         raise ValueError(f"k 는 1 이상의 정수여야 합니다: {k!r}")
@@ -690,9 +702,8 @@ def rrf_fuse(
     """
     if not rankings:
         raise ValueError("rankings 가 비어 있습니다")
-    if not isinstance(k, (int, float)) or k < 0:
-        raise ValueError(f"k 는 0 이상의 수여야 합니다: {k!r}")
-    w = [1.0] * len(rankings) if weights is None else [float(x) for x in weights]
+    check_number(k, "k", low=0)  # NaN 이면 모든 점수가 NaN 이 되어 순위가 뜻을 잃는다
+    w = [1.0] * len(rankings) if weights is None else [check_number(x, "weights[i]") for x in weights]
     if len(w) != len(rankings):
         raise ValueError(f"weights 의 개수 {len(w)} 가 rankings 의 개수 {len(rankings)} 와 다릅니다")
     score: dict[str, float] = {}
@@ -970,18 +981,18 @@ def recall_at_k(ranked: Sequence[str], gold: Sequence[str], k: int) -> float:
         k: 자를 위치 (≥ 1).
     """
     _check_k(k)
-    g = set(gold)
+    g = set(_check_ids(gold, "gold"))
     if not g:
         raise ValueError("gold 가 비어 있습니다")
-    return len(g & set(ranked[:k])) / len(g)
+    return len(g & set(_check_ids(ranked, "ranked")[:k])) / len(g)
 
 
 def reciprocal_rank(ranked: Sequence[str], gold: Sequence[str]) -> float:
     """1 / (첫 정답의 순위). 정답이 목록에 없으면 0."""
-    g = set(gold)
+    g = set(_check_ids(gold, "gold"))
     if not g:
         raise ValueError("gold 가 비어 있습니다")
-    for r, d in enumerate(ranked, start=1):
+    for r, d in enumerate(_check_ids(ranked, "ranked"), start=1):
         if d in g:
             return 1.0 / r
     return 0.0

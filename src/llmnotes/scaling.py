@@ -42,6 +42,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from .checks import NON_NEGATIVE, POSITIVE, PROBABILITY, check_fields
 from .gpt import GPT, GPTConfig
 from .hangul import nfc
 from .pretrain import evaluate
@@ -204,6 +205,9 @@ class GridConfig:
     threads: int = 1
 
     def __post_init__(self) -> None:
+        check_fields(
+            self, lr=POSITIVE, lr_max=POSITIVE, warmup_frac=PROBABILITY, weight_decay=NON_NEGATIVE
+        )  # NaN·inf·범위 밖 값은 이름과 함께 거부
         self.sizes = [tuple(s) for s in self.sizes]  # JSON 에서 읽으면 리스트가 된다
         if not self.sizes or not self.budgets:
             raise ValueError(f"sizes 와 budgets 는 비어 있으면 안 됩니다: {self.sizes!r}, {self.budgets!r}")

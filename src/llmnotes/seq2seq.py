@@ -32,6 +32,7 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from .attention import AdditiveAttention
+from .checks import CLIP_NORM, POSITIVE, PROBABILITY, check_fields
 from .nb import check_shape
 from .tasks import (
     Batch,
@@ -131,6 +132,9 @@ class TrainConfig:
     warmup_decay: bool = True
 
     def __post_init__(self) -> None:
+        check_fields(
+            self, lr=POSITIVE, teacher_forcing=PROBABILITY, clip=CLIP_NORM
+        )  # NaN·inf·범위 밖 값은 이름과 함께 거부
         if not 0.0 <= self.teacher_forcing <= 1.0:
             raise ValueError(f"teacher_forcing 은 0 과 1 사이여야 합니다: {self.teacher_forcing!r}")
         for name in ("steps", "batch_size", "n_train", "log_every"):

@@ -35,6 +35,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from llmnotes.checks import CLIP_NORM, NON_NEGATIVE, POSITIVE, check_fields
 from llmnotes.hangul import nfc
 from llmnotes.training import check_train_config
 
@@ -309,6 +310,9 @@ class SFTConfig:
     progress: bool = False
 
     def __post_init__(self) -> None:
+        check_fields(
+            self, lr=POSITIVE, weight_decay=NON_NEGATIVE, max_grad_norm=CLIP_NORM
+        )  # NaN·inf·범위 밖 값은 이름과 함께 거부
         check_train_config(self)
         if not isinstance(self.warmup_steps, int) or self.warmup_steps < 0:
             raise ValueError(f"warmup_steps 는 0 이상의 정수여야 합니다: {self.warmup_steps!r}")

@@ -130,13 +130,19 @@ class TfidfConfig:
     def __post_init__(self) -> None:
         if self.norm not in ("l2", "l1", None):
             raise ValueError(f"norm 은 'l2', 'l1', None 중 하나여야 합니다: {self.norm!r}")
+        for name in ("use_idf", "smooth_idf", "sublinear_tf"):
+            v = getattr(self, name)
+            if not isinstance(v, bool):  # "no" 같은 문자열은 참으로 읽혀 조용히 뜻이 뒤집힌다
+                raise TypeError(f"{name} 는 True 또는 False 여야 합니다: {v!r}")
         for name in ("min_df", "max_df"):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, Real):
                 raise TypeError(f"{name} 는 정수 또는 실수여야 합니다: {v!r}")
             if isinstance(v, Integral):
-                if v < 0:
-                    raise ValueError(f"{name} 가 정수면 0 이상이어야 합니다: {v!r}")
+                # scikit-learn 과 같게 정수 0 은 거부한다 (정수는 문서 수이고, 0 개 문서에 나오는 토큰은 어휘에 없다).
+                # 비율로 '제한 없음' 을 뜻하려면 실수 0.0 을 쓴다.
+                if v < 1:
+                    raise ValueError(f"{name} 가 정수면 1 이상이어야 합니다 (scikit-learn 과 같음): {v!r}")
             elif not 0.0 <= v <= 1.0:
                 raise ValueError(f"{name} 가 실수면 0 이상 1 이하여야 합니다: {v!r}")
 

@@ -32,6 +32,7 @@ import torch
 from torch import nn
 
 from .attention import causal_mask, scaled_dot_product_attention
+from .checks import NON_NEGATIVE, POSITIVE, check_fields
 from .nb import check_shape
 
 __all__ = [
@@ -724,6 +725,9 @@ class TrainConfig:
     test_seed: int = 2
     log_every: int = 50
     extra: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        check_fields(self, lr=POSITIVE, weight_decay=NON_NEGATIVE)  # NaN·inf·범위 밖 값은 이름과 함께 거부
 
 
 def _lr_at(step: int, cfg: TrainConfig) -> float:

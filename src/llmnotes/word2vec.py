@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from .checks import check_number
 from .hangul import nfc
 
 __all__ = [
@@ -112,8 +113,14 @@ class Word2VecConfig:
                 raise ValueError(f"{name} 는 1 이상의 정수여야 합니다: {value!r}")
         if not isinstance(self.min_count, int) or self.min_count < 1:
             raise ValueError(f"min_count 는 1 이상의 정수여야 합니다: {self.min_count!r}")
-        if not (self.sample >= 0):
-            raise ValueError(f"sample 은 0 이상이어야 합니다: {self.sample!r}")
+        check_number(self.sample, "sample", low=0)
+        # ns_exponent 는 음수도 뜻이 있다 (드문 단어를 더 자주 뽑는다). NaN·inf 만 거부한다.
+        check_number(self.ns_exponent, "ns_exponent")
+        check_number(self.alpha, "alpha", low=0, low_open=True)
+        check_number(self.min_alpha, "min_alpha", low=0)
+        if self.max_exp is not None:
+            # max_exp ≤ 0 이면 |s| < max_exp 인 항이 하나도 없어 아무것도 학습하지 않는다.
+            check_number(self.max_exp, "max_exp", low=0, low_open=True)
         if not (self.alpha > 0 and 0 <= self.min_alpha <= self.alpha):
             raise ValueError(
                 f"0 <= min_alpha <= alpha, alpha > 0 이어야 합니다: alpha={self.alpha!r}, min_alpha={self.min_alpha!r}"
@@ -507,6 +514,12 @@ class WordVectors:
         if vectors.ndim != 2 or vectors.shape[0] != len(index_to_key):
             raise ValueError(
                 f"vectors 모양 {vectors.shape} 이 단어 수 {len(index_to_key)} 와 맞지 않습니다 (기대: (V, d))"
+            )
+        bad = np.flatnonzero(~np.isfinite(vectors).all(axis=1))
+        if bad.size:
+            raise ValueError(
+                f"vectors 에 NaN 이나 inf 가 있는 행이 {bad.size}개 있습니다 (처음: {int(bad[0])}번 "
+                f"{index_to_key[int(bad[0])]!r}): 유사도를 계산할 수 없습니다"
             )
         self.index_to_key = [nfc(w) for w in index_to_key]
         if len(set(self.index_to_key)) != len(self.index_to_key):
