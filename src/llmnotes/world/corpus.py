@@ -15,7 +15,19 @@ from datetime import date
 from functools import lru_cache
 
 from .facts import TIMELINE_RELATIONS, Fact, World, build_world
-from .genres import GENRES, Ctx, Document, dialogue, encyclopedia, howto, news, random_day, review, story
+from .genres import (
+    GENRES,
+    Ctx,
+    Document,
+    dialogue,
+    encyclopedia,
+    howto,
+    news,
+    professor_visit,
+    random_day,
+    review,
+    story,
+)
 
 __all__ = [
     "SPLITS",
@@ -71,6 +83,16 @@ def _pick(r: random.Random, world: World, kind: str, split: str, day: date) -> s
     return None
 
 
+def _pick_professor(r: random.Random, world: World, split: str, day: date) -> str | None:
+    """대학에 직장이 있는 교수 한 사람 (split 규칙은 :func:`_pick` 과 같다)."""
+    for _ in range(20):
+        eid = _pick(r, world, "person", split, day)
+        f = world.value(eid, "occupation", day) if eid else None
+        if f is not None and f.value == "교수" and world.value(eid, "employer", day) is not None:
+            return eid
+    return None
+
+
 def _one(world: World, r: random.Random, genre: str, split: str, events) -> Document | None:
     if split == "train":
         day = random_day(r, _FIRST_DAY, world.cutoff)
@@ -98,9 +120,14 @@ def _one(world: World, r: random.Random, genre: str, split: str, events) -> Docu
             )
             text = encyclopedia(c, eid) if eid else ""
         elif genre == "story":
-            hero, city = _pick(r, world, "person", split, day), _pick(r, world, "city", split, day)
-            prod = _pick(r, world, "product", split, day) if r.random() < 0.7 else None
-            text = story(c, hero, city, prod) if hero and city else ""
+            hero = _pick(r, world, "person", split, day)
+            if r.random() < 0.3:
+                prof = _pick_professor(r, world, split, day)
+                text = professor_visit(c, hero, prof) if hero and prof and prof != hero else ""
+            else:
+                city = _pick(r, world, "city", split, day)
+                prod = _pick(r, world, "product", split, day) if r.random() < 0.7 else None
+                text = story(c, hero, city, prod) if hero and city else ""
         elif genre == "dialogue":
             a = _pick(r, world, "person", split, day)
             topic = _pick(

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from .facts import ROLE_NOUN, TIMELINE_RELATIONS, Fact, World
-from .grammar import VERBS, render
+from .grammar import VERBS, polite_template, render
 from .phrasings import EVENTS, HISTORY, STATEMENTS, heldout_templates, train_templates
 
 __all__ = ["GENRES", "Document", "Ctx"]
@@ -82,9 +82,12 @@ class Ctx:
         v.update(extra)
         return v
 
-    def say(self, f: Fact) -> str:
-        """사실을 현재형 문장으로 (문서 날짜 기준)."""
-        return render(self.template(STATEMENTS, f.relation), self.values(f))
+    def say(self, f: Fact, polite: bool = False) -> str:
+        """사실을 현재형 문장으로 (문서 날짜 기준). ``polite`` 면 해요체 ('…이에요', '…있어요')."""
+        t = self.template(STATEMENTS, f.relation)
+        if polite:
+            t = polite_template(t) or t
+        return render(t, self.values(f))
 
     def say_history(self, f: Fact) -> str | None:
         """끝난 구간의 사실을 과거형 문장으로."""
@@ -226,15 +229,33 @@ def story(c: Ctx, hero: str, city: str, product: str | None) -> str:
 
 
 # ---------------------------------------------------------------- 대화
-def _polite(s: str) -> str:
-    """'…이다.' / '…다.' 로 끝나는 평서문을 해요체로: 이다 → 이에요/예요, 있다 → 있어요 (없으면 None)."""
-    if s.endswith("이다."):
-        stem = s[: -len("이다.")]
-        return render("{X/이에요}", {"X": stem}) + "."
-    for plain, polite in (("있다.", "있어요."), ("산다.", "살아요."), ("일한다.", "일해요."), ("팔린다.", "팔려요."), ("든다.", "들어요.")):  # fmt: skip
-        if s.endswith(plain):
-            return s[: -len(plain)] + polite
-    return ""
+def professor_visit(c: Ctx, hero: str, prof: str) -> str:
+    """학생이 세계의 교수를 찾아간 이야기 (과거형). 교수님은 주어일 때 언제나 '-시-' 로 높인다."""
+    r = c.r
+    h, pn = c.name(hero), c.name(prof)
+    emp = c.fact(prof, "employer")
+    if emp is None:
+        return ""
+    uni = c.name(emp.object_id)
+    t = f"{pn} 교수님"
+    sents = [render(f"{r.choice(_PAST_WHEN)} {{H/은}} {uni}에 계신 {t}을 찾아갔다.", {"H": h})]
+    sents.append(render(f"{t}은 {{U}}에서 {VERBS['일하다'].hon_present()}.", {"U": uni}))
+    bp = c.fact(prof, "birthplace")
+    if bp:
+        sents.append(f"{t}의 고향은 {render('{O/이다}', {'O': bp.value})}.")
+        c.mentioned.add(bp.object_id)
+    loc = c.fact(emp.object_id, "location")
+    if loc:
+        sents.append(c.say(loc))
+    sents.append(
+        f"{t}께서는 {r.choice(('차를 한 잔 내어 주셨다', '반갑게 웃으셨다', '책을 한 권 빌려주셨다'))}."
+    )
+    sents.append(render(f"{{H/은}} {t}께 궁금한 것을 여쭈었다.", {"H": h}))
+    pres = c.fact(emp.object_id, "president")
+    if pres and r.random() < 0.5:
+        sents.append(f"그때 {uni}의 총장은 {render('{O/이었다}', {'O': c.name(pres.object_id)})}.")
+    sents.append(r.choice((f"{t}께서는 다음에 또 오라고 말씀하셨다.", render("{H/은} 저녁 늦게 집으로 돌아왔다.", {"H": h}))))  # fmt: skip
+    return " ".join(sents)
 
 
 def dialogue(c: Ctx, a: str, topic: str) -> str:
@@ -253,31 +274,44 @@ def dialogue(c: Ctx, a: str, topic: str) -> str:
     r.shuffle(facts)
     n_q = 0
     for f in facts[:3]:
-        ans = _polite(c.say(f))
-        if not ans:
-            continue
+        ans = c.say(f, polite=True)
         q = render(QUESTIONS[f.relation], c.values(f))
         lines.append(f"{an}: {q}" if n_q == 0 else f"{an}: 그럼 {q}")
         lines.append(f"{b}: {ans}")
         n_q += 1
     if not n_q:
         return ""
-    when = r.choice(("어제", "지난주에"))
+    when = r.choice(("어제", "지난주에", "지난달에"))
     city = c.name(r.choice(c.w.ids("city", "train" if c.split == "train" else "all")))
-    if hon:
-        lines.append(f"{an}: {when} {b}께서는 어디에 {VERBS['가다'].hon_polite_past()}?")
+    # 잡담 한 토막: 어른(선생님·교수님·할머니)이 주어면 '-시-', 말하는 이 자신은 높이지 않는다.
+    you = f"{b}께서는 " if hon else ""
+    talk = r.randrange(3)
+    if talk == 0:
+        go = VERBS["가다"].hon_polite_past() if hon else VERBS["가다"].polite_past()
+        lines.append(f"{an}: {when} {you}어디에 {go}?")
         lines.append(f"{b}: {when} {city}에 다녀왔어요.")
-        lines.append(f"{an}: 내일도 {city}에 {VERBS['가다'].hon_polite()}?")
-        lines.append(f"{b}: 아니요, 내일은 집에 있어요.")
+        if hon and r.random() < 0.5:
+            lines.append(f"{an}: 내일도 {city}에 {VERBS['가다'].hon_polite()}?")
+            lines.append(f"{b}: {r.choice(('아니요, 내일은 집에 있어요.', '네, 내일 다시 가요.'))}")
+    elif talk == 1:
+        read = VERBS["읽다"].hon_polite() if hon else VERBS["읽다"].polite
+        lines.append(f"{an}: 요즘 {you}무슨 책을 {read}?")
+        lines.append(f"{b}: 요즘은 {city}의 역사를 다룬 책을 읽어요.")
     else:
-        lines.append(f"{an}: {when} 어디에 갔어요?")
-        lines.append(f"{b}: {when} {city}에 다녀왔어요.")
-    lines.append(f"{an}: 알려 주셔서 고마워요.")
+        eat = VERBS["먹다"].hon_polite_past() if hon else VERBS["먹다"].polite_past()
+        lines.append(f"{an}: {you}점심은 {eat}?")
+        lines.append(f"{b}: {r.choice(('네, 아까 먹었어요.', '아직이요. 이따가 먹을 거예요.'))}")
+    ask = "여쭤볼게요" if hon else "물어볼게요"
+    lines.append(
+        f"{an}: {r.choice(('알려 주셔서 고마워요.', '덕분에 잘 알았어요.', f'고마워요. 다음에 또 {ask}.'))}"
+    )
     return "\n".join(lines)
 
 
 # ---------------------------------------------------------------- 리뷰
 _POS = ("정말 마음에 든다.", "디자인이 예쁘고 쓰기도 편하다.", "값이 아깝지 않다.", "친구에게도 추천하고 싶다.", "품질이 기대보다 훨씬 좋다.", "다음에도 이 회사 제품을 살 생각이다.")  # fmt: skip
+_POS_POLITE = ("정말 마음에 들어요.", "디자인이 예쁘고 쓰기도 편해요.", "값이 아깝지 않아요.", "친구에게도 추천하고 싶어요.", "품질이 기대보다 훨씬 좋아요.", "배송도 빨라서 좋았어요.")  # fmt: skip
+_NEG_POLITE = ("솔직히 실망스러워요.", "쓰기가 불편하고 금방 고장이 났어요.", "값에 비해 품질이 좋지 않아요.", "다시는 사지 않을 거예요.", "설명과 달라서 아쉬워요.", "포장도 엉망이었어요.")  # fmt: skip
 _NEG = ("솔직히 실망스럽다.", "쓰기가 불편하고 금방 고장이 났다.", "값에 비해 품질이 좋지 않다.", "다시는 사지 않을 것이다.", "설명과 달라서 아쉽다.", "친구에게는 권하고 싶지 않다.")  # fmt: skip
 
 
@@ -285,20 +319,23 @@ def review(c: Ctx, product: str, label: int) -> str:
     """제품 리뷰 (평서체). ``label`` 1 이면 긍정, 0 이면 부정 문장만 쓴다."""
     r = c.r
     p = c.name(product)
+    pol = r.random() < 0.4  # 해요체 리뷰
     when = r.choice(("지난달에", "지난주에", "어제", "지난해에"))
-    sents = [render(f"{when} {{P/을}} 샀다.", {"P": p})]
+    sents = [render(f"{when} {{P/을}} {'샀어요' if pol else '샀다'}.", {"P": p})]
     price, mk, cat = c.fact(product, "price"), c.fact(product, "maker"), c.fact(product, "category")
     if price:
-        sents.append(render("값은 {O/이었다}.", {"O": price.value}) if r.random() < 0.5 else c.say(price))
+        t = "값은 {O/이었어요}." if pol else "값은 {O/이었다}."
+        sents.append(render(t, {"O": price.value}) if r.random() < 0.5 else c.say(price, polite=pol))
     if mk and cat:
-        sents.append(render("{M/이} 만든 {K/이라} 기대가 컸다.", {"M": c.name(mk.object_id), "K": cat.value}))
+        t = "{M/이} 만든 {K/이라} 기대가 " + ("컸어요." if pol else "컸다.")
+        sents.append(render(t, {"M": c.name(mk.object_id), "K": cat.value}))
     elif mk:
-        sents.append(c.say(mk))
-    pool = list(_POS if label == 1 else _NEG)
+        sents.append(c.say(mk, polite=pol))
+    pool = list((_POS_POLITE if label == 1 else _NEG_POLITE) if pol else (_POS if label == 1 else _NEG))
     r.shuffle(pool)
     sents += pool[: r.randint(2, 4)]
     stars = r.choice((4, 5)) if label == 1 else r.choice((1, 2))
-    sents.append(f"별점은 {stars}점이다.")
+    sents.append(f"별점은 {stars}점{'이에요' if pol else '이다'}.")
     return " ".join(sents)
 
 
