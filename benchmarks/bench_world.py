@@ -67,6 +67,12 @@ def main() -> None:
     n_chars = sum(map(len, docs))
     print(f"생성: 서로 다른 문서 {len(docs):,}개, {n_chars:,} 글자, CPU {cpu:.1f} s (벽시계 {wall:.1f} s)")
 
+    distinct_sents = set()
+    for d in docs:
+        distinct_sents.update(split_sentences(d))
+    print(f"  그 안의 서로 다른 문장 {len(distinct_sents):,}개, {sum(map(len, distinct_sents)):,} 글자 "
+          "(사실 문장은 일부러 여러 문서에 되풀이된다)")  # fmt: skip
+
     sample, total = [], 0
     for d in docs:
         if total >= args.bpe_sample_chars:
@@ -81,7 +87,9 @@ def main() -> None:
           f"CPU {time.process_time() - c0:.1f} s")  # fmt: skip
     real = pretraining_corpus(1, seed=args.seed, include_real=True, world=world)
     real_chars = sum(len(t) for t in real) - 0
-    print(f"실제·프로젝트 텍스트(include_real): 문서 {len(real)}개 안팎, {real_chars:,} 글자 (생성 문서 한두 개 포함)")
+    print(
+        f"실제·프로젝트 텍스트(include_real): 문서 {len(real)}개 안팎, {real_chars:,} 글자 (생성 문서 한두 개 포함)"
+    )
 
     gdocs = generate_documents(world, args.grammar_docs, seed=7, split="train")
     gdocs += generate_documents(world, args.grammar_docs // 5, seed=7, split="heldout")

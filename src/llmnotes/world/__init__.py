@@ -19,7 +19,7 @@ from .corpus import (
 from .entities import KINDS, Entity
 from .facts import CUTOFF, RELATIONS, TIMELINE_RELATIONS, Fact, World, build_world
 from .genres import GENRES, Document
-from .grammar import check_sentence, check_sentences, kiwi_sanity, render
+from .grammar import check_sentence, check_sentences, check_text, kiwi_sanity, render, text_sentences
 from .questions import QUESTION_SPLITS, FactQuestion, fact_questions, heldout_fact_questions
 
 __all__ = [
@@ -39,6 +39,7 @@ __all__ = [
     "build_world",
     "check_sentence",
     "check_sentences",
+    "check_text",
     "fact_questions",
     "generate_documents",
     "heldout_fact_questions",
@@ -46,5 +47,6 @@ __all__ = [
     "pretraining_corpus",
     "real_texts",
     "render",
+    "text_sentences",
     "train_validation_split",
 ]

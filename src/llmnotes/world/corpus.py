@@ -69,9 +69,18 @@ def _events(world: World, split: str) -> list[tuple[Fact, Fact | None]]:
     return out
 
 
-def _pick(r: random.Random, world: World, kind: str, split: str, day: date) -> str | None:
-    """문서 날짜에 존재하는 ``kind`` 개체 하나 (train: 남겨 둔 개체 제외; heldout: 마감일 전이면 남겨 둔 개체만)."""
-    if split == "train":
+def _pick(
+    r: random.Random, world: World, kind: str, split: str, day: date, focus: Sequence[str] | None = None
+) -> str | None:
+    """문서 날짜에 존재하는 ``kind`` 개체 하나 (train: 남겨 둔 개체 제외; heldout: 마감일 전이면 남겨 둔 개체만).
+
+    ``focus`` 를 주면 그 안에서만 고른다 (그 종류가 없으면 ``None``).
+    """
+    if focus is not None:
+        ids = [i for i in focus if world.entities[i].kind == kind]
+        if not ids:
+            return None
+    elif split == "train":
         ids = world.ids(kind, "train")
     else:
         ids = world.ids(kind, "heldout" if day < world.cutoff else "all")
@@ -93,7 +102,11 @@ def _pick_professor(r: random.Random, world: World, split: str, day: date) -> st
     return None
 
 
-def _one(world: World, r: random.Random, genre: str, split: str, events) -> Document | None:
+def _one(
+    world: World, r: random.Random, genre: str, split: str, events, focus: Sequence[str] | None = None
+) -> Document | None:
+    """장르 ``genre`` 의 문서 하나. ``focus`` 가 있으면 문서의 중심 개체(백과사전의 주제, 이야기의 주인공,
+    대화의 화제, 리뷰·사용법의 제품, 뉴스의 주어)를 그 안에서 고른다. 만들 수 없으면 ``None``."""
     if split == "train":
         day = random_day(r, _FIRST_DAY, world.cutoff)
     else:
@@ -104,6 +117,8 @@ def _one(world: World, r: random.Random, genre: str, split: str, events) -> Docu
         )
     label = None
     if genre == "news":
+        if not events:
+            return None
         f, prev = r.choice(events)
         day = f.valid_from
         c = Ctx(world, r, split, day)
@@ -111,16 +126,13 @@ def _one(world: World, r: random.Random, genre: str, split: str, events) -> Docu
     else:
         c = Ctx(world, r, split, day)
         if genre == "encyclopedia":
-            eid = _pick(
-                r,
-                world,
-                r.choice(("person", "person", "city", "company", "university", "product")),
-                split,
-                day,
-            )
+            kind = r.choice(("person", "person", "city", "company", "university", "product"))
+            if focus is not None:
+                kind = world.entities[r.choice(focus)].kind
+            eid = _pick(r, world, kind, split, day, focus)
             text = encyclopedia(c, eid) if eid else ""
         elif genre == "story":
-            hero = _pick(r, world, "person", split, day)
+            hero = _pick(r, world, "person", split, day, focus)
             if r.random() < 0.3:
                 prof = _pick_professor(r, world, split, day)
                 text = professor_visit(c, hero, prof) if hero and prof and prof != hero else ""
@@ -130,16 +142,17 @@ def _one(world: World, r: random.Random, genre: str, split: str, events) -> Docu
                 text = story(c, hero, city, prod) if hero and city else ""
         elif genre == "dialogue":
             a = _pick(r, world, "person", split, day)
-            topic = _pick(
-                r, world, r.choice(("person", "city", "company", "university", "product")), split, day
-            )
+            kind = r.choice(("person", "city", "company", "university", "product"))
+            if focus is not None:
+                kind = world.entities[r.choice(focus)].kind
+            topic = _pick(r, world, kind, split, day, focus)
             text = dialogue(c, a, topic) if a and topic else ""
         elif genre == "review":
-            prod = _pick(r, world, "product", split, day)
+            prod = _pick(r, world, "product", split, day, focus)
             label = int(r.random() < 0.5)
             text = review(c, prod, label) if prod else ""
         else:
-            prod = _pick(r, world, "product", split, day)
+            prod = _pick(r, world, "product", split, day, focus)
             text = howto(c, prod) if prod else ""
     if not text:
         return None
@@ -152,6 +165,7 @@ def generate_documents(
     seed: int = 0,
     genres: Sequence[str] | None = None,
     split: str = "train",
+    entity_ids: Sequence[str] | None = None,
 ) -> list[Document]:
     """세계에서 문서 ``n_docs`` 개를 만든다 (같은 인자 → 같은 문서).
 
@@ -161,6 +175,8 @@ def generate_documents(
         seed: 난수 시드.
         genres: 쓸 장르 (기본: :data:`GENRES` 전부, 비율은 :data:`GENRE_WEIGHTS`).
         split: 'train' 은 남겨 둔 개체·말투와 마감일 뒤 사실을 쓰지 않는다. 'heldout' 은 그것들을 쓴다.
+        entity_ids: 주면 문서의 중심 개체를 이 안에서 고른다 (예: 남겨 둔 개체에 관한 문서만 만들기).
+            이야기는 사람이 있어야, 리뷰·사용법은 제품이 있어야 만든다. train 에는 남겨 둔 개체를 줄 수 없다.
     """
     _check_int("n_docs", n_docs)
     _check_int("seed", seed, minimum=-(2**63))
@@ -172,18 +188,36 @@ def generate_documents(
     for g in genres:
         if g not in GENRES:
             raise ValueError(f"알 수 없는 장르입니다: genres 안의 {g!r}. 가능한 값: {GENRES}")
+    focus: list[str] | None = None
+    if entity_ids is not None:
+        if isinstance(entity_ids, str) or not entity_ids:
+            raise ValueError(
+                f"entity_ids 는 개체 id 들의 비어 있지 않은 모음이어야 합니다: entity_ids={entity_ids!r}"
+            )
+        focus = list(entity_ids)
+        for eid in focus:
+            if eid not in world.entities:
+                raise ValueError(f"알 수 없는 개체입니다: entity_ids 안의 {eid!r}")
+            if split == "train" and eid in world.heldout_entities:
+                raise ValueError(f"train 문서에는 남겨 둔 개체를 쓸 수 없습니다: entity_ids 안의 {eid!r}")
     r = random.Random(f"{seed}-{split}-{world.seed}")
     events = _events(world, split)
+    if focus is not None:
+        keep = set(focus)
+        events = [(f, p) for f, p in events if f.subject in keep]
     weights = [GENRE_WEIGHTS[g] for g in genres]
     out: list[Document] = []
     misses = 0
     while len(out) < n_docs:
         genre = r.choices(genres, weights)[0]
-        doc = _one(world, r, genre, split, events)
+        doc = _one(world, r, genre, split, events, focus)
         if doc is None:
             misses += 1
             if misses > 100 * (n_docs + 10):
-                raise RuntimeError(f"장르 {genres} 로 문서를 만들지 못했습니다 (세계가 너무 작습니다)")
+                raise ValueError(
+                    f"장르 {genres} 로 문서를 만들 수 없습니다 (entity_ids={entity_ids!r}, split={split!r}): "
+                    "중심 개체의 종류나 날짜가 장르와 맞지 않습니다"
+                )
             continue
         out.append(doc)
     return out

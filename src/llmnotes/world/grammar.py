@@ -30,6 +30,8 @@ __all__ = [
     "FUTURE_ADVERBS",
     "check_sentence",
     "check_sentences",
+    "check_text",
+    "text_sentences",
     "kiwi_sanity",
 ]
 
@@ -438,6 +440,31 @@ def check_sentences(sentences: Sequence[str]) -> list[list[str]]:
     for k, toks in zip(idx, kiwi().tokenize([texts[k] for k in idx]), strict=True):
         out[k] = _check_tokens(texts[k], toks)
     return out
+
+
+def text_sentences(text: str) -> list[str]:
+    """문서를 검사할 문장들로 나눈다: 줄마다 대화의 '이름: ' 표시를 떼고 문장 부호로 자른다."""
+    from ..corpora import split_sentences
+
+    out: list[str] = []
+    for line in nfc(text).split("\n"):
+        head, sep, rest = line.partition(": ")
+        if sep and len(head) <= 12 and " " not in head.strip():
+            line = rest  # '민수: 안녕하세요.' → '안녕하세요.'
+        out += split_sentences(line)
+    return out
+
+
+def check_text(text: str) -> list[tuple[str, list[str]]]:
+    """문서(또는 모델이 만든 글) 전체를 문장별로 검사한다: (문장, 위반 목록) 의 목록.
+
+    Args:
+        text: 검사할 글. 대화의 '이름: ' 표시는 떼고 본다.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"text 는 str 이어야 합니다: {type(text).__name__}")
+    sents = text_sentences(text)
+    return list(zip(sents, check_sentences(sents), strict=True))
 
 
 def kiwi_sanity(sentences: Iterable[str]) -> dict[str, float]:
