@@ -27,6 +27,7 @@ from llmnotes.world import (  # noqa: E402
     generate_documents,
     kiwi_sanity,
     pretraining_corpus,
+    real_texts,
 )
 from llmnotes.world.phrasings import EVENTS, HISTORY, STATEMENTS, train_templates  # noqa: E402
 
@@ -85,10 +86,9 @@ def main() -> None:
     n_tokens = sum(len(e.ids) for e in hf.encode_batch(docs))
     print(f"BPE 어휘 8,000 (표본 {total:,} 글자에서 학습): 토큰 {n_tokens:,}개, 글자/토큰 {n_chars / n_tokens:.2f}, "
           f"CPU {time.process_time() - c0:.1f} s")  # fmt: skip
-    real = pretraining_corpus(1, seed=args.seed, include_real=True, world=world)
-    real_chars = sum(len(t) for t in real) - 0
+    real = real_texts()
     print(
-        f"실제·프로젝트 텍스트(include_real): 문서 {len(real)}개 안팎, {real_chars:,} 글자 (생성 문서 한두 개 포함)"
+        f"실제·프로젝트 텍스트(include_real=True 로 더해짐): 문서 {len(real):,}개, {sum(map(len, real)):,} 글자"
     )
 
     gdocs = generate_documents(world, args.grammar_docs, seed=7, split="train")

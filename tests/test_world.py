@@ -125,6 +125,28 @@ def test_train_split_never_leaks_heldout(world, train_docs, heldout_docs):
     assert any(m in d.text for d in heldout_docs for m in markers)
 
 
+def _template_regex(t: str) -> re.Pattern:
+    """틀을 정규식으로: 자리(와 붙은 조사)는 공백 없는 글자 1개 이상."""
+    parts = re.split(r"\{[^}]*\}", t)
+    return re.compile(r"[^\s.]+(?: [^\s.]+)*?".join(re.escape(p) for p in parts))
+
+
+def test_every_train_phrasing_appears_in_train_documents(train_docs, heldout_docs):
+    text = "\n".join(d.text for d in train_docs)
+    missing = [
+        (rel, t)
+        for rel in STATEMENTS
+        for t in train_templates(STATEMENTS, rel)
+        if not _template_regex(t).search(text)
+    ]
+    assert missing == []
+    # 같은 방법으로 보면 남겨 둔 말투는 train 에 한 번도 없고, heldout 문서에는 있다
+    held = [t for rel in STATEMENTS for t in heldout_templates(STATEMENTS, rel)]
+    assert [t for t in held if _template_regex(t).search(text)] == []
+    held_text = "\n".join(d.text for d in heldout_docs)
+    assert sum(bool(_template_regex(t).search(held_text)) for t in held) >= len(held) // 2
+
+
 def test_train_documents_state_only_facts_valid_before_cutoff(world, train_docs):
     post_values = {
         (world.entities[f.subject].name, f.value)
