@@ -23,11 +23,10 @@ from .genres import (
     encyclopedia,
     howto,
     news,
-    professor_visit,
     random_day,
     review,
-    story,
 )
+from .stories import friends_meet, professor_visit, story, work_day
 
 __all__ = [
     "SPLITS",
@@ -133,9 +132,16 @@ def _one(
             text = encyclopedia(c, eid) if eid else ""
         elif genre == "story":
             hero = _pick(r, world, "person", split, day, focus)
-            if r.random() < 0.3:
+            plot = r.random()
+            if plot < 0.2:
                 prof = _pick_professor(r, world, split, day)
                 text = professor_visit(c, hero, prof) if hero and prof and prof != hero else ""
+            elif plot < 0.4:
+                text = work_day(c, hero) if hero else ""
+            elif plot < 0.6:
+                friend, city = _pick(r, world, "person", split, day), _pick(r, world, "city", split, day)
+                ok = hero and friend and city and friend != hero
+                text = friends_meet(c, hero, friend, city) if ok else ""
             else:
                 city = _pick(r, world, "city", split, day)
                 prod = _pick(r, world, "product", split, day) if r.random() < 0.7 else None

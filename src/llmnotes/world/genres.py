@@ -1,4 +1,4 @@
-"""장르별 문서 생성: 백과사전식 설명, 뉴스, 짧은 이야기, 대화, 리뷰(감성 표시), 사용법.
+"""장르별 문서 생성: 백과사전식 설명, 뉴스, 대화, 리뷰(감성 표시), 사용법 (짧은 이야기는 :mod:`.stories`).
 
 모든 장르는 같은 세계(:class:`~llmnotes.world.facts.World`)의 사실을 문서 날짜 기준으로 말한다.
 ``split="train"`` 문서는 마감일 전 날짜, 남겨 둔 개체가 없는 사실, 학습용 틀만 쓴다. ``"heldout"`` 문서는
@@ -185,79 +185,7 @@ def news(c: Ctx, f: Fact, prev: Fact | None) -> str:
     return " ".join(sents)
 
 
-# ---------------------------------------------------------------- 이야기
-_ELDERS = ("할머니", "할아버지", "선생님")
-_PAST_WHEN = ("어제", "지난주에", "지난달에", "지난해 봄에", "지난해 가을에", "그저께")
-
-
-def story(c: Ctx, hero: str, city: str, product: str | None) -> str:
-    """사람 하나가 어른과 함께 도시에 다녀온 짧은 이야기 (과거형, 어른에게는 높임)."""
-    r = c.r
-    elder = r.choice(_ELDERS)
-    el = elder + "께서"
-    h, ci = c.name(hero), c.name(city)
-    josa = render("{H/은}", {"H": h})
-    with_elder = render("{E/와}", {"E": elder})
-    sents = [f"{r.choice(_PAST_WHEN)} {josa} {with_elder} 함께 {ci}에 갔다."]
-    sp = c.fact(city, "specialty")
-    if sp:
-        sents.append(c.say(sp))
-        sents.append(
-            render(f"{el}는 {{O/을}} 좋아하셔서 한 상자를 {VERBS['사다'].hon_past()}", {"O": sp.value}) + "."
-        )
-    pop = c.fact(city, "population")
-    if pop and r.random() < 0.5:
-        sents.append(f"그때 {ci}의 인구는 {render('{O/이었다}', {'O': pop.value})}.")
-    if product:
-        p = c.name(product)
-        sents.append(render("{H/은} 가게에서 {P/을} 처음 보았다.", {"H": h, "P": p}))
-        mk, price = c.fact(product, "maker"), c.fact(product, "price")
-        if mk:
-            sents.append(c.say(mk))
-        if price:
-            sents.append(render("그날 {P}의 가격은 {O/이었다}.", {"P": p, "O": price.value}))
-            verb = r.choice(("사 주셨다", "사 주셨고, {H/은} 무척 기뻐했다"))
-            sents.append(render(f"{el} {{P/을}} {verb}.", {"P": p, "H": h}))
-    sents.append(
-        f"{elder}께서는 {r.choice(('길을 천천히 걸으셨다', '가게를 둘러보셨다', '옛날 이야기를 들려주셨다'))}."
-    )
-    may = c.fact(city, "mayor")
-    if may and r.random() < 0.4:
-        sents.append(f"길에서 {ci} 시장인 {c.name(may.object_id)}의 연설을 들었다.")
-    sents.append(r.choice((f"저녁에 두 사람은 집으로 {VERBS['돌아오다'].past()}.", f"{josa} 그날을 오래 기억했다.", f"그날 밤 {el}는 일찍 {VERBS['자다'].hon_past()}.")))  # fmt: skip
-    return " ".join(sents)
-
-
 # ---------------------------------------------------------------- 대화
-def professor_visit(c: Ctx, hero: str, prof: str) -> str:
-    """학생이 세계의 교수를 찾아간 이야기 (과거형). 교수님은 주어일 때 언제나 '-시-' 로 높인다."""
-    r = c.r
-    h, pn = c.name(hero), c.name(prof)
-    emp = c.fact(prof, "employer")
-    if emp is None:
-        return ""
-    uni = c.name(emp.object_id)
-    t = f"{pn} 교수님"
-    sents = [render(f"{r.choice(_PAST_WHEN)} {{H/은}} {uni}에 계신 {t}을 찾아갔다.", {"H": h})]
-    sents.append(render(f"{t}은 {{U}}에서 {VERBS['일하다'].hon_present()}.", {"U": uni}))
-    bp = c.fact(prof, "birthplace")
-    if bp:
-        sents.append(f"{t}의 고향은 {render('{O/이다}', {'O': bp.value})}.")
-        c.mentioned.add(bp.object_id)
-    loc = c.fact(emp.object_id, "location")
-    if loc:
-        sents.append(c.say(loc))
-    sents.append(
-        f"{t}께서는 {r.choice(('차를 한 잔 내어 주셨다', '반갑게 웃으셨다', '책을 한 권 빌려주셨다'))}."
-    )
-    sents.append(render(f"{{H/은}} {t}께 궁금한 것을 여쭈었다.", {"H": h}))
-    pres = c.fact(emp.object_id, "president")
-    if pres and r.random() < 0.5:
-        sents.append(f"그때 {uni}의 총장은 {render('{O/이었다}', {'O': c.name(pres.object_id)})}.")
-    sents.append(r.choice((f"{t}께서는 다음에 또 오라고 말씀하셨다.", render("{H/은} 저녁 늦게 집으로 돌아왔다.", {"H": h}))))  # fmt: skip
-    return " ".join(sents)
-
-
 def dialogue(c: Ctx, a: str, topic: str) -> str:
     """두 사람의 해요체 대화. 한 사람이 세계의 사실을 묻고 다른 사람이 답한다. 어른에게는 -시- 로 높인다."""
     from .phrasings import QUESTIONS

@@ -365,6 +365,8 @@ def _tense_violations(text: str, toks) -> list[str]:
                     break  # 다른 시간 표현이 나오면 범위가 끝난다
                 continue
             past = _is_past_unit(toks, a, b)
+            if kind == "future" and last in ("EC", "ETN"):
+                break  # '다음 달에 만나기로 했다', '내일 가려고 했다': 미래 부사는 앞 절을 꾸민다
             if last == "EC" and past:
                 break  # '지난달에 샀는데 좋아요': 부사가 꾸미는 앞 절이 과거면 통과
             if last == "ETM" and not past:
