@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import timedelta
 
 import pytest
@@ -53,7 +54,8 @@ def test_world_size_and_determinism(world):
     assert 0.08 <= len(world.heldout_entities) / len(world.entities) <= 0.12
 
 
-def test_every_relation_has_five_phrasings_one_heldout():
+def test_every_relation_has_five_phrasings_one_heldout(world):
+    assert set(world.heldout_phrasings) == set(RELATIONS)
     for rel in RELATIONS:
         assert len(set(STATEMENTS[rel])) >= 5, rel
         assert len(train_templates(STATEMENTS, rel)) >= 4
@@ -87,6 +89,7 @@ def test_documents_deterministic_and_distinct(world, train_docs):
     assert generate_documents(world, 50, seed=2)[0].text != train_docs[0].text
     texts = [d.text for d in train_docs]
     assert len(set(texts)) >= 0.97 * len(texts)
+    assert all(unicodedata.is_normalized("NFC", t) for t in texts)
     assert {d.genre for d in train_docs} == set(GENRES)
     reviews = [d for d in train_docs if d.genre == "review"]
     assert {d.label for d in reviews} == {0, 1}

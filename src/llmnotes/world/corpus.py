@@ -185,7 +185,8 @@ def generate_documents(
             이야기는 사람이 있어야, 리뷰·사용법은 제품이 있어야 만든다. train 에는 남겨 둔 개체를 줄 수 없다.
     """
     _check_int("n_docs", n_docs)
-    _check_int("seed", seed, minimum=-(2**63))
+    if not isinstance(seed, int) or isinstance(seed, bool):
+        raise ValueError(f"seed 는 정수여야 합니다: seed={seed!r}")
     if split not in SPLITS:
         raise ValueError(f"split 은 {SPLITS} 가운데 하나여야 합니다: split={split!r}")
     genres = tuple(GENRES if genres is None else genres)
@@ -268,11 +269,17 @@ def pretraining_corpus(
     batch = 0
     while total < target_chars:
         need = max(100, (target_chars - total) // 250)
+        added = 0
         for d in generate_documents(w, need, seed=seed * 1000 + batch, split="train"):
             if d.text not in seen:
                 seen.add(d.text)
                 docs.append(d.text)
                 total += len(d.text)
+                added += 1
+        if added == 0:  # 세계가 너무 작아 새 문서가 더 나오지 않는다
+            raise ValueError(
+                f"target_chars={target_chars!r} 만큼 서로 다른 문서를 만들 수 없습니다 (지금 {total} 글자)"
+            )
         batch += 1
     random.Random(seed).shuffle(docs)
     return docs

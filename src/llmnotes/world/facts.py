@@ -118,6 +118,13 @@ class World:
                 self._by_object.setdefault(f.object_id, []).append(f)
         self._by_name = {e.name: e.id for e in self.entities.values()}
 
+    @property
+    def heldout_phrasings(self) -> dict[str, tuple[str, ...]]:
+        """관계 → 평가용으로 남겨 둔 현재형 문장 틀 (train 문서에는 나오지 않는다)."""
+        from .phrasings import STATEMENTS, heldout_templates
+
+        return {rel: heldout_templates(STATEMENTS, rel) for rel in STATEMENTS}
+
     def entity(self, entity_id: str) -> Entity:
         """id 로 개체를 찾는다 (없으면 ``ValueError``)."""
         if entity_id not in self.entities:
