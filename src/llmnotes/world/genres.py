@@ -13,7 +13,7 @@ from datetime import date, timedelta
 
 from .facts import ROLE_NOUN, TIMELINE_RELATIONS, Fact, World
 from .grammar import VERBS, polite_template, render
-from .phrasings import EVENTS, HISTORY, STATEMENTS, heldout_templates, train_templates
+from .phrasings import EVENTS, HISTORY, STATEMENTS, connective_template, heldout_templates, train_templates
 
 __all__ = ["GENRES", "Document", "Ctx"]
 
@@ -89,6 +89,16 @@ class Ctx:
             t = polite_template(t) or t
         return render(t, self.values(f))
 
+    def say_pair(self, f: Fact, g: Fact) -> str:
+        """두 사실을 '-고' 로 이은 한 문장 (앞 틀을 이을 수 없으면 두 문장)."""
+        t1 = connective_template(self.template(STATEMENTS, f.relation))
+        t2 = self.template(STATEMENTS, g.relation)
+        if t1 is None:
+            return self.say(f) + " " + render(t2, self.values(g))
+        if f.subject == g.subject and t1.startswith("{S/은} ") and t2.startswith("{S/은} "):
+            t2 = t2[len("{S/은} ") :]  # 같은 주어는 되풀이하지 않는다: '…태어났고, 기업인이다.'
+        return render(t1, self.values(f)) + " " + render(t2, self.values(g))
+
     def say_history(self, f: Fact) -> str | None:
         """끝난 구간의 사실을 과거형 문장으로."""
         y1 = f"{f.valid_from.year}년" if f.valid_from else ("2005년" if f.relation == "population" else "")
@@ -115,11 +125,18 @@ def encyclopedia(c: Ctx, eid: str) -> str:
     """개체 하나를 설명하는 글: 현재 사실, 지난 시간표, 이 개체를 언급하는 다른 사실."""
     w, r = c.w, c.r
     sents = []
-    for f in c.current(eid):
-        s = c.say(f)
+    facts = c.current(eid)
+    k = 0
+    while k < len(facts):
+        f = facts[k]
         if f.relation in TIMELINE_RELATIONS and r.random() < 0.4:
-            s = f"{c.day.year}년 현재 {s}"
-        sents.append(s)
+            sents.append(f"{c.day.year}년 현재 {c.say(f)}")
+        elif k + 1 < len(facts) and facts[k + 1].relation not in TIMELINE_RELATIONS and r.random() < 0.3:
+            sents.append(c.say_pair(f, facts[k + 1]))  # 두 사실을 '-고' 로 이어 한 문장으로
+            k += 1
+        else:
+            sents.append(c.say(f))
+        k += 1
     for f in w.facts_about(eid):
         if f.relation in TIMELINE_RELATIONS and f.valid_to is not None and f.valid_to <= c.day and c.ok(f):
             if r.random() < 0.7 and (h := c.say_history(f)):

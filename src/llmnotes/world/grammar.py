@@ -17,6 +17,7 @@ from functools import lru_cache
 
 from ..hangul import final_consonant, is_hangul_syllable, nfc
 from ..josa import JOSA_PAIRS, josa
+from .phrasings import polite_template  # noqa: F401  (예전 위치에서도 쓸 수 있게)
 
 __all__ = [
     "PAIR_OF",
@@ -178,34 +179,6 @@ VERBS: dict[str, Verb] = {
     "놀라다": Verb("놀란다", "놀라요", "놀랐", "놀라시"),
     "돌아오다": Verb("돌아온다", "돌아와요", "돌아왔", "돌아오시"),
 }
-
-# 해라체 문장 틀 → 해요체 틀. 끝말만 바꾼다 (틀을 알고 바꾸므로 '오이다' 같은 값을 잘못 자르지 않는다).
-_POLITE_PRESENT = {
-    "있다.": "있어요.", "산다.": "살아요.", "일한다.": "일해요.", "팔린다.": "팔려요.", "든다.": "들어요.",
-    "만든다.": "만들어요.", "다닌다.": "다녀요.", "속한다.": "속해요.", "유명하다.": "유명해요.", "난다.": "나요.",
-    "떠오른다.": "떠올라요.", "분류된다.": "분류돼요.", "맡고 있다.": "맡고 있어요.", "이끌고 있다.": "이끌고 있어요.",
-}  # fmt: skip
-_PAST_ENDINGS = ("었다.", "았다.", "였다.", "했다.", "졌다.", "났다.", "왔다.", "갔다.", "웠다.")
-
-
-def polite_template(template: str) -> str | None:
-    """해라체 틀('…이다.', '…있다.', '…었다.')을 해요체 틀로 바꾼다. 바꿀 줄 모르는 끝말이면 ``None``.
-
-    예: '{S}의 대표는 {O/이다}.' → '{S}의 대표는 {O/이에요}.', '{S/은} {O} 출신이다.' → '{S/은} {O} 출신이에요.'
-    """
-    for plain, polite in (("/이다}.", "/이에요}."), ("/이었다}.", "/이었어요}.")):
-        if template.endswith(plain):
-            return template[: -len(plain)] + polite
-    if template.endswith("이다.") and not template.endswith("}이다."):
-        head = template[: -len("이다.")]
-        return head + ("이에요." if final_consonant(head) else "예요.")
-    for plain, polite in sorted(_POLITE_PRESENT.items(), key=lambda kv: -len(kv[0])):
-        if template.endswith(" " + plain) or template.endswith("}" + plain) or template == plain:
-            return template[: -len(plain)] + polite
-    if template.endswith(_PAST_ENDINGS):
-        return template[: -len("다.")] + "어요."
-    return None
-
 
 # ---------------------------------------------------------------- 검사기
 HONORIFIC_NOUNS = frozenset({"할머니", "할아버지", "어르신", "선생님", "부모님", "어머님", "아버님", "손님"})

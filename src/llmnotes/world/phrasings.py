@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+from ..hangul import final_consonant
+
 __all__ = [
     "STATEMENTS",
     "HISTORY",
@@ -254,3 +256,57 @@ def train_templates(table: dict[str, tuple[str, ...]], relation: str) -> tuple[s
 def heldout_templates(table: dict[str, tuple[str, ...]], relation: str) -> tuple[str, ...]:
     """평가용으로 남겨 둔 틀들."""
     return table[relation][-N_HELDOUT:]
+
+
+# 해라체 문장 틀 → 해요체 틀. 끝말만 바꾼다 (틀을 알고 바꾸므로 '오이다' 같은 값을 잘못 자르지 않는다).
+_POLITE_PRESENT = {
+    "있다.": "있어요.", "산다.": "살아요.", "일한다.": "일해요.", "팔린다.": "팔려요.", "든다.": "들어요.",
+    "만든다.": "만들어요.", "다닌다.": "다녀요.", "속한다.": "속해요.", "유명하다.": "유명해요.", "난다.": "나요.",
+    "떠오른다.": "떠올라요.", "분류된다.": "분류돼요.", "맡고 있다.": "맡고 있어요.", "이끌고 있다.": "이끌고 있어요.",
+}  # fmt: skip
+_PAST_ENDINGS = ("었다.", "았다.", "였다.", "했다.", "졌다.", "났다.", "왔다.", "갔다.", "웠다.")
+
+
+def polite_template(template: str) -> str | None:
+    """해라체 틀('…이다.', '…있다.', '…었다.')을 해요체 틀로 바꾼다. 바꿀 줄 모르는 끝말이면 ``None``.
+
+    예: '{S}의 대표는 {O/이다}.' → '{S}의 대표는 {O/이에요}.', '{S/은} {O} 출신이다.' → '{S/은} {O} 출신이에요.'
+    """
+    for plain, polite in (("/이다}.", "/이에요}."), ("/이었다}.", "/이었어요}.")):
+        if template.endswith(plain):
+            return template[: -len(plain)] + polite
+    if template.endswith("이다.") and not template.endswith("}이다."):
+        head = template[: -len("이다.")]
+        return head + ("이에요." if final_consonant(head) else "예요.")
+    for plain, polite in sorted(_POLITE_PRESENT.items(), key=lambda kv: -len(kv[0])):
+        if template.endswith(" " + plain) or template.endswith("}" + plain) or template == plain:
+            return template[: -len(plain)] + polite
+    if template.endswith(_PAST_ENDINGS):
+        return template[: -len("다.")] + "어요."
+    return None
+
+
+# 해라체 문장 틀 → '-고' 로 이어지는 앞 절 (두 사실을 한 문장으로 잇는다). 현재형 동사는 어간을 손으로 적었다.
+_CONNECTIVE_PRESENT = {
+    "있다.": "있고,", "산다.": "살고,", "일한다.": "일하고,", "팔린다.": "팔리고,", "든다.": "들고,",
+    "만든다.": "만들고,", "다닌다.": "다니고,", "속한다.": "속하고,", "유명하다.": "유명하고,", "난다.": "나고,",
+    "떠오른다.": "떠오르고,", "분류된다.": "분류되고,",
+}  # fmt: skip
+
+
+def connective_template(template: str) -> str | None:
+    """해라체 틀을 '-고,' 로 끝나는 앞 절 틀로 바꾼다. 바꿀 줄 모르는 끝말이면 ``None``.
+
+    예: '{S}의 고향은 {O/이다}.' → '{S}의 고향은 {O}이고,', '{S/은} {O}에 태어났다.' → '{S/은} {O}에 태어났고,'
+    """
+    for plain, conn in (("/이다}.", "}이고,"), ("/이었다}.", "/이었고},")):
+        if template.endswith(plain):
+            return template[: -len(plain)] + conn
+    if template.endswith("이다.") and not template.endswith("}이다."):
+        return template[: -len("이다.")] + "이고,"
+    for plain, conn in sorted(_CONNECTIVE_PRESENT.items(), key=lambda kv: -len(kv[0])):
+        if template.endswith(" " + plain) or template.endswith("}" + plain):
+            return template[: -len(plain)] + conn
+    if template.endswith(_PAST_ENDINGS):
+        return template[: -len("다.")] + "고,"
+    return None
