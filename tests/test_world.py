@@ -276,6 +276,9 @@ def test_bad_input(world):
         generate_documents(world, 3, entity_ids=[sorted(world.heldout_entities)[0]])  # train 에 누설 금지
     with pytest.raises(ValueError, match="n_entities"):
         build_world(0, n_entities=-5)
+    with pytest.raises(ValueError, match="n_entities"):
+        build_world(0, n_entities=5000)
+    assert len(build_world(0, n_entities=2000).entities) == 2000
     with pytest.raises(ValueError, match="split"):
         fact_questions(world, "dev")
     with pytest.raises(ValueError, match="target_chars"):

@@ -236,13 +236,14 @@ def build_world(seed: int = 0, n_entities: int = 1200, heldout_fraction: float =
 
     Args:
         seed: 난수 시드 (정수).
-        n_entities: 개체 수 (100 이상). 종류별 비율은 :func:`llmnotes.world.entities.kind_counts`.
+        n_entities: 개체 수 (100 이상 2000 이하). 종류별 비율은 :func:`llmnotes.world.entities.kind_counts`.
         heldout_fraction: 평가용으로 남겨 둘 개체 비율 (종류마다 따로 뽑는다, 0 이상 0.5 이하).
     """
     if not isinstance(seed, int) or isinstance(seed, bool):
         raise ValueError(f"seed 는 정수여야 합니다: seed={seed!r}")
-    if not isinstance(n_entities, int) or isinstance(n_entities, bool) or n_entities < 100:
-        raise ValueError(f"n_entities 는 100 이상의 정수여야 합니다: n_entities={n_entities!r}")
+    if not isinstance(n_entities, int) or isinstance(n_entities, bool) or not 100 <= n_entities <= 2000:
+        # 위 한계: 회사·제품 이름의 음절 조합이 각각 240개뿐이다 (개체의 10% 씩).
+        raise ValueError(f"n_entities 는 100 이상 2000 이하의 정수여야 합니다: n_entities={n_entities!r}")
     if not 0 <= heldout_fraction <= 0.5:
         raise ValueError(
             f"heldout_fraction 은 0 이상 0.5 이하여야 합니다: heldout_fraction={heldout_fraction!r}"
