@@ -61,15 +61,14 @@ class Ctx:
 
     # --- 어떻게 말하는가
     def template(self, table: dict[str, tuple[str, ...]], rel: str, need: tuple[str, ...] = ()) -> str:
-        """틀 하나를 고른다. train 은 학습용 틀만, heldout 은 절반쯤 남겨 둔 틀을 쓴다."""
-        pool = list(train_templates(table, rel))
+        """틀 하나를 고른다. train 은 학습용 틀만, heldout 은 절반쯤 남겨 둔 틀을 쓴다. ``need`` 자리가 다 있는 틀만."""
+        allowed = train_templates(table, rel) if self.split == "train" else table[rel]
+        pool = train_templates(table, rel)
         if self.split != "train" and self.r.random() < 0.5:
-            pool = list(heldout_templates(table, rel))
+            pool = heldout_templates(table, rel)
         pool = [t for t in pool if all(n in t for n in need)] or [
-            t for t in table[rel] if all(n in t for n in need)
+            t for t in allowed if all(n in t for n in need)
         ]
-        if self.split == "train":
-            pool = [t for t in pool if t in train_templates(table, rel)]
         if not pool:
             raise ValueError(f"관계 {rel!r} 에 {need} 를 쓰는 틀이 없습니다")
         return self.r.choice(pool)
