@@ -234,6 +234,13 @@ def test_checker_catches_bad_sentences(sentence, kind):
 )
 def test_checker_accepts_good_sentences(sentence):
     assert check_sentence(sentence) == []
+    assert check_sentence(sentence, require_ending=True) == []
+
+
+def test_checker_can_require_a_final_ending():
+    assert check_sentence("누리전자의 대표는 김") == []
+    v = check_sentence("누리전자의 대표는 김", require_ending=True)
+    assert len(v) == 1 and v[0].startswith("문장 끝")
 
 
 def test_pretraining_corpus_and_split(world):

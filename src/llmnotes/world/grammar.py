@@ -368,16 +368,27 @@ def _spacing_violations(text: str) -> list[str]:
     ]
 
 
-def _check_tokens(text: str, toks) -> list[str]:
-    return (
+def _has_final_ending(toks) -> bool:
+    """문장 부호를 뺀 마지막 형태소가 종결 어미(EF)인가 ('-ㄴ가요' 의 '요'(JX)는 EF 에 딸린 것으로 본다)."""
+    body = [t for t in toks if not _tag(t).startswith("S")]
+    if body and _tag(body[-1]) == "JX" and body[-1].form == "요":
+        body = body[:-1]
+    return bool(body) and _tag(body[-1]) == "EF"
+
+
+def _check_tokens(text: str, toks, require_ending: bool = False) -> list[str]:
+    out = (
         _josa_violations(text, toks)
         + _tense_violations(text, toks)
         + _honorific_violations(text, toks)
         + _spacing_violations(text)
     )
+    if require_ending and not _has_final_ending(toks):
+        out.append("문장 끝: 종결 어미로 끝나지 않음 (잘린 문장이나 명사 나열)")
+    return out
 
 
-def check_sentence(sentence: str) -> list[str]:
+def check_sentence(sentence: str, require_ending: bool = False) -> list[str]:
     """문장 하나를 검사해 위반을 설명하는 문자열 목록을 돌려준다 (빈 목록 = 통과).
 
     규칙 (Kiwi 형태소 + 겉모양):
@@ -389,6 +400,7 @@ def check_sentence(sentence: str) -> list[str]:
 
     Args:
         sentence: 검사할 문장 (아무 문장이나; NFC 로 바꿔 검사한다).
+        require_ending: 참이면 종결 어미(EF)로 끝나지 않는 문장도 위반으로 센다 (모델이 만든 글을 채점할 때).
     """
     if not isinstance(sentence, str):
         raise TypeError(f"sentence 는 str 이어야 합니다: {type(sentence).__name__}")
@@ -397,10 +409,10 @@ def check_sentence(sentence: str) -> list[str]:
     text = nfc(sentence)
     if not text.strip():
         return []
-    return _check_tokens(text, kiwi().tokenize(text))
+    return _check_tokens(text, kiwi().tokenize(text), require_ending)
 
 
-def check_sentences(sentences: Sequence[str]) -> list[list[str]]:
+def check_sentences(sentences: Sequence[str], require_ending: bool = False) -> list[list[str]]:
     """여러 문장을 Kiwi 일괄 분석으로 한꺼번에 검사한다 (:func:`check_sentence` 와 같은 결과, 더 빠르다)."""
     if isinstance(sentences, str):
         raise TypeError("sentences 는 문장들의 모음이어야 합니다 (문장 하나는 check_sentence)")
@@ -413,7 +425,7 @@ def check_sentences(sentences: Sequence[str]) -> list[list[str]]:
     out: list[list[str]] = [[] for _ in texts]
     idx = [k for k, t in enumerate(texts) if t.strip()]
     for k, toks in zip(idx, kiwi().tokenize([texts[k] for k in idx]), strict=True):
-        out[k] = _check_tokens(texts[k], toks)
+        out[k] = _check_tokens(texts[k], toks, require_ending)
     return out
 
 
@@ -430,16 +442,17 @@ def text_sentences(text: str) -> list[str]:
     return out
 
 
-def check_text(text: str) -> list[tuple[str, list[str]]]:
+def check_text(text: str, require_ending: bool = False) -> list[tuple[str, list[str]]]:
     """문서(또는 모델이 만든 글) 전체를 문장별로 검사한다: (문장, 위반 목록) 의 목록.
 
     Args:
         text: 검사할 글. 대화의 '이름: ' 표시는 떼고 본다.
+        require_ending: :func:`check_sentence` 와 같다.
     """
     if not isinstance(text, str):
         raise TypeError(f"text 는 str 이어야 합니다: {type(text).__name__}")
     sents = text_sentences(text)
-    return list(zip(sents, check_sentences(sents), strict=True))
+    return list(zip(sents, check_sentences(sents, require_ending), strict=True))
 
 
 def kiwi_sanity(sentences: Iterable[str]) -> dict[str, float]:
@@ -456,9 +469,6 @@ def kiwi_sanity(sentences: Iterable[str]) -> dict[str, float]:
     n_end = n_known = 0
     for toks in kiwi().tokenize(texts):
         tags = [_tag(t) for t in toks]
-        body = [t for t in toks if not _tag(t).startswith("S")]
-        if body and _tag(body[-1]) == "JX" and body[-1].form == "요":
-            body = body[:-1]  # '-ㄴ가요', '-나요': Kiwi 는 EF 뒤의 '요' 를 보조사로 읽는다
-        n_end += bool(body) and _tag(body[-1]) == "EF"
+        n_end += _has_final_ending(toks)
         n_known += "UN" not in tags
     return {"n": len(texts), "final_ending": n_end / len(texts), "no_unknown": n_known / len(texts)}
