@@ -296,3 +296,58 @@ def test_further_pretrain_lowers_loss_and_only_touches_trainable():
     assert torch.equal(model.transformer.h[0].attn.c_attn.weight, frozen)
     assert ml.steps_to_reach(hist, hist["eval_loss"][2]) <= 20
     assert ml.steps_to_reach(hist, -1.0) is None
+
+
+# ------------------------------------------------------------------------------------------------ 레시피
+
+
+def test_build_regime_trainable_sets_and_xpt_starts_as_identity():
+    from llmnotes.lora import trainable_parameters
+    from llmnotes.recipes.multilingual import ExtensionRecipe, build_regime
+
+    torch.manual_seed(0)
+    model = GPT(GPTConfig(**TINY)).eval()
+    recipe = ExtensionRecipe(lora_r=2)
+    n_wte = TINY["vocab_size"] * TINY["n_embd"]
+    amm = build_regime("amm", model, recipe)
+    assert trainable_parameters(amm).trainable == n_wte
+    xpt = build_regime("xpt", model, recipe)
+    assert len(xpt.transformer.h) == TINY["n_layer"] + 1
+    ids = torch.tensor([[1, 2, 3, 4]])
+    torch.testing.assert_close(xpt(ids)[0], model(ids)[0])  # 잔차 투영이 0 이라 처음에는 같은 함수
+    assert trainable_parameters(xpt).trainable > n_wte
+    lora = build_regime("lora", model, recipe)
+    assert (
+        n_wte
+        < trainable_parameters(lora).trainable
+        < trainable_parameters(build_regime("full", model, recipe)).trainable
+    )
+    assert (
+        trainable_parameters(build_regime("full", model, recipe)).trainable
+        == trainable_parameters(model).total
+    )
+    with pytest.raises(ValueError, match="regime"):
+        build_regime("adapter", model, recipe)
+
+
+def test_shipped_results_match_data_and_base_model():
+    import hashlib
+
+    from llmnotes.paths import data_dir
+
+    res = json.loads((data_dir() / "multilingual" / "extension-results.json").read_text(encoding="utf-8"))
+    for name, digest in res["data_sha256"].items():
+        assert hashlib.sha256((data_dir() / "multilingual" / name).read_bytes()).hexdigest() == digest
+    base = models_dir() / res["recipe"]["base"] / "model.safetensors"
+    assert hashlib.sha256(base.read_bytes()).hexdigest() == res["base_model_sha256"]
+    steps = res["recipe"]["steps"]
+    for group in ("inits", "regimes"):
+        for h in res[group].values():
+            assert h["step"][0] == 0 and h["step"][-1] == steps and len(h["step"]) == len(h["eval_loss"])
+            assert all(np.isfinite(h["eval_loss"]))
+    # 새 토큰 목록은 지금 코드로 다시 만든 것과 같다 (결정적)
+    tok = ml.load_hf_bpe(models_dir() / res["recipe"]["base"])
+    assert (
+        ml.new_word_tokens(tok, [r["en"] for r in ml.load_parallel("train")], res["recipe"]["min_count"])
+        == (res["new_tokens"])
+    )
