@@ -1,0 +1,240 @@
+"""노트북 19 의 어휘 확장 실험 결과 ``data/multilingual/extension-results.json`` 을 만드는 레시피.
+
+실험 (모두 한국어 ``tiny-ko-gpt`` 에서 출발해 병렬 말뭉치의 영어 문장으로 추가 사전학습):
+
+1. 초기화 비교: 새 영어 단어 토큰의 임베딩을 무작위 / 옛 하위 조각 평균 / WECHSEL 식으로 두고 전체 미세조정.
+2. 학습 범위 비교 (같은 단계 수, WECHSEL 식 초기화에서 출발): 임베딩만(AMM 식), 위에 블록 하나 추가(XPT 식),
+   LoRA + 임베딩, 전체.
+
+평가 손실은 시험 분할(영어 40문장)에서 잰다. 설정(학습률 2e-3, 배치 8, 단계 100)은 학습 분할 안의 개발 문장
+(학습 문장 8개마다 하나)으로 한 번 돌려 보고 정했고, 시험 분할은 이 레시피에서만 본다.
+
+실행: ``python -m llmnotes.recipes.multilingual --out data/multilingual/extension-results.json``
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import hashlib
+import json
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from .. import multilingual as ml
+from ..gpt import GPT, Block, load_pretrained
+from ..lora import inject_lora, trainable_parameters
+from ..paths import data_dir, models_dir
+from ..word2vec import WordVectors
+
+INITS = ("random", "mean", "wechsel")
+REGIMES = ("amm", "xpt", "lora", "full")
+
+
+@dataclass
+class ExtensionRecipe:
+    """레시피 설정.
+
+    Args:
+        base: ``data/models`` 아래 출발 모델 폴더 이름.
+        min_count: 새 토큰 후보의 최소 빈도 (학습 분할 영어 문장에서).
+        static_dim: PPMI-SVD 정적 벡터 차원.
+        wechsel_k: WECHSEL 식 초기화에서 섞을 이웃 수.
+        wechsel_temperature: 소프트맥스 온도.
+        steps: 추가 사전학습 단계 수 (모든 실행이 같다).
+        lr: 학습률 (상수, AdamW).
+        batch_size: 배치 크기.
+        block_size: 창 길이.
+        lora_r: LoRA 랭크.
+        eval_steps: 평가 손실을 재는 단계.
+        seed: 무작위 초기화와 배치 뽑기 시드.
+    """
+
+    base: str = "tiny-ko-gpt"
+    min_count: int = 2
+    static_dim: int = 64
+    wechsel_k: int = 10
+    wechsel_temperature: float = 0.1
+    steps: int = 100
+    lr: float = 2e-3
+    batch_size: int = 8
+    block_size: int = 64
+    lora_r: int = 8
+    eval_steps: tuple[int, ...] = field(
+        default_factory=lambda: (0, 1, 2, 3, 4, 6, 8, 10, 15, 20, 30, 40, 50, 60, 70, 80, 90, 100)
+    )
+    seed: int = 0
+
+
+def prepare(recipe: ExtensionRecipe) -> dict[str, Any]:
+    """토크나이저 확장, 정적 벡터, 프로크루스테스 정렬, 세 가지 초기 임베딩을 만든다 (학습 없음)."""
+    base_tok = ml.load_hf_bpe(models_dir() / recipe.base)
+    model = load_pretrained(models_dir() / recipe.base)
+    train, test = ml.load_parallel("train"), ml.load_parallel("test")
+    new = ml.new_word_tokens(base_tok, [r["en"] for r in train], recipe.min_count)
+    tok = ml.ExtendedTokenizer(base_tok, new)
+    # 정적 벡터: 언어마다 따로 (학습 분할만)
+    ko = ml.ppmi_svd_vectors([ml.korean_words(r["ko"]) for r in train], recipe.static_dim, min_count=1)
+    en = ml.ppmi_svd_vectors([ml.english_words(r["en"]) for r in train], recipe.static_dim, min_count=1)
+    ko_n = WordVectors(ko.index_to_key, ml.normalize_vectors(ko.vectors))
+    en_n = WordVectors(en.index_to_key, ml.normalize_vectors(en.vectors))
+    pairs = [(e, k) for k, e in ml.load_seed_dictionary()]  # 영어 → 한국어 방향으로 옮긴다
+    X, Y, kept, missing = ml.dictionary_matrices(en_n, ko_n, pairs)
+    # 정렬 품질: 사전을 반으로 나눠 한쪽으로 W 를 구하고 다른 쪽에서 번역 정확도(P@1)를 잰다
+    half_fit, half_eval = kept[::2], kept[1::2]
+    Xh, Yh, _, _ = ml.dictionary_matrices(en_n, ko_n, half_fit)
+    Wh = ml.procrustes(Xh, Yh)
+    p1_aligned = ml.translation_accuracy(
+        en_n.vectors @ Wh, en.index_to_key, ko_n.vectors, ko.index_to_key, half_eval
+    )
+    p1_identity = ml.translation_accuracy(
+        en_n.vectors, en.index_to_key, ko_n.vectors, ko.index_to_key, half_eval
+    )
+    W = ml.procrustes(X, Y)  # 실제 초기화에는 사전 전체로 구한 W
+    new_static = np.stack([(en_n.vectors @ W)[en.key_to_index[t.strip().lower()]] for t in new])
+    E = model.transformer.wte.weight.detach()
+    src_pieces = [base_tok.encode(w, allow_special=False) for w in ko.index_to_key]
+    inits = {
+        "random": ml.init_random(len(new), E.shape[1], std=0.02, seed=recipe.seed),
+        "mean": ml.init_mean(E, tok.old_pieces()),
+        "wechsel": ml.init_wechsel(
+            E,
+            new_static,
+            ko_n.vectors,
+            src_pieces,
+            k=recipe.wechsel_k,
+            temperature=recipe.wechsel_temperature,
+        ),
+    }
+
+    def stream(recs: list[dict]) -> torch.Tensor:
+        out: list[int] = []
+        for r in recs:
+            out += [0, *tok.encode(r["en"])]  # 0 = <|endoftext|> 문장 경계
+        return torch.tensor(out, dtype=torch.long)
+
+    return dict(
+        model=model,
+        tok=tok,
+        new=new,
+        inits=inits,
+        train_ids=stream(train),
+        test_ids=stream(test),
+        old_test_tokens=sum(1 + len(base_tok.encode(r["en"])) for r in test),
+        dictionary=dict(pairs=len(pairs), kept=len(kept), missing=len(missing)),
+        alignment=dict(
+            p1_aligned=p1_aligned, p1_identity=p1_identity, n_fit=len(half_fit), n_eval=len(half_eval)
+        ),
+    )
+
+
+def build_regime(regime: str, model: GPT, recipe: ExtensionRecipe) -> GPT:
+    """학습 범위를 정한 모델 사본을 만든다 (``requires_grad`` 로 표시).
+
+    - ``amm``: 토큰 임베딩(출력층과 공유)만.
+    - ``xpt``: 맨 위에 새 블록 하나(잔차 투영을 0 으로 두어 처음엔 항등) + 토큰 임베딩.
+    - ``lora``: 모든 선형층에 LoRA + 토큰 임베딩.
+    - ``full``: 전부.
+    """
+    if regime not in REGIMES:
+        raise ValueError(f"regime 은 {REGIMES} 중 하나여야 합니다: {regime!r}")
+    m = copy.deepcopy(model)
+    if regime == "full":
+        return m
+    if regime == "lora":
+        inject_lora(m, ["c_attn", "c_proj", "c_fc"], r=recipe.lora_r, alpha=2.0 * recipe.lora_r)
+    else:
+        for p in m.parameters():
+            p.requires_grad_(False)
+    if regime == "xpt":
+        block = Block(m.config)
+        for name, p in block.named_parameters():
+            if name.endswith("c_proj.weight"):
+                torch.nn.init.zeros_(p)  # 잔차로 들어가는 투영 = 0 → 새 블록은 처음에 항등 함수
+            elif name.endswith(".weight") and p.dim() == 2:
+                torch.nn.init.normal_(p, std=0.02)  # GPT-2 와 같은 초기화
+            elif name.endswith(".bias") and "ln_" not in name:
+                torch.nn.init.zeros_(p)
+        m.transformer.h.append(block)
+    m.transformer.wte.weight.requires_grad_(True)
+    return m
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def run(recipe: ExtensionRecipe, progress: bool = True) -> dict[str, Any]:
+    """실험 전체를 돌려 결과 사전을 만든다."""
+    torch.manual_seed(recipe.seed)
+    prep = prepare(recipe)
+    kw = dict(
+        steps=recipe.steps,
+        lr=recipe.lr,
+        batch_size=recipe.batch_size,
+        block_size=recipe.block_size,
+        seed=recipe.seed,
+        eval_steps=recipe.eval_steps,
+    )
+    curves = {}
+    for name in INITS:
+        t0 = time.time()
+        m = ml.extend_gpt(prep["model"], prep["inits"][name])
+        curves[name] = ml.further_pretrain(m, prep["train_ids"], prep["test_ids"], **kw)
+        if progress:
+            print(f"init {name}: {curves[name]['eval_loss'][-1]:.3f} ({time.time() - t0:.0f}s)", flush=True)
+    regimes = {}
+    start = ml.extend_gpt(prep["model"], prep["inits"]["wechsel"])
+    for regime in REGIMES:
+        t0 = time.time()
+        m = build_regime(regime, start, recipe)
+        count = trainable_parameters(m)
+        hist = ml.further_pretrain(m, prep["train_ids"], prep["test_ids"], **kw)
+        regimes[regime] = dict(trainable=count.trainable, total=count.total, **hist)
+        if progress:
+            print(f"regime {regime}: {hist['eval_loss'][-1]:.3f} ({time.time() - t0:.0f}s)", flush=True)
+    data_file = data_dir() / "multilingual" / "parallel.jsonl"
+    dict_file = data_dir() / "multilingual" / "seed_dictionary_ko_en.tsv"
+    return {
+        "format": 1,
+        "recipe": asdict(recipe),
+        "command": "python -m llmnotes.recipes.multilingual --out data/multilingual/extension-results.json",
+        "data_sha256": {
+            "parallel.jsonl": _sha256(data_file),
+            "seed_dictionary_ko_en.tsv": _sha256(dict_file),
+        },
+        "base_model_sha256": _sha256(models_dir() / recipe.base / "model.safetensors"),
+        "versions": {"torch": torch.__version__, "python": sys.version.split()[0]},
+        "new_tokens": prep["new"],
+        "test_tokens": {"extended": int(prep["test_ids"].numel()), "old": int(prep["old_test_tokens"])},
+        "dictionary": prep["dictionary"],
+        "alignment": prep["alignment"],
+        "inits": curves,
+        "regimes": regimes,
+    }
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(description="노트북 19 어휘 확장 실험")
+    parser.add_argument("--out", default="data/multilingual/extension-results.json")
+    parser.add_argument("--steps", type=int, default=ExtensionRecipe.steps)
+    args = parser.parse_args(argv)
+    recipe = ExtensionRecipe(steps=args.steps)
+    if args.steps != 100:
+        recipe.eval_steps = tuple(s for s in recipe.eval_steps if s <= args.steps)
+    result = run(recipe)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
+    print(f"wrote {out.name}")
+    return result
+
+
+if __name__ == "__main__":
+    main()
