@@ -1,0 +1,7 @@
+"""레시피(recipe): 저장소에 싣는 산출물(체크포인트 등)을 만드는 스크립트들.
+
+교육용 모듈(``llmnotes.llama`` 등)은 읽으라고 있는 코드이고, 레시피는 그것들을 조합해 산출물과 데이터시트를 만든다.
+각 레시피는 ``python -m llmnotes.recipes.NAME`` 으로 실행한다.
+
+- :mod:`llmnotes.recipes.spine`: 한국어 세계 말뭉치로 BPE 토크나이저와 작은 Llama식 모델을 학습하는 척추(spine) 모델.
+"""
