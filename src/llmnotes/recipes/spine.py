@@ -145,8 +145,8 @@ PRESETS: dict[str, SpineConfig] = {
     "quick": SpineConfig(),
     "full": SpineConfig(
         corpus_chars=8_000_000, vocab_size=6144, n_layer=6, n_head=8, n_kv_head=4, n_embd=256,
-        intermediate_size=688, seq_len=256, batch_size=16, max_steps=1400, lr=2e-3, min_lr=2e-4,
-        warmup_steps=100, eval_interval=100, eval_tokens=50_000, threads=2,
+        intermediate_size=688, seq_len=256, batch_size=16, max_steps=1200, lr=2e-3, min_lr=2e-4,
+        warmup_steps=100, eval_interval=100, eval_tokens=40_000, threads=2,
     ),
 }  # fmt: skip
 
