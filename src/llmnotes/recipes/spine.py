@@ -10,7 +10,7 @@
 
 흐름:
 
-1. 말뭉치 문서를 만들고(:func:`corpus_documents`) 출처마다 같은 비율로 검증 문서를 뗀다.
+1. 세계 말뭉치 문서를 만들어(:func:`corpus_split`) 텍스트 해시로 검증 문서를 뗀다.
 2. 학습 문서로만 BPE 를 배운다 (``llmnotes.bpe``). 문서를 ``<|endoftext|>`` 로 이어 한 줄의 토큰열로 만든다.
 3. :class:`llmnotes.llama.Llama` 를 AdamW, 선형 예열 + 코사인 감쇠로 ``max_steps`` 스텝 학습한다. 스텝마다 전역
    배치(``batch_size`` 개의 길이 ``seq_len`` 창)를 같은 시드로 뽑고, 프로세스가 여럿이면(DDP) 각자 제 몫의 행을 맡는다.
@@ -38,16 +38,15 @@ import torch
 
 from .. import bpe
 from .. import device as default_device
-from ..corpora import Document, constitution_articles, load_bills
-from ..hangul import nfc
+from ..corpora import Document
 from ..llama import Llama, LlamaConfig, load_pretrained, save_pretrained
-from ..pretrain import bits_per_character, evaluate, n_characters, split_documents, stream_ids
+from ..pretrain import bits_per_character, evaluate, n_characters, stream_ids
 
-__all__ = ["SpineConfig", "PRESETS", "corpus_documents", "run", "main"]
+__all__ = ["SpineConfig", "PRESETS", "corpus_split", "run", "main"]
 
 EOS, PAD, UNK = "<|endoftext|>", "<pad>", "<unk>"
 RECIPE_FORMAT = 1
-SAMPLE_PROMPTS = ("대한민국은", "서연은", "국회는", "하린은 지하철을")
+SAMPLE_PROMPTS = ("대한민국은", "새 조사에서", "지난달에", "다음 글을 한 문장으로 요약하세요.\n")
 
 
 @dataclass
@@ -56,8 +55,8 @@ class SpineConfig:
 
     Args:
         corpus_chars: 말뭉치 목표 글자 수 (문서를 이 양이 찰 때까지 모은다).
-        val_fraction: 검증 문서 비율 (출처마다).
-        data_seed: 말뭉치 생성·분할 시드.
+        val_fraction: 검증 문서 비율.
+        data_seed: 세계·말뭉치 생성과 분할의 시드.
         vocab_size: BPE 어휘 크기 (특수 토큰 3개 포함).
         n_layer, n_head, n_kv_head, n_embd, intermediate_size: 모델 크기 (:class:`llmnotes.llama.LlamaConfig`).
         seq_len: 학습 창 길이 (= 모델의 ``max_seq_len``).
@@ -139,7 +138,7 @@ class SpineConfig:
 # 프리셋. full: 2코어 CPU 에서 약 60분 (README 의 측정 참고), quick: 약 5분, tiny: 테스트용 (몇 초).
 PRESETS: dict[str, SpineConfig] = {
     "tiny": SpineConfig(
-        corpus_chars=30_000, vocab_size=300, n_layer=2, n_head=2, n_kv_head=1, n_embd=32, intermediate_size=64,
+        corpus_chars=120_000, vocab_size=300, n_layer=2, n_head=2, n_kv_head=1, n_embd=32, intermediate_size=64,
         seq_len=32, batch_size=8, max_steps=6, warmup_steps=2, eval_interval=3, eval_tokens=2_000,
     ),
     "quick": SpineConfig(),
@@ -156,39 +155,26 @@ PRESETS: dict[str, SpineConfig] = {
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def corpus_documents(corpus_chars: int, seed: int) -> list[Document]:
-    """말뭉치 문서: 실제 텍스트(헌법 본문 조문, 국회 의안)와 생성 문장을 ``corpus_chars`` 글자가 찰 때까지.
+def corpus_split(corpus_chars: int, val_fraction: float, seed: int) -> tuple[list[Document], list[Document]]:
+    """말뭉치를 만들어 학습/검증 문서로 나눈다: 세계 말뭉치(``llmnotes.world``) + 실제·프로젝트 텍스트.
 
-    지금은 ``llmnotes.textgen`` 의 문장을 쓰는 임시 말뭉치다. 세계 말뭉치(``llmnotes.world``)가 준비되면 이 함수만
-    바꾸면 된다.
+    ``pretraining_corpus`` 가 헌법·의안·프로젝트 데이터(train 부분)와 세계의 train 문서를 ``corpus_chars`` 글자가
+    찰 때까지 모으고, ``train_validation_split`` 이 텍스트 해시로 나눈다 (문서 순서와 무관).
+    세계의 남겨 둔(held-out) 개체·말투와 마감일 뒤 사실은 train 문서에 나오지 않는다 (뒤 노트북의 평가용).
 
     Args:
-        corpus_chars: 목표 글자 수 (실제 텍스트가 이보다 많으면 시드로 섞은 순서에서 앞쪽만 쓴다).
-        seed: 생성 시드.
+        corpus_chars: 목표 글자 수.
+        val_fraction: 검증 비율.
+        seed: 세계·문서 생성과 분할의 시드.
     """
-    import random
+    from ..world import pretraining_corpus, train_validation_split
 
-    from ..textgen import generate
-
-    real = [Document(a.id, a.chapter, nfc(a.text), "kolaw") for a in constitution_articles("본문")]
-    for bill in load_bills():
-        for k, para in enumerate(p for p in bill.text.split("\n\n") if p.strip()):
-            real.append(Document(f"{bill.id}#{k}", bill.title, nfc(para.strip()), "kobill"))
-    random.Random(seed).shuffle(real)
-    docs: list[Document] = []
-    total = 0
-    for d in real:
-        if total >= corpus_chars // 4:  # 실제 텍스트는 많아야 4분의 1 (작은 설정에서도 생성 문장이 대부분)
-            break
-        docs.append(d)
-        total += len(d.text)
-    k = 0
-    while total < corpus_chars:
-        sents = generate(4, seed=seed * 1_000_003 + k)  # 문서 하나 = 생성 문장 4개
-        docs.append(Document(f"gen-{k}", "", " ".join(sents), "generated"))
-        total += len(docs[-1].text)
-        k += 1
-    return docs
+    texts = pretraining_corpus(corpus_chars, seed=seed, include_real=True)
+    train, val = train_validation_split(texts, val_fraction, seed=seed)
+    return (
+        [Document(f"train-{i}", "", t, "world") for i, t in enumerate(train)],
+        [Document(f"val-{i}", "", t, "world") for i, t in enumerate(val)],
+    )
 
 
 def _sha256(data: bytes) -> str:
@@ -251,8 +237,7 @@ def run(
     log = (lambda *a: print(*a, flush=True)) if progress and rank == 0 else (lambda *a: None)
 
     # 1) 데이터와 토크나이저 (모든 프로세스가 같은 결과를 결정적으로 만든다)
-    docs = corpus_documents(cfg.corpus_chars, cfg.data_seed)
-    train_docs, val_docs = split_documents(docs, cfg.val_fraction, cfg.data_seed)
+    train_docs, val_docs = corpus_split(cfg.corpus_chars, cfg.val_fraction, cfg.data_seed)
     tok = bpe.train([d.text for d in train_docs], cfg.vocab_size, special_tokens=(EOS, PAD, UNK))
     eos_id = tok.special_token_id(EOS)
     hf_fast = (
@@ -352,7 +337,7 @@ def run(
         "n_parameters": core.num_parameters(),
         "seed": cfg.seed,
         "data": {
-            "corpus": "stand-in: kolaw 헌법 본문 + kobill 의안 문단 + llmnotes.textgen 생성 문장",
+            "corpus": "llmnotes.world.pretraining_corpus (세계 train 문서 + 헌법·의안·프로젝트 데이터 train 부분)",
             "n_train_docs": len(train_docs),
             "n_val_docs": len(val_docs),
             "n_train_chars": n_characters(train_docs),
@@ -448,8 +433,9 @@ def _datasheet(rec: dict[str, Any]) -> str:
         "## 데이터",
         f"- {d['corpus']}.",
         f"- 학습 문서 {d['n_train_docs']:,}개 ({d['n_train_chars']:,}자, {d['n_train_tokens']:,} 토큰), "
-        f"검증 문서 {d['n_val_docs']:,}개 ({d['n_val_chars']:,}자, {d['n_val_tokens']:,} 토큰). 검증 문서는 출처마다 "
-        f"{c['val_fraction']} 비율로 떼었고 토크나이저와 학습에 쓰지 않았다.",
+        f"검증 문서 {d['n_val_docs']:,}개 ({d['n_val_chars']:,}자, {d['n_val_tokens']:,} 토큰). 검증 문서는 텍스트 해시로 "
+        f"약 {c['val_fraction']} 비율을 떼었고 토크나이저와 학습에 쓰지 않았다. 세계의 남겨 둔 개체·말투와 마감일 뒤 "
+        "사실은 학습 문서에 없다 (평가용).",
         f"- 해시 (SHA-256, 문서를 `<|endoftext|>`로 이은 UTF-8): 학습 `{d['train_sha256'][:16]}…`, "
         f"검증 `{d['validation_sha256'][:16]}…` (전체 값은 `recipe.json`).",
         "",
