@@ -81,15 +81,8 @@ class LlamaConfig:
     tie_embeddings: bool = True
 
     def __post_init__(self) -> None:
-        for name in (
-            "vocab_size",
-            "n_layer",
-            "n_head",
-            "n_kv_head",
-            "n_embd",
-            "intermediate_size",
-            "max_seq_len",
-        ):
+        sizes = ("vocab_size", "n_layer", "n_head", "n_kv_head", "n_embd", "intermediate_size", "max_seq_len")
+        for name in sizes:
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"{name}는 1 이상의 정수여야 합니다: {value!r}")
@@ -230,9 +223,7 @@ class Attention(nn.Module):
         self.n_head, self.n_kv_head, self.head_dim = config.n_head, config.n_kv_head, config.head_dim
         C, d = config.n_embd, config.head_dim
         self.q_proj = nn.Linear(C, config.n_head * d, bias=False)  # Q = x W_q : H 개 헤드
-        self.k_proj = nn.Linear(
-            C, config.n_kv_head * d, bias=False
-        )  # K = x W_k : H_kv 개 헤드 (GQA 라 더 적다)
+        self.k_proj = nn.Linear(C, config.n_kv_head * d, bias=False)  # K = x W_k : H_kv 개 (GQA 라 더 적다)
         self.v_proj = nn.Linear(C, config.n_kv_head * d, bias=False)  # V = x W_v
         self.o_proj = nn.Linear(config.n_head * d, C, bias=False)  # 헤드를 이어 붙인 뒤 W_o
 
@@ -330,11 +321,8 @@ class Llama(nn.Module):
         # 초기화: 모든 Linear·Embedding 은 N(0, 0.02²), 잔차로 들어가는 투영은 층이 깊을수록 작게 0.02/√(2L)
         for name, p in self.named_parameters():
             if p.dim() == 2:
-                std = (
-                    0.02 / math.sqrt(2 * config.n_layer)
-                    if name.endswith(("o_proj.weight", "down_proj.weight"))
-                    else 0.02
-                )
+                residual = name.endswith(("o_proj.weight", "down_proj.weight"))
+                std = 0.02 / math.sqrt(2 * config.n_layer) if residual else 0.02
                 nn.init.normal_(p, mean=0.0, std=std)
         if config.tie_embeddings:
             self.lm_head.weight = self.embed_tokens.weight  # 가중치 공유: W_out = W_emb
@@ -371,10 +359,8 @@ class Llama(nn.Module):
             raise ValueError(
                 f"위치 {start}+{T}={start + T}가 max_seq_len={self.config.max_seq_len}보다 깁니다 (조용히 자르지 않습니다)"
             )
-        cos, sin = (
-            self.rope_cos[start : start + T],
-            self.rope_sin[start : start + T],
-        )  # 위치 start … start+T−1
+        # 이 토큰들의 위치 start … start+T−1 에 해당하는 회전표
+        cos, sin = self.rope_cos[start : start + T], self.rope_sin[start : start + T]
         x = self.embed_tokens(idx)  # h₀ = E[x]: 위치 정보는 더하지 않는다 (RoPE 가 어텐션 안에서 넣는다)
         for block in self.layers:
             x = block(x, cos, sin, cache)
@@ -456,9 +442,8 @@ class Llama(nn.Module):
             logits, _ = self(new_input if use_cache else idx, cache=cache)
             logits = logits[:, -1, :]  # 마지막 위치의 다음 토큰 분포
             if do_sample:
-                probs = F.softmax(
-                    filter_logits(logits / temperature, top_k=top_k, top_p=top_p), dim=-1
-                )  # p ∝ exp(z/τ)
+                logits = filter_logits(logits / temperature, top_k=top_k, top_p=top_p)  # p ∝ exp(z/τ)
+                probs = F.softmax(logits, dim=-1)
                 nxt = torch.multinomial(probs, num_samples=1, generator=generator)
             else:
                 nxt = logits.argmax(dim=-1, keepdim=True)

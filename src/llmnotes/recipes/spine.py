@@ -195,9 +195,8 @@ def _lr_at(step: int, cfg: SpineConfig) -> float:
     if step < cfg.warmup_steps:
         return cfg.lr * (step + 1) / cfg.warmup_steps
     progress = min(1.0, (step - cfg.warmup_steps) / max(1, cfg.max_steps - cfg.warmup_steps))
-    return cfg.min_lr + 0.5 * (cfg.lr - cfg.min_lr) * (
-        1 + math.cos(math.pi * progress)
-    )  # min + ½Δ(1 + cos πp)
+    # lr = min + ½(max − min)(1 + cos πp), p = 진행률
+    return cfg.min_lr + 0.5 * (cfg.lr - cfg.min_lr) * (1 + math.cos(math.pi * progress))
 
 
 def _distributed() -> tuple[int, int, torch.device]:
@@ -240,9 +239,8 @@ def run(
     train_docs, val_docs = corpus_split(cfg.corpus_chars, cfg.val_fraction, cfg.data_seed)
     tok = bpe.train([d.text for d in train_docs], cfg.vocab_size, special_tokens=(EOS, PAD, UNK))
     eos_id = tok.special_token_id(EOS)
-    hf_fast = (
-        tok.to_hf()
-    )  # 우리 BPE 와 같은 번호를 내는 HF 토크나이저 (tests/test_bpe.py): 인코딩이 더 빠르다
+    # 우리 BPE 와 같은 번호를 내는 HF 토크나이저 (tests/test_bpe.py): 인코딩이 더 빠르다
+    hf_fast = tok.to_hf()
     train_ids = stream_ids(train_docs, lambda t: hf_fast.encode(t).ids, eos_id)
     val_ids = stream_ids(val_docs, lambda t: hf_fast.encode(t).ids, eos_id)
     log(
