@@ -453,13 +453,10 @@ def _datasheet(rec: dict[str, Any]) -> str:
         "## 생성 예시 (탐욕적 / 온도 0.8·top-k 50·시드 0)",
     ]
     for s in r["samples"]:
-        lines += [f"- `{s['prompt']}` → {s['prompt']}{s['greedy']}", f"  / {s['prompt']}{s['sampled']}"]
-    lines += [
-        "",
-        "## 한계",
-        "- 생성 말뭉치는 임시(stand-in)다: 세계 말뭉치(`llmnotes.world`)로 바꿀 예정.",
-        "",
-    ]
+        # 마크다운 목록이 깨지지 않게 줄바꿈은 ↵ 로 보인다
+        greedy, sampled = (f"{s['prompt']}{s[k]}".replace("\n", "↵") for k in ("greedy", "sampled"))
+        lines += [f"- 탐욕적: {greedy}", f"  샘플링: {sampled}"]
+    lines.append("")
     return "\n".join(lines)
 
 
