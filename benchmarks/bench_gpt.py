@@ -15,8 +15,7 @@
   범위(최저–최고)로 보고한다.
 - 벽시계 시간(wall)과 이 프로세스의 CPU 시간(cpu, ``time.process_time``)을 함께 잰다. 여러 사람이 함께 쓰는
   기계에서는 다른 프로세스에 CPU 를 빼앗긴 시간이 벽시계에 섞이므로, CPU 시간 쪽이 덜 흔들린다.
-- ``--ablation`` 을 주면 두 경로를 더 잰다: 우리 모델의 로짓에 ``F.cross_entropy`` 를 따로 적용한 경로(예전
-  구현)와, 출력층 버퍼에 큰 페이지(THP)를 요청하지 않는 경로 (``llmnotes.gpt.USE_HUGE_PAGES = False``).
+- 우리 모델은 평범한 torch 그대로다 (SDPA 어텐션, 로짓에 ``F.cross_entropy``): 속도를 위한 특별한 경로가 없다.
 """
 
 from __future__ import annotations
@@ -26,13 +25,10 @@ import statistics
 import time
 
 import torch
-import torch.nn.functional as F
 
-import llmnotes.gpt as gpt_module
 from llmnotes.gpt import GPT, GPTConfig, from_hf, to_hf
 
 OURS, NAIVE, HF = "ours (sdpa)", "ours (naive)", "transformers GPT-2"
-NATIVE_CE, NO_THP = "ours (F.cross_entropy)", "ours (큰 페이지 없이)"
 
 
 def _make_step(model, kind: str, x: torch.Tensor, y: torch.Tensor):
@@ -43,15 +39,6 @@ def _make_step(model, kind: str, x: torch.Tensor, y: torch.Tensor):
         if kind == "hf":
             # transformers 를 쓰는 보통 방법 그대로: labels 를 주면 모델 안에서 한 칸 밀어 손실을 계산한다
             loss = model(input_ids=x, labels=x).loss
-        elif kind == "native_ce":
-            logits, _ = model(x)
-            loss = F.cross_entropy(logits.view(-1, logits.size(-1)), y.reshape(-1))
-        elif kind == "no_thp":
-            gpt_module.USE_HUGE_PAGES = False
-            try:
-                _, loss = model(x, y)
-            finally:
-                gpt_module.USE_HUGE_PAGES = True
         else:
             _, loss = model(x, y)
         loss.backward()
@@ -62,9 +49,7 @@ def _make_step(model, kind: str, x: torch.Tensor, y: torch.Tensor):
 
 
 def _summary(ratios: list[float]) -> str:
-    return (
-        f"{statistics.median(ratios):.2f}x  (범위 {min(ratios):.2f}–{max(ratios):.2f}, 라운드 {len(ratios)})"
-    )
+    return f"중앙값 {statistics.median(ratios):.2f}x  (최저 {min(ratios):.2f}x, 최고 {max(ratios):.2f}x, 라운드 {len(ratios)})"
 
 
 def main() -> None:
@@ -76,10 +61,11 @@ def main() -> None:
     parser.add_argument("--heads", type=int, default=4)
     parser.add_argument("--embd", type=int, default=128)
     parser.add_argument("--steps", type=int, default=1, help="한 번 잴 때의 스텝 수")
-    parser.add_argument("--rounds", type=int, default=21, help="번갈아 재는 횟수 (중앙값)")
+    parser.add_argument("--rounds", type=int, default=9, help="번갈아 재는 횟수 (5 이상; 중앙값·최저)")
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--ablation", action="store_true", help="F.cross_entropy 경로도 잰다")
     args = parser.parse_args()
+    if args.rounds < 5:
+        parser.error(f"--rounds 는 5 이상이어야 합니다: {args.rounds}")
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
@@ -106,9 +92,6 @@ def main() -> None:
         NAIVE: _make_step(naive, "ours", x, y),
         HF: _make_step(hf, "hf", x, y),
     }
-    if args.ablation:
-        runners[NATIVE_CE] = _make_step(from_hf(hf).train(), "native_ce", x, y)
-        runners[NO_THP] = _make_step(from_hf(hf).train(), "no_thp", x, y)
     for run in runners.values():  # 예열
         run()
         run()
@@ -134,10 +117,8 @@ def main() -> None:
         # 라운드마다 짝지은 비율: (상대 시간) / (우리 시간) = 우리 처리량 / 상대 처리량
         per_round = {k: [h / o for h, o in zip(times[HF], times[k])] for k in times if k != HF}
         print(f"  ours(sdpa) / transformers   : {_summary(per_round[OURS])}")
+        print(f"  ours(sdpa) / transformers, 가장 빠른 측정끼리: {min(times[HF]) / min(times[OURS]):.2f}x")
         print(f"  ours(naive) / transformers  : {_summary(per_round[NAIVE])}")
-        if NATIVE_CE in per_round:
-            print(f"  ours(F.cross_entropy) / HF  : {_summary(per_round[NATIVE_CE])}")
-            print(f"  ours(큰 페이지 없이) / HF   : {_summary(per_round[NO_THP])}")
         slower = [(n / s - 1) * 100 for n, s in zip(times[NAIVE], times[OURS])]  # naive 시간 / sdpa 시간 − 1
         print(
             f"  naive 가 sdpa 보다 느린 정도: {statistics.median(slower):.1f}% "

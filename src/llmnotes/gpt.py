@@ -10,9 +10,7 @@
   두 경로는 1e-5 안에서 같은 값을 낸다 (테스트로 확인).
 - MLP: ``Linear(C, 4C) → GELU(tanh 근사) → Linear(4C, C)``
 - 마지막 LayerNorm ``ln_f`` 와 출력층 ``lm_head`` (가중치를 ``wte`` 와 공유: weight tying)
-- 학습할 때(목표가 주어지고 기울기가 필요할 때)는 출력층과 교차 엔트로피를 ``_LMHeadCrossEntropy`` 하나로
-  계산한다. ``F.linear`` → ``F.cross_entropy`` 와 로짓·손실·기울기가 비트까지 같고, 어휘 크기만 한 큰 텐서를
-  덜 만들어 더 빠르다 (``benchmarks/bench_gpt.py``).
+- 손실은 ``F.cross_entropy(lm_head(x), targets)`` 그대로다 (속도를 위한 특별한 경로는 없다).
 
 ``transformers`` 의 ``GPT2LMHeadModel`` 과 가중치를 주고받는 변환(:func:`to_hf`, :func:`from_hf`)이 있어,
 같은 가중치면 두 모델의 로짓이 1e-5 안에서 같다. GPT-2 의 ``Conv1D`` 는 가중치를 ``(in, out)`` 으로 저장하고
@@ -21,10 +19,7 @@
 
 from __future__ import annotations
 
-import ctypes
-import functools
 import math
-import sys
 import warnings
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
@@ -33,9 +28,9 @@ from typing import Any
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from torch.autograd.function import once_differentiable
 
 __all__ = [
+    "check_token_ids",
     "GPTConfig",
     "GPT",
     "CausalSelfAttention",
@@ -224,112 +219,28 @@ def filter_logits(logits: torch.Tensor, top_k: int | None = None, top_p: float |
     return logits
 
 
-_CE_CHUNK_ELEMS = 1 << 18  # 교차 엔트로피 역전파 조각 하나의 원소 수: float32 로 1 MB, 캐시에 머문다
-USE_HUGE_PAGES = True  # 큰 로짓 버퍼에 2 MB 큰 페이지를 요청할지 (값은 같다; 벤치마크의 비교용 스위치)
-_HUGE_PAGE = 1 << 21  # 2 MB
-_MADV_HUGEPAGE = 14  # <sys/mman.h> 의 MADV_HUGEPAGE (리눅스)
+def check_token_ids(idx: torch.Tensor, vocab_size: int, name: str = "idx") -> None:
+    """토큰 번호 텐서가 정수형이고 ``[0, vocab_size)`` 안에 있는지 확인한다.
 
-
-@functools.lru_cache(maxsize=1)
-def _madvise():
-    """리눅스 libc 의 ``madvise`` (없으면 ``None``)."""
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        fn = ctypes.CDLL(None, use_errno=True).madvise
-    except (OSError, AttributeError):
-        return None
-    fn.argtypes = (ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int)
-    fn.restype = ctypes.c_int
-    return fn
-
-
-def _empty_large(n_rows: int, n_cols: int, like: torch.Tensor) -> torch.Tensor:
-    """큰 빈 텐서를 만들고, CPU·리눅스면 커널에 2 MB 큰 페이지(transparent huge page)를 쓰라고 알린다.
-
-    새로 받은 메모리는 처음 쓸 때 4 KB 페이지마다 페이지 폴트가 난다: 64 MB 로짓이면 16384 번, 스텝마다.
-    ``madvise(MADV_HUGEPAGE)`` 는 같은 메모리를 2 MB 페이지 32 개로 채우게 하는 힌트일 뿐이라 값은 바뀌지 않고,
-    커널이 따르지 않아도(THP 꺼짐 등) 그대로 동작한다.
+    torch 의 임베딩은 범위 밖 번호에 "index out of range in self" 라는 알기 어려운 오류를 내므로, 여기서 먼저
+    인자 이름과 값을 밝혀 알려 준다.
 
     Args:
-        n_rows: 행 수.
-        n_cols: 열 수.
-        like: dtype 과 device 를 따를 텐서.
+        idx: 토큰 번호 텐서.
+        vocab_size: 어휘 크기 V.
+        name: 오류 메시지에 쓸 인자 이름.
     """
-    t = torch.empty((n_rows, n_cols), dtype=like.dtype, device=like.device)
-    nbytes = t.numel() * t.element_size()
-    if not USE_HUGE_PAGES or t.device.type != "cpu" or nbytes < 2 * _HUGE_PAGE or _madvise() is None:
-        return t
-    start = -(-t.data_ptr() // _HUGE_PAGE) * _HUGE_PAGE  # 2 MB 경계로 올림
-    end = (t.data_ptr() + nbytes) // _HUGE_PAGE * _HUGE_PAGE  # 2 MB 경계로 내림
-    if end > start:
-        _madvise()(start, end - start, _MADV_HUGEPAGE)  # 힌트: 실패해도 값과 동작은 같다
-    return t
-
-
-class _LMHeadCrossEntropy(torch.autograd.Function):
-    """출력층 ``z = h Wᵀ`` 과 교차 엔트로피를 ``F.linear`` → ``F.cross_entropy`` 와 비트까지 같게, 더 빠르게 (학습용).
-
-    ``F.cross_entropy`` 는 ``log_softmax`` → ``nll_loss`` 이고, 그 역전파는 ``(N, V)`` 텐서를 두 개 더 만든다:
-    nll 의 기울기(0 으로 채운 뒤 정답 자리에만 −g/N)와 log-softmax 의 기울기. V = 4096, N = 4096 이면 하나가
-    64 MB 라서, 새 메모리를 받아(페이지 폴트) 0 으로 채우고 캐시 밖을 오가는 시간이 학습 스텝의 큰 몫이다.
-    여기서는 같은 커널을 같은 순서로 부르되
-
-    - 로짓과 log p 는 큰 페이지를 요청한 버퍼에 쓰고 (:func:`_empty_large`),
-    - nll 기울기는 캐시에 들어가는 작은 조각(``chunk`` 행)으로 만들고,
-    - log-softmax 기울기는 순전파에서 만든 log p 의 자리에 그대로 덮어쓴다.
-
-    그래서 로짓·손실·기울기가 ``F.cross_entropy(F.linear(h, W), y)`` 와 정확히 같다 (테스트가 ``torch.equal`` 로
-    확인한다). 돌려주는 로짓도 미분할 수 있다 (다른 손실에 쓰면 그 기울기가 더해진다).
-    """
-
-    @staticmethod
-    def forward(ctx, h: torch.Tensor, weight: torch.Tensor, targets: torch.Tensor, ignore_index: int):
-        logits = torch.mm(h, weight.t(), out=_empty_large(h.size(0), weight.size(0), h))  # z = h Wᵀ : (N, V)
-        # log p = z − log Σ exp z
-        logp = torch.log_softmax(logits, -1, out=_empty_large(*logits.shape, logits))
-        loss = F.nll_loss(logp, targets, ignore_index=ignore_index)  # L = −1/N Σ_t log p_{y_t}
-        # 역전파에서 제자리로 덮어쓰므로 save_for_backward 가 아니라 ctx 에 둔다 (한 번만 쓴다)
-        ctx.logp = logp
-        # 로짓은 저장하지 않는다: 호출한 쪽이 버리면 바로 해제된다 (F.linear → F.cross_entropy 와 같은 메모리)
-        ctx.save_for_backward(h, weight, targets)
-        ctx.ignore_index = ignore_index
-        # 로짓을 다른 곳에 쓰지 않으면 로짓 기울기는 None 으로 온다 (0 으로 채운 텐서를 만들지 않는다)
-        ctx.set_materialize_grads(False)
-        return logits, loss
-
-    @staticmethod
-    @once_differentiable
-    def backward(ctx, grad_logits: torch.Tensor | None, grad_loss: torch.Tensor | None):
-        h, weight, targets = ctx.saved_tensors
-        logp, ctx.logp = ctx.logp, None
-        if grad_loss is None:
-            g = grad_logits
-        else:
-            if logp is None:
-                # 두 번째 역전파(retain_graph=True): log p 는 이미 기울기로 쓰였으니 h, W 에서 다시 계산한다
-                logp = torch.log_softmax(torch.mm(h, weight.t()), dim=-1)
-            valid = targets != ctx.ignore_index
-            # nll 의 기울기: 정답 자리만 −g/N (N = 무시하지 않은 토큰 수), 나머지 0. nll_loss 역전파와 같은 식.
-            nll_grad = torch.where(valid, -(grad_loss / valid.sum().to(logp.dtype)), 0.0).to(logp.dtype)
-            safe = torch.where(valid, targets, 0)
-            chunk = max(1, _CE_CHUNK_ELEMS // logp.size(1))  # 조각의 행 수
-            buf = logp.new_zeros(min(chunk, logp.size(0)), logp.size(1))
-            for s in range(0, logp.size(0), chunk):
-                e = min(s + chunk, logp.size(0))
-                g_out = buf[: e - s].zero_()
-                g_out.scatter_(1, safe[s:e, None], nll_grad[s:e, None])
-                # log-softmax 역전파: ∂L/∂z_j = g_j − p_j Σ_k g_k  (p_j = exp(log p_j)). 결과를 log p 자리에 쓴다.
-                # F.cross_entropy 의 역전파가 부르는 바로 그 커널이라 결과가 비트까지 같다.
-                torch._log_softmax_backward_data(g_out, logp[s:e], 1, logp.dtype, out=logp[s:e])
-            g = logp
-            if grad_logits is not None:
-                g += grad_logits  # 로짓을 다른 손실에도 썼다면 두 기울기를 더한다
-        if g is None:
-            return None, None, None, None
-        grad_h = g.mm(weight) if ctx.needs_input_grad[0] else None  # ∂/∂h = G W
-        grad_w = g.t().mm(h) if ctx.needs_input_grad[1] else None  # ∂/∂W = Gᵀ h
-        return grad_h, grad_w, None, None
+    if not isinstance(idx, torch.Tensor):
+        raise TypeError(f"{name}는 torch 텐서여야 합니다: {type(idx).__name__}")
+    if idx.dtype.is_floating_point or idx.dtype.is_complex or idx.dtype == torch.bool:
+        raise TypeError(f"{name}는 정수형(torch.long) 텐서여야 합니다: dtype={idx.dtype}")
+    if idx.numel() == 0:
+        return
+    lo, hi = int(idx.min()), int(idx.max())
+    if lo < 0:
+        raise ValueError(f"{name}에 음수 토큰 번호가 있습니다: {lo} (어휘 범위 [0, {vocab_size}))")
+    if hi >= vocab_size:
+        raise ValueError(f"{name}에 어휘 범위 [0, {vocab_size}) 밖의 토큰 번호가 있습니다: {hi}")
 
 
 class GPT(nn.Module):
@@ -394,6 +305,7 @@ class GPT(nn.Module):
         Returns:
             ``(logits (B, T, V), loss 또는 None)``.
         """
+        check_token_ids(idx, self.config.vocab_size, "idx")
         if idx.dim() != 2:
             raise ValueError(f"idx 는 (B, T) 2차원이어야 합니다: shape={tuple(idx.shape)}")
         B, T = idx.shape
@@ -418,31 +330,10 @@ class GPT(nn.Module):
                 f"targets 에 어휘 범위 [0, {V}) 밖의 값이 있습니다: {flat[bad][0].item()} "
                 f"(ignore_index={ignore_index} 만 예외)"
             )
-        if self._fused_loss_ok(x):
-            # 학습: 출력층 + 손실을 한 번에. 아래 두 줄과 비트까지 같은 값·기울기 (_LMHeadCrossEntropy 참고)
-            logits, loss = _LMHeadCrossEntropy.apply(
-                x.reshape(B * T, -1), self.lm_head.weight, flat, ignore_index
-            )
-            return logits.view(B, T, V), loss
         logits = self.lm_head(x)  # (B, T, V)
         # L = -1/N Σ log p(y_t | x_{≤t})
         loss = F.cross_entropy(logits.view(-1, V), flat, ignore_index=ignore_index)
         return logits, loss
-
-    def _fused_loss_ok(self, x: torch.Tensor) -> bool:
-        """학습용 :class:`_LMHeadCrossEntropy` 를 써도 되는지: 기울기가 필요하고, 출력층이 손대지 않은 편향 없는
-        ``nn.Linear`` 이고 (훅·LoRA 등으로 바꾸지 않음), 자동 혼합 정밀도가 아닌 float32/float64 일 때."""
-        head = self.lm_head
-        return (
-            torch.is_grad_enabled()
-            and type(head) is nn.Linear
-            and head.bias is None
-            and not head._forward_hooks
-            and not head._forward_pre_hooks
-            and x.dtype == head.weight.dtype
-            and x.dtype in (torch.float32, torch.float64)
-            and not torch.is_autocast_enabled(x.device.type)
-        )
 
     @torch.no_grad()
     def generate(

@@ -1,1 +1,8 @@
-"""배포하는 산출물(체크포인트, 결과 파일)을 만드는 레시피들. ``python -m llmnotes.recipes.NAME`` 으로 실행한다."""
+"""레시피(recipe): 저장소에 싣는 산출물(체크포인트, 결과 파일 등)을 만드는 스크립트들.
+
+교육용 모듈(``llmnotes.llama`` 등)은 읽으라고 있는 코드이고, 레시피는 그것들을 조합해 산출물과 데이터시트를 만든다.
+각 레시피는 ``python -m llmnotes.recipes.NAME`` 으로 실행한다.
+
+- :mod:`llmnotes.recipes.spine`: 한국어 세계 말뭉치로 BPE 토크나이저와 작은 Llama식 모델을 학습하는 척추(spine) 모델.
+- :mod:`llmnotes.recipes.multilingual`: 노트북 19 의 어휘 확장·초기화 비교 결과.
+"""
