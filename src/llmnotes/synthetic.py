@@ -1,0 +1,197 @@
+"""합성 데이터와 모델 레이블링: 생성기가 만든 지시 데이터를 거르고(self-instruct 발상), 레이블 일치도를 잰다.
+
+- :func:`generate_instructions`: 감성 분류 지시 데이터를 틀(template)로 만든다. 진짜 LLM 생성기처럼 실수도
+  섞는다: 레이블이 틀린 예(``label_ok=False``), 같은 말을 되풀이한 퇴화 출력, 형식이 어긋난 출력, 거의 같은 예.
+  무엇이 실수인지는 기록해 두어 거르기의 정밀도·재현율을 잴 수 있다.
+- :func:`format_ok`: 형식 검사 (출력이 '긍정'/'부정' 중 하나인지, 입력이 있는지).
+- :func:`lexicon_label`: 감성 낱말 목록으로 붙이는 값싼 규칙 레이블러.
+- :func:`cohen_kappa`: 두 레이블러의 우연을 보정한 일치도 κ = (p_o − p_e) / (1 − p_e).
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+__all__ = [
+    "LABELS",
+    "INSTRUCTION",
+    "SyntheticExample",
+    "generate_instructions",
+    "format_ok",
+    "lexicon_label",
+    "cohen_kappa",
+]
+
+LABELS = ("부정", "긍정")  # 번호 0 = 부정, 1 = 긍정 (data/sentiment 와 같다)
+INSTRUCTION = "다음 리뷰의 감성을 긍정 또는 부정으로 분류하세요."
+
+ASPECTS = {
+    "영화": ["연기", "줄거리", "음악", "결말", "영상미", "배우들"],
+    "식당": ["음식 맛", "서비스", "가격", "분위기", "양", "직원 응대"],
+    "제품": ["배송", "품질", "디자인", "마감", "포장", "가성비"],
+    "여행": ["숙소", "경치", "일정", "가이드", "교통", "날씨 운"],
+    "앱": ["속도", "화면 구성", "업데이트", "알림", "로그인", "고객센터"],
+}
+POSITIVE = ["정말 좋았어요", "최고였어요", "만족스러웠어요", "기대 이상이었어요", "훌륭했어요", "마음에 들어요",
+            "괜찮았어요", "추천합니다", "감동이었어요", "편했어요"]  # fmt: skip
+NEGATIVE = ["별로였어요", "실망스러웠어요", "최악이었어요", "기대 이하였어요", "아쉬웠어요", "마음에 안 들어요",
+            "불편했어요", "비추천합니다", "짜증났어요", "엉망이었어요"]  # fmt: skip
+OPENERS = ["", "솔직히 ", "전체적으로 ", "처음엔 몰랐는데 ", "다시 생각해도 ", "오랜만에 "]
+CLOSERS = ["", " 다음에도 올게요.", " 다시는 안 갈 듯.", " ㅎㅎ", " ㅠㅠ", " 참고하세요."]
+LEXICON_POS = [
+    "좋",
+    "최고",
+    "만족",
+    "훌륭",
+    "추천",
+    "감동",
+    "편하",
+    "편했",
+    "재밌",
+    "맛있",
+    "친절",
+    "기대 이상",
+    "괜찮",
+]
+LEXICON_NEG = [
+    "별로",
+    "실망",
+    "최악",
+    "아쉬",
+    "불편",
+    "비추",
+    "짜증",
+    "엉망",
+    "없",
+    "안 ",
+    "않",
+    "못",
+    "기대 이하",
+]
+
+
+@dataclass(frozen=True)
+class SyntheticExample:
+    """생성된 지시 데이터 하나와 그 정답.
+
+    Attributes:
+        instruction, input, output: 지시, 입력(리뷰), 출력(레이블 글자).
+        domain: 리뷰 도메인.
+        true_label: 입력 문장이 실제로 담은 감성 (0/1). 생성기가 실수하면 ``output`` 과 다르다.
+        defect: '' (정상), 'label_noise', 'degenerate', 'format', 'near_copy'.
+    """
+
+    instruction: str
+    input: str
+    output: str
+    domain: str
+    true_label: int
+    defect: str = ""
+
+    @property
+    def label(self) -> int | None:
+        """출력이 형식에 맞으면 레이블 번호, 아니면 ``None``."""
+        return LABELS.index(self.output) if self.output in LABELS else None
+
+
+def _review(rng: random.Random, domain: str, label: int) -> str:
+    a1, a2 = rng.sample(ASPECTS[domain], 2)
+    pred = POSITIVE if label else NEGATIVE
+    first = f"{rng.choice(OPENERS)}{a1}{'은' if _has_batchim(a1) else '는'} {rng.choice(pred)}."
+    if rng.random() < 0.5:
+        return first + rng.choice(CLOSERS)
+    return f"{first} {a2}도 {rng.choice(pred)}.{rng.choice(CLOSERS)}"
+
+
+def _has_batchim(word: str) -> bool:
+    ch = word[-1]
+    return 0xAC00 <= ord(ch) <= 0xD7A3 and (ord(ch) - 0xAC00) % 28 != 0
+
+
+def generate_instructions(
+    n: int,
+    seed: int = 0,
+    noise: float = 0.2,
+    defect_weights: tuple[float, float, float, float] = (4, 2, 1, 3),
+) -> list[SyntheticExample]:
+    """감성 분류 지시 데이터 ``n`` 개를 만든다. 비율 ``noise`` 만큼은 실수가 섞인 예다.
+
+    Args:
+        n: 만들 예 수 (1 이상).
+        seed: 난수 시드.
+        noise: 실수 비율 (0 이상 1 이하).
+        defect_weights: 실수 종류 (label_noise, degenerate, format, near_copy) 의 상대 빈도.
+    """
+    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+        raise ValueError(f"n 은 1 이상의 정수여야 합니다: {n!r}")
+    if not isinstance(noise, (int, float)) or not 0.0 <= noise <= 1.0:
+        raise ValueError(f"noise 는 0 이상 1 이하여야 합니다: {noise!r}")
+    rng = random.Random(seed)
+    out: list[SyntheticExample] = []
+    normal: list[SyntheticExample] = []  # 실수 없는 예 (거의 같은 사본의 원본 후보)
+    kinds = ("label_noise", "degenerate", "format", "near_copy")
+    for _ in range(n):
+        domain = rng.choice(list(ASPECTS))
+        label = rng.randint(0, 1)
+        text = _review(rng, domain, label)
+        defect = rng.choices(kinds, weights=defect_weights)[0] if rng.random() < noise else ""
+        if defect == "near_copy" and not normal:
+            defect = ""
+        output = LABELS[label]
+        if defect == "label_noise":  # 문장은 긍정인데 부정이라고 답하는 식의 실수
+            output = LABELS[1 - label]
+        elif defect == "degenerate":  # 같은 구절을 되풀이하는 퇴화 출력
+            text = " ".join([text.split(".")[0]] * rng.randint(4, 8))
+        elif defect == "format":  # 지시를 따르지 않은 출력
+            output = rng.choice(("이 리뷰는 아마도 긍정적인 것 같습니다.", "Positive", "", "중립"))
+        elif defect == "near_copy":  # 앞서 만든 예를 거의 그대로 다시 만든다
+            src = rng.choice(normal)
+            text, label, domain, output = (
+                src.input + rng.choice((" ", "!", "~", " ㅎ")),
+                src.true_label,
+                src.domain,
+                src.output,
+            )
+        out.append(SyntheticExample(INSTRUCTION, text, output, domain, label, defect))
+        if not defect:
+            normal.append(out[-1])
+    return out
+
+
+def format_ok(ex: SyntheticExample) -> bool:
+    """형식 검사: 출력이 '긍정' 또는 '부정'이고 입력이 비어 있지 않다."""
+    return ex.label is not None and bool(ex.input.strip())
+
+
+def lexicon_label(text: str) -> int:
+    """감성 낱말 수로 붙이는 규칙 레이블: 긍정 낱말 수 > 부정 낱말 수이면 1, 아니면 0."""
+    if not isinstance(text, str):
+        raise TypeError(f"text 는 str 이어야 합니다: {type(text).__name__} {text!r}")
+    pos = sum(text.count(w) for w in LEXICON_POS)
+    neg = sum(text.count(w) for w in LEXICON_NEG)
+    return int(pos > neg)
+
+
+def cohen_kappa(a: Sequence, b: Sequence) -> float:
+    """코언의 카파(Cohen's kappa): 우연히 일치할 확률을 뺀 일치도.
+
+    p_o = (1/N) Σ_i [a_i = b_i] (관측 일치), p_e = Σ_k p_a(k) · p_b(k) (두 레이블러가 독립일 때의 일치),
+    κ = (p_o − p_e) / (1 − p_e). κ = 1 은 완전 일치, 0 은 우연 수준. (p_e = 1 이면 정의되지 않아 오류)
+
+    Args:
+        a, b: 같은 길이의 레이블 목록.
+    """
+    if len(a) != len(b):
+        raise ValueError(f"a({len(a)})와 b({len(b)})의 길이가 다릅니다")
+    if len(a) == 0:
+        raise ValueError("a, b 가 비어 있습니다")
+    n = len(a)
+    p_o = sum(x == y for x, y in zip(a, b)) / n
+    ca, cb = Counter(a), Counter(b)
+    p_e = sum(ca[k] * cb[k] for k in ca) / (n * n)
+    if p_e == 1.0:
+        raise ValueError("두 레이블러가 모두 한 가지 레이블만 써서 κ 가 정의되지 않습니다 (p_e = 1)")
+    return (p_o - p_e) / (1 - p_e)
