@@ -50,8 +50,8 @@ __all__ = [
 ]
 
 PAD, SEP, EOS = "_", "▷", "⏎"
-PROMPT_LEN = 64  # 가장 긴 4단계 문제보다 길다 (넘으면 ValueError)
-TARGET_LEN = 44  # 가장 긴 'cot' 풀이 + 끝 기호보다 길다 (넘으면 ValueError)
+PROMPT_LEN = 56  # 가장 긴 4단계 문제보다 길다 (넘으면 ValueError)
+TARGET_LEN = 40  # 가장 긴 'cot' 풀이 + 끝 기호보다 길다 (넘으면 ValueError)
 SEQ_LEN = PROMPT_LEN + 1 + TARGET_LEN
 
 
@@ -59,7 +59,7 @@ class CharVocab:
     """글자 단위 어휘. 문제 생성기에 나오는 모든 글자와 풀이 기호를 고정된 순서로 담는다."""
 
     def __init__(self) -> None:
-        text = "".join(ITEMS + ADD_VERBS + SUB_VERBS) + "이가을를 개있었다.몇일까?" + "0123456789+-=,:|답식"
+        text = "".join(ITEMS + ADD_VERBS + SUB_VERBS) + "이가을를 개있었다.몇일까?얻" + "0123456789+-=,:|답식"
         chars = sorted(set(text))
         self.itos = [PAD, SEP, EOS] + chars
         self.stoi = {c: i for i, c in enumerate(self.itos)}
@@ -105,7 +105,7 @@ class ReasonerConfig:
     n_layer: int = 3
     n_head: int = 4
     n_embd: int = 64
-    steps: int = 900
+    steps: int = 450
     batch_size: int = 32
     lr: float = 3e-3
     warmup: int = 100

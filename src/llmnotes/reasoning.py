@@ -3,16 +3,18 @@
 노트북 10 이 쓰는 과제를 한곳에 모았다.
 
 - :func:`make_problem` / :func:`make_split`: 시드로 재현되는 문제 생성기. 난이도 = 단계 수 (1~4).
-  "사과가 23개 있었다. 15개를 샀다. 8개를 먹었다. 몇 개일까?" → 답 30.
+  "사과가 23개 있었다. 5개를 받았다. 8개를 먹었다. 몇 개일까?" → 답 20.
 - :func:`read_sino` / :func:`read_native`: 숫자를 한글로 읽기 (한자어 수사 '이십삼', 고유어 수사 '스물세').
 - :func:`format_target`: 같은 문제의 세 가지 풀이 형식.
-  ``"direct"`` 는 ``답:30``, ``"cot"`` 는 ``23+15=38,38-8=30,답:30`` (스크래치패드, scratchpad),
-  ``"plan"`` 은 ``식:23+15-8|답:30`` (식을 먼저 세우고 답하기: 계획 후 풀이(plan-and-solve)의 '계획' 부분).
+  ``"direct"`` 는 ``답:20``, ``"cot"`` 는 ``23+5=28,28-8=20,답:20`` (스크래치패드, scratchpad),
+  ``"plan"`` 은 ``식:23+5-8|답:20`` (식을 먼저 세우고 답하기: 계획 후 풀이(plan-and-solve)의 '계획' 부분).
   같은 'plan' 출력의 식을 안전한 계산기에 넘기면 프로그램 형태의 풀이(program-of-thought)가 된다.
 - :func:`parse_answer`, :func:`parse_plan`, :func:`check_steps`: 모델 출력 읽기와 단계별 검증(step-wise verification).
 - :func:`majority_vote`: 자기 일관성(self-consistency)의 다수결.
 
-모든 수는 0 이상 99 이하로 유지한다 (중간 결과 포함). 모델이 한 단계에서 하는 일은 두 자리 덧셈·뺄셈 하나뿐이다.
+처음 수와 모든 중간 결과는 두 자리(10~99), 단계마다 더하거나 빼는 수는 한 자리(1~9)다. 모델이 한 단계에서 하는 일은
+두 자리 수에 한 자리 수를 더하거나 빼는 것 하나뿐이다 (받아올림·받아내림은 있다). 동사를 모두 세 글자로 맞춰
+문장 하나의 길이가 늘 같으므로, 문제 끝에서 센 각 수의 위치가 일정하다 (작은 모델이 수를 옮겨 적기 쉽다).
 """
 
 from __future__ import annotations
@@ -45,12 +47,13 @@ __all__ = [
 ]
 
 ITEMS = ("사과", "귤", "사탕", "연필", "구슬", "쿠키", "공책", "딸기", "풍선", "단추")
-# 더하기와 빼기 동사. 모두 '{b}개를 ...' 꼴로 쓴다.
-ADD_VERBS = ("샀다", "받았다", "주웠다")
+# 더하기와 빼기 동사. 모두 '{b}개를 ...' 꼴이고 세 글자라서, 문장 하나의 길이가 늘 같다.
+ADD_VERBS = ("받았다", "주웠다", "얻었다")
 SUB_VERBS = ("먹었다", "주었다", "팔았다")
 STYLES = ("direct", "cot", "plan")
 MAX_STEPS = 4
-MAX_VALUE = 99  # 모든 수와 중간 결과의 상한
+MIN_VALUE, MAX_VALUE = 10, 99  # 처음 수와 모든 중간 결과는 두 자리
+MAX_STEP_NUMBER = 9  # 단계마다 더하거나 빼는 수는 한 자리 (1~9)
 
 
 @dataclass(frozen=True)
@@ -100,19 +103,22 @@ def make_problem(rng: random.Random, steps: int) -> Problem:
         raise TypeError(f"rng 는 random.Random 이어야 합니다: {type(rng).__name__}")
     _check_int("steps", steps, 1, MAX_STEPS)
     item = rng.choice(ITEMS)
-    a = rng.randint(10, MAX_VALUE)
+    a = rng.randint(MIN_VALUE, MAX_VALUE)
     numbers, ops, values = [a], [], []
     sentences = [f"{attach(item, '이/가')} {a}개 있었다."]
     for _ in range(steps):
-        # 결과가 0..99 안에 머물도록 연산과 수를 고른다: 더하기는 a + b ≤ 99, 빼기는 b ≤ a.
-        can_add, can_sub = a <= MAX_VALUE - 1, a >= 1
-        op = rng.choice("+-") if (can_add and can_sub) else ("+" if can_add else "-")
+        # 결과가 두 자리(10..99)에 머물도록 연산과 수를 고른다: 더하기는 a + b ≤ 99, 빼기는 a − b ≥ 10.
+        op = rng.choice("+-")
+        if op == "+" and a + 1 > MAX_VALUE:
+            op = "-"
+        if op == "-" and a - 1 < MIN_VALUE:
+            op = "+"
         if op == "+":
-            b = rng.randint(1, MAX_VALUE - a)
+            b = rng.randint(1, min(MAX_STEP_NUMBER, MAX_VALUE - a))
             a = a + b
             sentences.append(f"{b}개를 {rng.choice(ADD_VERBS)}.")
         else:
-            b = rng.randint(1, a)
+            b = rng.randint(1, min(MAX_STEP_NUMBER, a - MIN_VALUE))
             a = a - b
             sentences.append(f"{b}개를 {rng.choice(SUB_VERBS)}.")
         numbers.append(b)

@@ -6,7 +6,6 @@
 - ``eval``: 개발(dev)·시험(test) 문제에서 난이도별 정확도 (direct, cot, plan 의 자기 답, plan 의 식을
   안전한 계산기로 계산한 PoT), 그리고 cot 모델의 자기 일관성(k = 1, 2, 4, 8, 16)과 단계별 검증 필터.
   샘플링 온도는 개발 집합에서 고른다.
-- ``grpo``: cot 모델에서 출발해 GRPO(보상 = 정답 여부, KL 항)로 더 학습하고 ``cot-grpo/`` 에 저장, 곡선 기록.
 - ``all``: 모두 (기본값).
 
 결과 숫자는 ``results.json`` 에, 재현 정보(명령, 시드, 설정, 데이터 해시, 파일 해시)는 ``recipe.json`` 에 쓴다.
@@ -17,24 +16,22 @@
 from __future__ import annotations
 
 import argparse
+import fcntl
 import hashlib
 import json
-import random
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 
 import torch
 
 from llmnotes.gpt import load_pretrained, save_pretrained
-from llmnotes.grpo import completion_logprobs, group_advantages, grpo_loss
-from llmnotes.reasoner import ReasonerConfig, generate, prompt_ids, rollout_batch, train_reasoner
+from llmnotes.reasoner import ReasonerConfig, generate, train_reasoner
 from llmnotes.reasoning import (
     MAX_STEPS,
     STYLES,
     majority_vote,
-    make_problem,
     make_split,
     parse_answer,
     parse_plan,
@@ -48,33 +45,6 @@ N_DEV, N_TEST = 100, 200  # 난이도마다
 N_DEV_SC = 50  # 온도를 고를 때 쓰는 개발 4단계 문제 수
 KS = (1, 2, 4, 8, 16)
 TEMPERATURES = (0.5, 1.0)  # 자기 일관성 샘플링 온도 후보 (개발 집합에서 고른다)
-
-
-@dataclass
-class GRPOConfig:
-    """GRPO 설정.
-
-    Args:
-        steps: 갱신 횟수.
-        problems_per_step: 한 번에 쓰는 문제 수.
-        group_size: 문제마다 뽑는 풀이 수 G.
-        temperature: 풀이를 뽑는 온도.
-        lr: 학습률.
-        beta: KL 항의 무게.
-        min_level: 학습 문제의 최소 단계 수 (어려운 문제에 집중).
-        eval_every: 개발 집합 4단계 정확도를 재는 간격.
-        seed: 시드.
-    """
-
-    steps: int = 40
-    problems_per_step: int = 8
-    group_size: int = 8
-    temperature: float = 1.0
-    lr: float = 2e-4
-    beta: float = 0.04
-    min_level: int = 3
-    eval_every: int = 10
-    seed: int = 7
 
 
 def splits() -> tuple[list, list]:
@@ -199,92 +169,33 @@ def eval_stage(out: Path, log) -> dict:
     return res
 
 
-def grpo_stage(out: Path, cfg: GRPOConfig, log) -> dict:
-    """cot 모델을 GRPO 로 더 학습한다. 보상 = 답이 맞으면 1. 참조 모델 = 출발한 cot 모델."""
+def train_stage(out: Path, styles: tuple[str, ...], cfg: ReasonerConfig, log) -> None:
+    """형식마다 학습해 ``out/STYLE/`` 에 체크포인트와 ``train_log.json`` (설정, 10단계마다 손실, CPU 초)을 쓴다."""
     dev, test = splits()
     exclude = {problem_key(p) for p in dev + test}
-    dev4 = [p for p in dev if p.steps == MAX_STEPS]
-    policy = load_pretrained(out / "cot").train()
-    ref = load_pretrained(out / "cot").eval()
-    opt = torch.optim.AdamW(policy.parameters(), lr=cfg.lr, weight_decay=0.0)
-    rng = random.Random(cfg.seed)
-    P = prompt_ids(dev[:1]).size(1)
-
-    def dev_acc() -> float:
-        outs = generate(policy.eval(), dev4)
-        policy.train()
-        return round(
-            sum(parse_answer(o[0]) == p.answer for o, p in zip(outs, dev4, strict=True)) / len(dev4), 4
-        )
-
-    curve = [{"step": 0, "dev_acc_level4": dev_acc()}]
-    log(f"grpo step 0 dev4 {curve[-1]['dev_acc_level4']}")
-    rewards_log = []
-    for step in range(1, cfg.steps + 1):
-        batch = []
-        while len(batch) < cfg.problems_per_step:
-            p = make_problem(rng, rng.randint(cfg.min_level, MAX_STEPS))
-            if problem_key(p) not in exclude:
-                batch.append(p)
-        texts = generate(
-            policy, batch, samples=cfg.group_size, temperature=cfg.temperature, seed=cfg.seed + step
-        )
-        flat = [t for outs in texts for t in outs]
-        answers = [p.answer for p in batch for _ in range(cfg.group_size)]
-        rewards = torch.tensor([float(parse_answer(t) == a) for t, a in zip(flat, answers, strict=True)])
-        adv = group_advantages(rewards, cfg.group_size)
-        ids, mask = rollout_batch(batch, texts)
-        with torch.no_grad():
-            ref_lp = completion_logprobs(ref, ids, P)
-        lp = completion_logprobs(policy, ids, P)
-        loss, kl = grpo_loss(lp, lp.detach(), ref_lp, adv, mask, beta=cfg.beta)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(policy.parameters(), 1.0)
-        opt.step()
-        rewards_log.append(
-            {"step": step, "reward": round(rewards.mean().item(), 4), "kl": round(kl.item(), 5)}
-        )
-        if step % cfg.eval_every == 0:
-            curve.append({"step": step, "dev_acc_level4": dev_acc()})
-            log(
-                f"grpo step {step} reward {rewards.mean():.3f} kl {kl:.4f} dev4 {curve[-1]['dev_acc_level4']}"
-            )
-    policy.eval()
-    save_pretrained(policy, out / "cot-grpo")
-    outs = [o[0] for o in generate(policy, test)]
-    test_acc = by_level(test, [parse_answer(o) == p.answer for o, p in zip(outs, test, strict=True)])
-    log(f"grpo test {test_acc}")
-    return {"config": asdict(cfg), "dev_curve": curve, "train_log": rewards_log, "test": test_acc}
-
-
-def train_stage(out: Path, styles: tuple[str, ...], cfg: ReasonerConfig, log) -> dict:
-    dev, test = splits()
-    exclude = {problem_key(p) for p in dev + test}
-    info = {}
     for style in styles:
         t0 = time.process_time()
         model, losses = train_reasoner(style, cfg, exclude, log_every=100, log=log)
         save_pretrained(model, out / style)
-        info[style] = {
-            "final_loss_mean_last100": round(sum(losses[-100:]) / 100, 4),
-            "cpu_seconds": round(time.process_time() - t0, 1),
-            "losses_every_10": [round(x, 4) for x in losses[::10]],
-        }
+        record = {"config": asdict(cfg), "losses": [round(x, 5) for x in losses[::10]],
+                  "cpu_seconds": round(time.process_time() - t0, 1)}  # fmt: skip
+        (out / style / "train_log.json").write_text(json.dumps(record, indent=1), encoding="utf-8")
         log(f"{style}: saved, cpu {time.process_time() - t0:.0f}s")
-    return info
 
 
 def _update_json(path: Path, key: str, value) -> None:
-    data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-    data[key] = value
-    path.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    """``path`` 의 JSON 에서 ``key`` 만 바꾼다. 단계를 여러 프로세스로 나눠 돌려도 덮어쓰지 않게 파일을 잠근다."""
+    with open(path.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+        data[key] = value
+        path.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description="노트북 10 의 작은 추론 모델 레시피")
     ap.add_argument("--out", default="data/models/reasoners")
-    ap.add_argument("--stage", default="all", choices=["train", "eval", "grpo", "all"])
+    ap.add_argument("--stage", default="all", choices=["train", "eval", "all"])
     ap.add_argument("--styles", default=",".join(STYLES))
     args = ap.parse_args(argv)
     out = Path(args.out)
@@ -297,11 +208,9 @@ def main(argv: list[str] | None = None) -> None:
     cfg = ReasonerConfig()
     results, recipe = out / "results.json", out / "recipe.json"
     if args.stage in ("train", "all"):
-        _update_json(results, "train", train_stage(out, tuple(args.styles.split(",")), cfg, log))
+        train_stage(out, tuple(args.styles.split(",")), cfg, log)
     if args.stage in ("eval", "all"):
         _update_json(results, "eval", eval_stage(out, log))
-    if args.stage in ("grpo", "all"):
-        _update_json(results, "grpo", grpo_stage(out, GRPOConfig(), log))
     dev, test = splits()
     _update_json(
         recipe,
@@ -310,10 +219,10 @@ def main(argv: list[str] | None = None) -> None:
     )
     _update_json(recipe, "torch", torch.__version__)
     _update_json(recipe, "reasoner_config", asdict(cfg))
-    _update_json(recipe, "grpo_config", asdict(GRPOConfig()))
     _update_json(recipe, "splits", {"dev_seed": DEV_SEED, "test_seed": TEST_SEED, "dev_per_level": N_DEV,
                                     "test_per_level": N_TEST, "dev_sha256": data_hash(dev),
                                     "test_sha256": data_hash(test)})  # fmt: skip
+    _update_json(recipe, "seeds", {"reasoner": cfg.seed, "dev": DEV_SEED, "test": TEST_SEED})
     hashes = {f"{d.name}/model.safetensors": file_hash(d / "model.safetensors")
               for d in sorted(out.iterdir()) if (d / "model.safetensors").is_file()}  # fmt: skip
     _update_json(recipe, "file_sha256", hashes)
