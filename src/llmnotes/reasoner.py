@@ -1,0 +1,299 @@
+"""작은 추론 모델(tiny reasoner): 문장제를 글자 단위 GPT 로 풀게 학습하고, 풀이를 생성해 채점한다.
+
+- :class:`CharVocab`: 문제 문장과 풀이에 나오는 글자만 담은 고정 어휘 (특수 기호: 채움 ``_``, 구분 ``▷``, 끝 ``⏎``).
+- :func:`encode_batch`: 문제를 **왼쪽 채움으로 같은 길이**(``PROMPT_LEN``)로 맞춘 뒤 ``▷`` + 목표 + 끝 기호.
+  프롬프트 길이가 모두 같으므로 여러 문제를 한 번에(배치로) 생성할 수 있다. 손실은 목표 부분에만 준다.
+- :func:`train_reasoner`: 같은 계산량(같은 모델, 같은 단계 수, 같은 배치, 같은 시퀀스 길이 ``SEQ_LEN``)으로
+  형식(direct / cot / plan)만 바꿔 학습한다.
+- :func:`generate`: ``llmnotes.gpt.to_hf`` 로 같은 가중치의 ``GPT2LMHeadModel`` 을 만들어 KV 캐시로 빠르게 생성한다.
+- :func:`evaluate`: 난이도별 정확도.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass
+
+import torch
+
+from llmnotes.gpt import GPT, GPTConfig, to_hf
+from llmnotes.reasoning import (
+    ADD_VERBS,
+    ITEMS,
+    MAX_STEPS,
+    STYLES,
+    SUB_VERBS,
+    Problem,
+    format_target,
+    make_problem,
+    parse_answer,
+    problem_key,
+)
+
+__all__ = [
+    "PAD",
+    "SEP",
+    "EOS",
+    "PROMPT_LEN",
+    "SEQ_LEN",
+    "CharVocab",
+    "VOCAB",
+    "ReasonerConfig",
+    "build_model",
+    "encode_batch",
+    "prompt_ids",
+    "train_reasoner",
+    "generate",
+    "rollout_batch",
+    "evaluate",
+]
+
+PAD, SEP, EOS = "_", "▷", "⏎"
+PROMPT_LEN = 56  # 가장 긴 4단계 문제보다 길다 (넘으면 ValueError)
+TARGET_LEN = 40  # 가장 긴 'cot' 풀이 + 끝 기호보다 길다 (넘으면 ValueError)
+SEQ_LEN = PROMPT_LEN + 1 + TARGET_LEN
+
+
+class CharVocab:
+    """글자 단위 어휘. 문제 생성기에 나오는 모든 글자와 풀이 기호를 고정된 순서로 담는다."""
+
+    def __init__(self) -> None:
+        text = "".join(ITEMS + ADD_VERBS + SUB_VERBS) + "이가을를 개있었다.몇일까?얻" + "0123456789+-=,:|답식"
+        chars = sorted(set(text))
+        self.itos = [PAD, SEP, EOS] + chars
+        self.stoi = {c: i for i, c in enumerate(self.itos)}
+
+    def __len__(self) -> int:
+        return len(self.itos)
+
+    def encode(self, text: str) -> list[int]:
+        """글자 → 번호. 어휘에 없는 글자는 ``ValueError`` (조용히 버리지 않는다)."""
+        bad = [c for c in text if c not in self.stoi]
+        if bad:
+            raise ValueError(f"어휘에 없는 글자가 있습니다: {bad[0]!r} (text={text!r})")
+        return [self.stoi[c] for c in text]
+
+    def decode(self, ids: list[int]) -> str:
+        """번호 → 글자. 끝 기호에서 멈추고 채움 기호는 뺀다."""
+        out = []
+        for i in ids:
+            c = self.itos[int(i)]
+            if c == EOS:
+                break
+            if c != PAD:
+                out.append(c)
+        return "".join(out)
+
+
+VOCAB = CharVocab()
+
+
+@dataclass
+class ReasonerConfig:
+    """추론 모델 학습 설정 (세 형식이 똑같이 쓴다).
+
+    Args:
+        n_layer, n_head, n_embd: 모델 크기.
+        steps: 최적화 단계 수.
+        batch_size: 배치 크기.
+        lr: 최대 학습률 (선형 워밍업 후 코사인 감소).
+        warmup: 워밍업 단계 수.
+        seed: 초기화와 학습 문제 흐름의 시드.
+    """
+
+    n_layer: int = 3
+    n_head: int = 4
+    n_embd: int = 64
+    steps: int = 450
+    batch_size: int = 32
+    lr: float = 3e-3
+    warmup: int = 100
+    seed: int = 0
+
+
+def build_model(cfg: ReasonerConfig) -> GPT:
+    """설정대로 무작위 초기화한 글자 단위 GPT."""
+    torch.manual_seed(cfg.seed)
+    return GPT(
+        GPTConfig(
+            vocab_size=len(VOCAB),
+            n_layer=cfg.n_layer,
+            n_head=cfg.n_head,
+            n_embd=cfg.n_embd,
+            block_size=SEQ_LEN,
+        )
+    )
+
+
+def prompt_ids(problems: list[Problem]) -> torch.Tensor:
+    """``(B, PROMPT_LEN + 1)``: 왼쪽을 채움 기호로 채운 문제 + 구분 기호 ``▷``."""
+    rows = []
+    for p in problems:
+        ids = VOCAB.encode(p.text)
+        if len(ids) > PROMPT_LEN:
+            raise ValueError(f"문제가 PROMPT_LEN={PROMPT_LEN} 보다 깁니다: {len(ids)}자")
+        rows.append([VOCAB.stoi[PAD]] * (PROMPT_LEN - len(ids)) + ids + [VOCAB.stoi[SEP]])
+    return torch.tensor(rows, dtype=torch.long)
+
+
+def encode_batch(problems: list[Problem], style: str) -> tuple[torch.Tensor, torch.Tensor]:
+    """학습 배치 ``(x, y)``, 둘 다 ``(B, SEQ_LEN)``. ``y`` 는 한 칸 민 목표이며 목표 풀이와 끝 기호 밖은 -100.
+
+    Args:
+        problems: 문제들.
+        style: :data:`llmnotes.reasoning.STYLES` 중 하나.
+    """
+    if style not in STYLES:
+        raise ValueError(f"style 은 {STYLES} 중 하나여야 합니다: {style!r}")
+    prompts = prompt_ids(problems)
+    pad = VOCAB.stoi[PAD]
+    full = torch.full((len(problems), SEQ_LEN + 1), pad, dtype=torch.long)
+    y_mask = torch.zeros_like(full, dtype=torch.bool)
+    full[:, : PROMPT_LEN + 1] = prompts
+    for i, p in enumerate(problems):
+        tgt = VOCAB.encode(format_target(p, style)) + [VOCAB.stoi[EOS]]
+        if len(tgt) > TARGET_LEN:
+            raise ValueError(f"풀이가 TARGET_LEN={TARGET_LEN} 보다 깁니다: {len(tgt)}자")
+        full[i, PROMPT_LEN + 1 : PROMPT_LEN + 1 + len(tgt)] = torch.tensor(tgt)
+        y_mask[i, PROMPT_LEN + 1 : PROMPT_LEN + 1 + len(tgt)] = True
+    x = full[:, :-1]
+    y = full[:, 1:].clone()
+    y[~y_mask[:, 1:]] = -100  # 프롬프트·채움 자리는 손실에서 뺀다
+    return x, y
+
+
+def _lr_at(step: int, cfg: ReasonerConfig) -> float:
+    # 선형 워밍업 후 코사인 감소: lr_t = lr · ½(1 + cos(π · t'/T'))
+    if step < cfg.warmup:
+        return cfg.lr * (step + 1) / cfg.warmup
+    t = (step - cfg.warmup) / max(1, cfg.steps - cfg.warmup)
+    return cfg.lr * 0.5 * (1.0 + math.cos(math.pi * t))
+
+
+def train_reasoner(
+    style: str, cfg: ReasonerConfig, exclude: set, log_every: int = 0, log=print
+) -> tuple[GPT, list[float]]:
+    """형식 ``style`` 로 추론 모델을 학습한다. 학습 문제는 시드 ``cfg.seed`` 로 그때그때 만들고 ``exclude`` 열쇠는 피한다.
+
+    세 형식은 같은 시드로 **같은 문제 흐름**을 보고, 같은 ``SEQ_LEN`` 으로 채운 배치를 쓰므로 계산량이 같다.
+
+    Args:
+        style: ``"direct"``, ``"cot"``, ``"plan"``.
+        cfg: :class:`ReasonerConfig`.
+        exclude: 학습에 쓰지 않을 :func:`llmnotes.reasoning.problem_key` 집합 (개발·시험 문제).
+        log_every: 0 이 아니면 이 단계마다 ``log`` 로 손실을 알린다.
+        log: 알림 함수.
+
+    Returns:
+        ``(model, losses)``.
+    """
+    if style not in STYLES:
+        raise ValueError(f"style 은 {STYLES} 중 하나여야 합니다: {style!r}")
+    model = build_model(cfg)
+    rng = random.Random(cfg.seed)
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, betas=(0.9, 0.98), weight_decay=0.01)
+    losses = []
+    model.train()
+    for step in range(cfg.steps):
+        batch = []
+        while len(batch) < cfg.batch_size:
+            p = make_problem(rng, rng.randint(1, MAX_STEPS))  # 난이도 1~4 를 고르게
+            if problem_key(p) not in exclude:
+                batch.append(p)
+        x, y = encode_batch(batch, style)
+        for g in opt.param_groups:
+            g["lr"] = _lr_at(step, cfg)
+        _, loss = model(x, y)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        losses.append(loss.item())
+        if log_every and (step + 1) % log_every == 0:
+            log(f"{style} step {step + 1}/{cfg.steps} loss {sum(losses[-log_every:]) / log_every:.4f}")
+    return model.eval(), losses
+
+
+@torch.no_grad()
+def generate(
+    model: GPT,
+    problems: list[Problem],
+    *,
+    samples: int = 1,
+    temperature: float = 1.0,
+    seed: int = 0,
+    batch_size: int = 512,
+) -> list[list[str]]:
+    """문제마다 풀이를 생성한다. ``samples=1`` 이고 ``temperature`` 를 쓰지 않으면 탐욕적 디코딩.
+
+    같은 가중치의 ``transformers.GPT2LMHeadModel`` (``llmnotes.gpt.to_hf``)의 KV 캐시 생성을 쓴다.
+
+    Args:
+        model: 추론 모델.
+        problems: 문제들.
+        samples: 문제마다 뽑을 풀이 수. 1 이면 탐욕적(greedy), 2 이상이면 온도 ``temperature`` 로 샘플링.
+        temperature: 샘플링 온도 (> 0).
+        seed: 샘플링 시드.
+        batch_size: 한 번에 생성할 행 수.
+
+    Returns:
+        ``out[i][j]``: 문제 i 의 j 번째 풀이 문자열.
+    """
+    if not isinstance(samples, int) or samples < 1:
+        raise ValueError(f"samples 는 1 이상의 정수여야 합니다: {samples!r}")
+    if not temperature > 0:
+        raise ValueError(f"temperature 는 0 보다 커야 합니다: {temperature!r}")
+    hf = to_hf(model).eval()
+    prompts = prompt_ids(problems).repeat_interleave(samples, dim=0)
+    torch.manual_seed(seed)
+    texts: list[str] = []
+    for start in range(0, len(prompts), batch_size):
+        chunk = prompts[start : start + batch_size]
+        kwargs = dict(do_sample=True, temperature=temperature, top_k=0, top_p=1.0) if samples > 1 else {}
+        out = hf.generate(
+            input_ids=chunk,
+            attention_mask=torch.ones_like(chunk),
+            max_new_tokens=TARGET_LEN,
+            eos_token_id=VOCAB.stoi[EOS],
+            pad_token_id=VOCAB.stoi[EOS],
+            do_sample=samples > 1,
+            **{k: v for k, v in kwargs.items() if k != "do_sample"},
+        )
+        texts.extend(VOCAB.decode(row[chunk.size(1) :].tolist()) for row in out)
+    return [texts[i * samples : (i + 1) * samples] for i in range(len(problems))]
+
+
+def rollout_batch(problems: list[Problem], texts: list[list[str]]) -> tuple[torch.Tensor, torch.Tensor]:
+    """강화학습용 배치: 문제마다 생성한 풀이들을 ``(프롬프트 + 풀이 + 끝 기호)`` 토큰과 풀이 마스크로.
+
+    Args:
+        problems: 문제 B 개.
+        texts: ``texts[i]`` 는 문제 i 의 풀이 G 개 (:func:`generate` 의 출력).
+
+    Returns:
+        ``(ids (B·G, PROMPT_LEN + 1 + L), mask (B·G, L))``. 마스크는 풀이와 끝 기호 자리에서 1.
+    """
+    if len(problems) != len(texts) or len({len(t) for t in texts}) != 1:
+        raise ValueError(
+            f"texts 는 문제마다 같은 수의 풀이여야 합니다: 문제 {len(problems)}개, 풀이 수 {[len(t) for t in texts]}"
+        )
+    G = len(texts[0])
+    comp = [VOCAB.encode(t) + [VOCAB.stoi[EOS]] for outs in texts for t in outs]
+    L = max(len(c) for c in comp)
+    comp_ids = torch.full((len(comp), L), VOCAB.stoi[EOS], dtype=torch.long)
+    mask = torch.zeros(len(comp), L)
+    for i, c in enumerate(comp):
+        comp_ids[i, : len(c)] = torch.tensor(c)
+        mask[i, : len(c)] = 1.0
+    ids = torch.cat([prompt_ids(problems).repeat_interleave(G, dim=0), comp_ids], dim=1)
+    return ids, mask
+
+
+def evaluate(model: GPT, problems: list[Problem]) -> dict[int, float]:
+    """탐욕적 디코딩으로 푼 정확도를 난이도(단계 수)별로 돌려준다: ``{1: acc, 2: acc, ...}``."""
+    outs = generate(model, problems)
+    by_level: dict[int, list[bool]] = {}
+    for p, o in zip(problems, outs, strict=True):
+        by_level.setdefault(p.steps, []).append(parse_answer(o[0]) == p.answer)
+    return {k: sum(v) / len(v) for k, v in sorted(by_level.items())}

@@ -1,0 +1,232 @@
+"""레시피: 노트북 10 의 작은 추론 모델들을 학습·평가해 ``data/models/reasoners/`` 에 저장한다.
+
+단계 (``--stage``):
+
+- ``train``: 세 형식(direct, cot, plan)을 같은 계산량으로 학습해 ``STYLE/`` 에 체크포인트로 저장.
+- ``eval``: 개발(dev)·시험(test) 문제에서 난이도별 정확도 (direct, cot, plan 의 자기 답, plan 의 식을
+  안전한 계산기로 계산한 PoT), 그리고 cot 모델의 자기 일관성(k = 1, 2, 4, 8, 16)과 단계별 검증 필터.
+  샘플링 온도는 개발 집합에서 고른다.
+- ``all``: 모두 (기본값).
+
+결과 숫자는 ``results.json`` 에, 재현 정보(명령, 시드, 설정, 데이터 해시, 파일 해시)는 ``recipe.json`` 에 쓴다.
+
+실행: ``PYTHONHASHSEED=0 OMP_NUM_THREADS=1 python -m llmnotes.recipes.reasoners --out data/models/reasoners``
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import hashlib
+import json
+import sys
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+import torch
+
+from llmnotes.gpt import load_pretrained, save_pretrained
+from llmnotes.reasoner import ReasonerConfig, generate, train_reasoner
+from llmnotes.reasoning import (
+    MAX_STEPS,
+    STYLES,
+    majority_vote,
+    make_split,
+    parse_answer,
+    parse_plan,
+    problem_key,
+    steps_ok,
+)
+from llmnotes.safe_eval import safe_eval
+
+DEV_SEED, TEST_SEED = 1001, 2002
+N_DEV, N_TEST = 100, 200  # 난이도마다
+N_DEV_SC = 50  # 온도를 고를 때 쓰는 개발 4단계 문제 수
+KS = (1, 2, 4, 8, 16)
+TEMPERATURES = (0.5, 1.0)  # 자기 일관성 샘플링 온도 후보 (개발 집합에서 고른다)
+
+
+def splits() -> tuple[list, list]:
+    """개발(dev)·시험(test) 문제. 시험 문제는 개발 문제와 겹치지 않는다."""
+    dev = make_split(DEV_SEED, N_DEV)
+    test = make_split(TEST_SEED, N_TEST, exclude={problem_key(p) for p in dev})
+    return dev, test
+
+
+def data_hash(problems: list) -> str:
+    h = hashlib.sha256()
+    for p in problems:
+        h.update(p.text.encode("utf-8") + b"\n")
+    return h.hexdigest()
+
+
+def file_hash(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def by_level(problems: list, correct: list[bool]) -> dict[str, float]:
+    out: dict[int, list[bool]] = {}
+    for p, c in zip(problems, correct, strict=True):
+        out.setdefault(p.steps, []).append(bool(c))
+    return {str(k): round(sum(v) / len(v), 4) for k, v in sorted(out.items())}
+
+
+def pot_answer(text: str) -> int | None:
+    """'plan' 출력의 식을 안전한 계산기로 계산한 답 (식이 없거나 계산기가 거절하면 None)."""
+    expr = parse_plan(text)
+    if expr is None:
+        return None
+    try:
+        value = safe_eval(expr)
+    except ValueError:
+        return None
+    return int(value) if float(value).is_integer() else None
+
+
+def method_accuracy(models: dict, problems: list) -> dict[str, dict[str, float]]:
+    """탐욕적 디코딩으로 방법마다 난이도별 정확도."""
+    res = {}
+    for style in STYLES:
+        outs = [o[0] for o in generate(models[style], problems)]
+        res[style] = by_level(
+            problems, [parse_answer(o) == p.answer for o, p in zip(outs, problems, strict=True)]
+        )
+        if style == "plan":
+            res["pot"] = by_level(
+                problems, [pot_answer(o) == p.answer for o, p in zip(outs, problems, strict=True)]
+            )
+    return res
+
+
+def vote_curve(problems: list, samples: list[list[str]], verify: bool) -> dict[str, float]:
+    """k 마다 다수결 정확도. k 개씩 겹치지 않게 나눈 묶음들의 평균 (분산을 줄인다)."""
+    n = len(samples[0])
+    curve = {}
+    for k in KS:
+        hits, total = 0, 0
+        for p, outs in zip(problems, samples, strict=True):
+            for g in range(n // k):
+                group = outs[g * k : (g + 1) * k]
+                if verify:
+                    kept = [o for o in group if steps_ok(o)]
+                    group = kept or group  # 모두 떨어지면 거르지 않고 투표한다
+                hits += majority_vote([parse_answer(o) for o in group]) == p.answer
+                total += 1
+        curve[str(k)] = round(hits / total, 4)
+    return curve
+
+
+def eval_stage(out: Path, log) -> dict:
+    dev, test = splits()
+    models = {s: load_pretrained(out / s) for s in STYLES}
+    res: dict = {"dev": method_accuracy(models, dev)}
+    log(f"dev: {res['dev']}")
+    # 자기 일관성: 가장 어려운 4단계 문제에서. 온도는 개발 집합의 k=16 다수결 정확도로 고른다.
+    dev4 = [p for p in dev if p.steps == MAX_STEPS][:N_DEV_SC]
+    test4 = [p for p in test if p.steps == MAX_STEPS]
+    sc_dev = {}
+    for t in TEMPERATURES:
+        s = generate(models["cot"], dev4, samples=max(KS), temperature=t, seed=1)
+        sc_dev[str(t)] = vote_curve(dev4, s, verify=False)
+        log(f"dev self-consistency T={t}: {sc_dev[str(t)]}")
+    best_t = max(TEMPERATURES, key=lambda t: (sc_dev[str(t)][str(max(KS))], -t))
+    res["self_consistency_dev"] = sc_dev
+    res["temperature"] = best_t
+    # 시험 집합: 여기서 한 번만 본다.
+    res["test"] = method_accuracy(models, test)
+    log(f"test: {res['test']}")
+    s = generate(models["cot"], test4, samples=max(KS), temperature=best_t, seed=2)
+    res["self_consistency_test"] = {
+        "vote": vote_curve(test4, s, verify=False),
+        "verified_vote": vote_curve(test4, s, verify=True),
+        "greedy": res["test"]["cot"][str(MAX_STEPS)],
+        "samples_passing_verifier": round(
+            sum(steps_ok(o) for outs in s for o in outs) / (len(s) * len(s[0])), 4
+        ),
+        "passing_samples_correct": round(
+            sum(
+                parse_answer(o) == p.answer
+                for p, outs in zip(test4, s, strict=True)
+                for o in outs
+                if steps_ok(o)
+            )
+            / max(1, sum(steps_ok(o) for outs in s for o in outs)),
+            4,
+        ),
+        "failing_samples_correct": round(
+            sum(
+                parse_answer(o) == p.answer
+                for p, outs in zip(test4, s, strict=True)
+                for o in outs
+                if not steps_ok(o)
+            )
+            / max(1, sum(not steps_ok(o) for outs in s for o in outs)),
+            4,
+        ),
+    }
+    log(f"test self-consistency: {res['self_consistency_test']}")
+    return res
+
+
+def train_stage(out: Path, styles: tuple[str, ...], cfg: ReasonerConfig, log) -> None:
+    """형식마다 학습해 ``out/STYLE/`` 에 체크포인트와 ``train_log.json`` (설정, 10단계마다 손실, CPU 초)을 쓴다."""
+    dev, test = splits()
+    exclude = {problem_key(p) for p in dev + test}
+    for style in styles:
+        t0 = time.process_time()
+        model, losses = train_reasoner(style, cfg, exclude, log_every=100, log=log)
+        save_pretrained(model, out / style)
+        record = {"config": asdict(cfg), "losses": [round(x, 5) for x in losses[::10]],
+                  "cpu_seconds": round(time.process_time() - t0, 1)}  # fmt: skip
+        (out / style / "train_log.json").write_text(json.dumps(record, indent=1), encoding="utf-8")
+        log(f"{style}: saved, cpu {time.process_time() - t0:.0f}s")
+
+
+def _update_json(path: Path, key: str, value) -> None:
+    """``path`` 의 JSON 에서 ``key`` 만 바꾼다. 단계를 여러 프로세스로 나눠 돌려도 덮어쓰지 않게 파일을 잠근다."""
+    with open(path.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+        data[key] = value
+        path.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description="노트북 10 의 작은 추론 모델 레시피")
+    ap.add_argument("--out", default="data/models/reasoners")
+    ap.add_argument("--stage", default="all", choices=["train", "eval", "all"])
+    ap.add_argument("--styles", default=",".join(STYLES))
+    args = ap.parse_args(argv)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    torch.set_num_threads(1)
+
+    def log(msg: str) -> None:
+        print(msg, flush=True)
+
+    cfg = ReasonerConfig()
+    results, recipe = out / "results.json", out / "recipe.json"
+    if args.stage in ("train", "all"):
+        train_stage(out, tuple(args.styles.split(",")), cfg, log)
+    if args.stage in ("eval", "all"):
+        _update_json(results, "eval", eval_stage(out, log))
+    dev, test = splits()
+    _update_json(
+        recipe,
+        "command",
+        "python -m llmnotes.recipes.reasoners " + " ".join(sys.argv[1:] if argv is None else argv),
+    )
+    _update_json(recipe, "torch", torch.__version__)
+    _update_json(recipe, "reasoner_config", asdict(cfg))
+    _update_json(recipe, "splits", {"dev_seed": DEV_SEED, "test_seed": TEST_SEED, "dev_per_level": N_DEV,
+                                    "test_per_level": N_TEST, "dev_sha256": data_hash(dev),
+                                    "test_sha256": data_hash(test)})  # fmt: skip
+    _update_json(recipe, "seeds", {"reasoner": cfg.seed, "dev": DEV_SEED, "test": TEST_SEED})
+    hashes = {f"{d.name}/model.safetensors": file_hash(d / "model.safetensors")
+              for d in sorted(out.iterdir()) if (d / "model.safetensors").is_file()}  # fmt: skip
+    _update_json(recipe, "file_sha256", hashes)
+
+
+if __name__ == "__main__":
+    main()

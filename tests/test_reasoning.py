@@ -1,0 +1,194 @@
+"""문장제 생성기, 한글 수 읽기, 풀이 형식, 단계별 검증, 다수결, 추론 모델의 인코딩과 생성."""
+
+from __future__ import annotations
+
+import math
+import random
+import unicodedata
+
+import pytest
+import torch
+
+from llmnotes.reasoning import (
+    MAX_STEPS,
+    STYLES,
+    check_steps,
+    format_target,
+    majority_vote,
+    make_problem,
+    make_split,
+    parse_answer,
+    parse_plan,
+    problem_key,
+    read_native,
+    read_sino,
+    steps_ok,
+)
+from llmnotes.safe_eval import safe_eval
+
+
+def test_generator_is_seeded_and_consistent():
+    a = [make_problem(random.Random(3), s) for s in (1, 2, 3, 4)]
+    b = [make_problem(random.Random(3), s) for s in (1, 2, 3, 4)]
+    assert a == b
+    rng = random.Random(0)
+    for _ in range(2000):
+        p = make_problem(rng, rng.randint(1, MAX_STEPS))
+        assert unicodedata.is_normalized("NFC", p.text)
+        assert p.text.endswith("몇 개일까?")
+        assert str(p.numbers[0]) in p.text and all(f"{b}개를" in p.text for b in p.numbers[1:])
+        value = p.numbers[0]
+        for op, b, v in zip(p.ops, p.numbers[1:], p.values, strict=True):
+            value = value + b if op == "+" else value - b
+            assert v == value and 0 <= v <= 99  # 중간 결과가 0..99 안
+        assert p.answer == value == safe_eval(p.expression)
+
+
+def test_josa_in_problem_text():
+    texts = {make_problem(random.Random(i), 1).text.split(" ")[0] for i in range(200)}
+    assert "귤이" in texts and "사과가" in texts  # 받침 있으면 '이', 없으면 '가'
+
+
+def test_split_disjoint_and_excludes():
+    dev = make_split(1, 20)
+    test = make_split(2, 20, exclude={problem_key(p) for p in dev})
+    assert len(dev) == len(test) == 80
+    assert [sum(p.steps == s for p in dev) for s in range(1, 5)] == [20, 20, 20, 20]
+    assert not {problem_key(p) for p in dev} & {problem_key(p) for p in test}
+    with pytest.raises(ValueError, match="n_per_level"):
+        make_split(0, 0)
+    with pytest.raises(ValueError, match="steps"):
+        make_problem(random.Random(0), 5)
+    with pytest.raises(TypeError, match="rng"):
+        make_problem(0, 1)
+
+
+@pytest.mark.parametrize(
+    "n, sino",
+    [(0, "영"), (1, "일"), (10, "십"), (11, "십일"), (23, "이십삼"), (100, "백"), (105, "백오"), (1000, "천"),
+     (1234, "천이백삼십사"), (10000, "일만"), (20300, "이만삼백"), (12345678, "천이백삼십사만오천육백칠십팔")],
+)  # fmt: skip
+def test_read_sino(n, sino):
+    assert read_sino(n) == sino
+
+
+@pytest.mark.parametrize(
+    "n, plain, counter",
+    [(1, "하나", "한"), (2, "둘", "두"), (3, "셋", "세"), (4, "넷", "네"), (5, "다섯", "다섯"), (10, "열", "열"),
+     (20, "스물", "스무"), (21, "스물하나", "스물한"), (23, "스물셋", "스물세"), (40, "마흔", "마흔"),
+     (99, "아흔아홉", "아흔아홉")],
+)  # fmt: skip
+def test_read_native(n, plain, counter):
+    assert read_native(n) == plain
+    assert read_native(n, counter=True) == counter
+
+
+def test_read_number_errors():
+    for bad in (-1, 10**8, 1.5, True):
+        with pytest.raises(ValueError, match="n"):
+            read_sino(bad)
+    for bad in (0, 100):
+        with pytest.raises(ValueError, match="n"):
+            read_native(bad)
+
+
+def test_formats_and_parsers():
+    p = make_problem(random.Random(5), 3)
+    direct, cot, plan = (format_target(p, s) for s in STYLES)
+    assert direct == f"답:{p.answer}"
+    assert cot.endswith(direct) and cot.count("=") == 3
+    assert plan == f"식:{p.expression}|{direct}"
+    for t in (direct, cot, plan):
+        assert parse_answer(t) == p.answer
+    assert parse_plan(plan) == p.expression and parse_plan(cot) is None
+    assert steps_ok(cot) and all(c.ok for c in check_steps(cot))
+    with pytest.raises(ValueError, match="style"):
+        format_target(p, "tree")
+    assert parse_answer("23+15=38") is None and parse_answer("답:") is None
+
+
+def test_step_checker_finds_each_error_kind():
+    ok = "23+15=38,38-8=30,답:30"
+    assert steps_ok(ok)
+    calc = check_steps("23+15=39,39-8=31,답:31")  # 첫 줄 계산이 틀렸다 (뒤는 그 값으로 맞게 이어 간다)
+    assert [c.reason for c in calc] == ["계산", "", ""]
+    link = check_steps("23+15=38,37-8=29,답:29")  # 앞 줄 결과를 잘못 옮겼다
+    assert [c.reason for c in link] == ["", "연결", ""]
+    answer = check_steps("23+15=38,38-8=30,답:31")  # 마지막 답이 계산과 다르다
+    assert [c.reason for c in answer] == ["", "", "연결"]
+    form = check_steps("23+1x=38,답:38")
+    assert form[0].reason == "형식"
+    assert not steps_ok("23+15=38,38-8=30")  # 답 줄이 없다
+    assert not steps_ok("")
+
+
+def test_majority_vote():
+    assert majority_vote([3, 5, 5, None, 3, 5]) == 5
+    assert majority_vote([7, 3, 3, 7]) == 7  # 동점이면 먼저 나온 답
+    assert majority_vote([None, None]) is None
+    assert majority_vote([]) is None
+    with pytest.raises(TypeError, match="answers"):
+        majority_vote(5)
+
+
+# --- 추론 모델 쪽 (llmnotes.reasoner) ------------------------------------------------------------------------
+
+
+def test_encode_batch_masks_only_target():
+    from llmnotes.reasoner import EOS, PROMPT_LEN, SEQ_LEN, VOCAB, encode_batch
+
+    ps = [make_problem(random.Random(i), 4) for i in range(3)]
+    for style in STYLES:
+        x, y = encode_batch(ps, style)
+        assert x.shape == y.shape == (3, SEQ_LEN)
+        for i, p in enumerate(ps):
+            kept = y[i][y[i] != -100].tolist()
+            assert VOCAB.decode(kept) == format_target(p, style) and kept[-1] == VOCAB.stoi[EOS]
+            assert VOCAB.decode(x[i, :PROMPT_LEN].tolist()) == p.text  # 왼쪽 채움은 읽을 때 빠진다
+    with pytest.raises(ValueError, match="어휘"):
+        VOCAB.encode("사과가 3개 있다!")
+
+
+def test_hf_generation_equals_our_greedy_generation():
+    """generate() 는 같은 가중치의 GPT2LMHeadModel(KV 캐시)로 생성한다: 우리 GPT.generate 와 같은 토큰."""
+    from llmnotes.reasoner import EOS, VOCAB, ReasonerConfig, build_model, generate, prompt_ids
+
+    model = build_model(ReasonerConfig(n_layer=1, n_embd=32, n_head=2)).eval()
+    ps = [make_problem(random.Random(i), 2) for i in range(4)]
+    ours = model.generate(prompt_ids(ps), max_new_tokens=12, eos_token_id=VOCAB.stoi[EOS])
+    theirs = generate(model, ps)
+    for i in range(4):
+        assert VOCAB.decode(ours[i, prompt_ids(ps).size(1) :].tolist())[:10] == theirs[i][0][:10]
+    a = generate(model, ps[:2], samples=3, temperature=1.0, seed=4)
+    b = generate(model, ps[:2], samples=3, temperature=1.0, seed=4)
+    assert a == b and len(a[0]) == 3
+    with pytest.raises(ValueError, match="samples"):
+        generate(model, ps, samples=0)
+    assert torch.equal(prompt_ids(ps[:1]), prompt_ids(ps[:1]))
+
+
+def test_recipe_helpers():
+    """레시피의 채점 도우미: PoT 답(식 → 안전한 계산기), k 별 다수결 곡선(검증 필터 포함)."""
+    from llmnotes.recipes.reasoners import pot_answer, vote_curve
+
+    assert pot_answer("식:23+5-8|답:99") == 20  # 모델이 쓴 답이 아니라 식을 계산한 값
+    assert pot_answer("식:__import__('os')|답:1") is None  # 계산기가 거절하면 답 없음
+    assert pot_answer("답:20") is None
+    p = make_problem(random.Random(0), 1)
+    good = format_target(p, "cot")
+    a, b = p.numbers
+    wrong = f"{a}{p.ops[0]}{b}={p.answer + 1},답:{p.answer + 1}"  # 계산이 틀린 풀이
+    samples = [[wrong] * 10 + [good] * 6]  # 16개 중 정답 6개
+    curve = vote_curve([p], samples, verify=False)
+    assert curve["1"] == 6 / 16 and curve["16"] == 0.0
+    assert vote_curve([p], samples, verify=True)["16"] == 1.0  # 검증기가 틀린 풀이를 걸러 낸다
+
+
+def test_train_reasoner_smoke():
+    from llmnotes.reasoner import ReasonerConfig, train_reasoner
+
+    cfg = ReasonerConfig(n_layer=1, n_embd=16, n_head=2, steps=3, batch_size=4, warmup=1)
+    model, losses = train_reasoner("cot", cfg, exclude=set())
+    assert len(losses) == 3 and all(math.isfinite(x) for x in losses)
+    with pytest.raises(ValueError, match="style"):
+        train_reasoner("tree", cfg, exclude=set())
