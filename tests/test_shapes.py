@@ -128,7 +128,7 @@ def test_vocabulary_covers_everything_generated():
         for q in ("caption", "colour", "count", "shape") if s.kind != "pair" else ("caption",):
             tok.encode(answer(s, q))
             tok.encode(shapes.QUESTIONS[q])
-    for level in ("coarse", "colour_shape", "fine"):
+    for level in shapes.ZERO_SHOT_LEVELS:
         for prompts in shapes.zero_shot_prompts(level):
             for p in prompts:
                 tok.encode(p)
@@ -153,5 +153,9 @@ def test_bad_input_is_rejected_clearly():
         answer(pair, "colour")
     with pytest.raises(ValueError, match="question"):
         answer(pair, "size")
+    with pytest.raises(ValueError, match="level"):
+        shapes.zero_shot_prompts("medium")
+    with pytest.raises(ValueError, match="single"):
+        shapes.zero_shot_label(pair, "coarse")
     with pytest.raises(ValueError, match="image_size"):
         shapes.ShapesConfig(image_size=8)

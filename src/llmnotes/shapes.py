@@ -41,6 +41,8 @@ __all__ = [
     "vocabulary",
     "is_held_out",
     "fine_classes",
+    "ZERO_SHOT_LEVELS",
+    "ZERO_SHOT_POOL",
     "zero_shot_prompts",
     "zero_shot_label",
 ]
@@ -340,20 +342,37 @@ def fine_classes() -> list[tuple[str, str, str, str]]:
     return [(p, z, c, s) for p in POSITIONS for z in SIZES for c in COLOURS for s in SHAPES]
 
 
-def zero_shot_prompts(level: str) -> list[list[str]]:
-    """제로샷 분류용 프롬프트 (클래스마다 목록).
+ZERO_SHOT_LEVELS = ("coarse", "coarse_mean", "coarse_short", "colour_shape", "fine")
+# 클래스 점수 = 그 클래스 프롬프트들과의 유사도의 최댓값('max') 또는 평균('mean', 프롬프트 앙상블)
+ZERO_SHOT_POOL = {"coarse": "max", "coarse_mean": "mean", "coarse_short": "mean", "colour_shape": "max", "fine": "max"}
 
-    'coarse': 도형 4가지, 클래스마다 '{색} {모양} 그림' 을 네 색으로 만들어 평균 (프롬프트 앙상블).
-    'colour_shape': (색, 도형) 16가지, '{색} {모양} 그림'.
-    'fine': (위치, 크기, 색, 도형) 96가지, '{위치}에 {크기} {색} {모양} 그림'.
+
+def zero_shot_prompts(level: str) -> list[list[str]]:
+    """제로샷 분류용 프롬프트 (클래스마다 목록). 틀은 학습 설명과 같은 꼴 '{위치}에 {크기} {색} {모양} 그림'.
+
+    'coarse': 도형 4가지. 클래스마다 위치·크기·색을 모두 채운 24개 프롬프트 (점수는 그중 최댓값).
+    'coarse_mean': 'coarse' 와 같은 프롬프트, 점수는 평균 (프롬프트 앙상블).
+    'coarse_short': 도형 4가지, 짧은 틀 '{색} {모양} 그림' 을 네 색으로 채워 평균 (학습 설명과 꼴이 다른 틀).
+    'colour_shape': (색, 도형) 16가지, 위치·크기를 채운 6개 프롬프트 (점수는 최댓값).
+    'fine': (위치, 크기, 색, 도형) 96가지, 클래스마다 프롬프트 하나.
     """
-    if level == "coarse":
+    full = "{p}에 {z} {c} {s} 그림"
+    if level in ("coarse", "coarse_mean"):
+        return [
+            [full.format(p=p, z=z, c=c, s=s) for p in POSITIONS for z in SIZES for c in COLOURS]
+            for s in SHAPES
+        ]
+    if level == "coarse_short":
         return [[f"{c} {s} 그림" for c in COLOURS] for s in SHAPES]
     if level == "colour_shape":
-        return [[f"{c} {s} 그림"] for c in COLOURS for s in SHAPES]
+        return [
+            [full.format(p=p, z=z, c=c, s=s) for p in POSITIONS for z in SIZES]
+            for c in COLOURS
+            for s in SHAPES
+        ]
     if level == "fine":
-        return [[f"{p}에 {z} {c} {s} 그림"] for p, z, c, s in fine_classes()]
-    raise ValueError(f"level 은 'coarse', 'colour_shape', 'fine' 중 하나여야 합니다: {level!r}")
+        return [[full.format(p=p, z=z, c=c, s=s)] for p, z, c, s in fine_classes()]
+    raise ValueError(f"level 은 {ZERO_SHOT_LEVELS} 중 하나여야 합니다: {level!r}")
 
 
 def zero_shot_label(scene: Scene, level: str) -> int:
@@ -361,10 +380,10 @@ def zero_shot_label(scene: Scene, level: str) -> int:
     if scene.kind != "single":
         raise ValueError(f"제로샷 분류는 'single' 장면에만 씁니다: kind={scene.kind!r}")
     o = scene.objects[0]
-    if level == "coarse":
+    if level in ("coarse", "coarse_mean", "coarse_short"):
         return SHAPES.index(o.shape)
     if level == "colour_shape":
         return list(COLOURS).index(o.colour) * len(SHAPES) + SHAPES.index(o.shape)
     if level == "fine":
         return fine_classes().index((scene.position, o.size, o.colour, o.shape))
-    raise ValueError(f"level 은 'coarse', 'colour_shape', 'fine' 중 하나여야 합니다: {level!r}")
+    raise ValueError(f"level 은 {ZERO_SHOT_LEVELS} 중 하나여야 합니다: {level!r}")

@@ -109,19 +109,22 @@ def make_batch(tok: WordTokenizer, questions: list[str], answers: list[str | Non
 
 
 class VisionLanguageModel(nn.Module):
-    """얼린 그림 인코더 → 다리(bridge) → 얼린 언어 모델. 다리의 파라미터만 학습된다.
+    """얼린 그림 인코더 → 다리(bridge) → 언어 모델. 다리는 늘 학습하고, 언어 모델은 ``freeze_lm`` 이면 얼린다.
 
     Args:
         image_encoder: 그림 (B, 3, H, W) → 조각 토큰 (B, N, d_img) 인 모듈 (``TinyClip.image_tokens``).
         bridge: ``MLPProjector`` 또는 ``QFormerLite``.
         lm: ``inputs_embeds`` 를 받는 Hugging Face 인과 언어 모델 (예: ``GPT2LMHeadModel``).
+        freeze_lm: 참이면 언어 모델을 얼린다.
     """
 
-    def __init__(self, image_encoder: nn.Module, bridge: nn.Module, lm: nn.Module):
+    def __init__(self, image_encoder: nn.Module, bridge: nn.Module, lm: nn.Module, freeze_lm: bool = True):
         super().__init__()
         self.image_encoder, self.bridge, self.lm = image_encoder, bridge, lm
-        for p in [*image_encoder.parameters(), *lm.parameters()]:
+        for p in image_encoder.parameters():
             p.requires_grad_(False)
+        for p in lm.parameters():  # LLaVA 1단계·BLIP-2: 얼림, LLaVA 2단계: 함께 학습
+            p.requires_grad_(not freeze_lm)
 
     def prefix(self, images: torch.Tensor) -> torch.Tensor:
         """그림 → 언어 모델 임베딩 공간의 그림 토큰 (B, P, d_lm)."""

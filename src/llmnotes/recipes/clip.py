@@ -15,6 +15,7 @@ test 분할(빠진 조합, 시드 2)은 이 레시피가 마지막에 한 번 �
 from __future__ import annotations
 
 import argparse
+import copy
 import hashlib
 import json
 import sys
@@ -32,13 +33,12 @@ from ..clip import (
     ClipConfig,
     TinyClip,
     WordTokenizer,
-    class_embeddings,
     fit_clip,
     images_to_tensor,
     recall_at_k,
     token_wise_similarity,
 )
-from ..vlm_bridge import MLPProjector, QFormerLite, VisionLanguageModel, count_trainable, make_batch
+from ..vlm_bridge import MLPProjector, QFormerLite, VisionLanguageModel, make_batch
 
 __all__ = [
     "RecipeConfig",
@@ -69,6 +69,9 @@ class RecipeConfig:
     bridge_batch: int = 64
     bridge_lr: float = 3e-3
     qformer_queries: int = 4
+    n_eval_bridge: int = 120
+    # 다리와 함께 언어 모델도 학습하는가 (LLaVA 2단계). 얼린 채로는 400스텝 안에 그림 정보를 쓰지 못했다 (데이터시트).
+    train_lm_with_bridge: bool = True
 
 
 def build_qa(scenes: list[shapes.Scene]) -> tuple[list[int], list[str], list[str]]:
@@ -117,9 +120,15 @@ def train_lm(tok: WordTokenizer, cfg: RecipeConfig) -> tuple[Any, list[float]]:
     g = torch.Generator().manual_seed(cfg.seed)
     losses = []
     lm.train()
+    n_pos, T = lm.config.n_positions, batch.ids.shape[1]
     for _ in range(cfg.lm_steps):
         b = torch.randint(len(labels), (64,), generator=g)
-        loss = lm(input_ids=batch.ids[b], attention_mask=batch.mask[b].long(), labels=labels[b]).loss
+        # 위치를 무작위로 밀어 모든 위치 임베딩을 학습한다: 나중에 글 앞에 그림 토큰이 붙어 글이 뒤로 밀리기 때문이다
+        offset = int(torch.randint(n_pos - T + 1, (1,), generator=g))
+        pos = torch.arange(offset, offset + T).expand(len(b), -1)
+        loss = lm(
+            input_ids=batch.ids[b], attention_mask=batch.mask[b].long(), position_ids=pos, labels=labels[b]
+        ).loss
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -164,21 +173,23 @@ def train_bridge(
 def evaluate_zero_shot(
     model: TinyClip, tok: WordTokenizer, scenes: list[shapes.Scene], filip: bool = False
 ) -> dict:
-    """'single' 장면에 대한 제로샷 정확도 (coarse / colour_shape / fine)."""
+    """'single' 장면에 대한 제로샷 정확도 (``shapes.ZERO_SHOT_LEVELS`` 마다).
+
+    프롬프트마다 유사도를 재고 (CLIP: 코사인, FILIP: 토큰 단위), 클래스 안에서 최댓값 또는 평균을 클래스 점수로 쓴다.
+    """
     x = images_to_tensor(shapes.render_batch(scenes))
     out = {}
-    for level in ("coarse", "colour_shape", "fine"):
+    for level in shapes.ZERO_SHOT_LEVELS:
         prompts = shapes.zero_shot_prompts(level)
         y = torch.tensor([shapes.zero_shot_label(s, level) for s in scenes])
+        flat = [p for ps in prompts for p in ps]
+        ids, mask = tok.batch(flat, model.cfg.max_len)
         if filip:
-            flat = [p for ps in prompts for p in ps]
-            ids, mask = tok.batch(flat, model.cfg.max_len)
-            sim = token_wise_similarity(
-                model.image_token_embeddings(x), model.text_token_embeddings(ids, mask), mask
-            )
-            score = sim.view(len(x), len(prompts), -1).mean(-1)
+            sim = token_wise_similarity(model.image_token_embeddings(x), model.text_token_embeddings(ids, mask), mask)
         else:
-            score = model.encode_image(x) @ class_embeddings(model, tok, prompts).T
+            sim = model.encode_image(x) @ model.encode_text(ids, mask).T
+        sim = sim.view(len(x), len(prompts), -1)  # (그림, 클래스, 클래스당 프롬프트)
+        score = sim.amax(-1) if shapes.ZERO_SHOT_POOL[level] == "max" else sim.mean(-1)
         out[level] = round((score.argmax(1) == y).float().mean().item(), 4)
     return out
 
@@ -243,12 +254,68 @@ def load_artefacts(path: str | Path) -> dict[str, Any]:
     }
     for name, bridge in bridges.items():
         bridge.load_state_dict(load_file(path / f"{name}.safetensors"))
-        out[name] = VisionLanguageModel(out["clip"].image_encoder, bridge.eval(), out["lm"])
+        tuned = path / f"lm_{name}"  # 다리와 함께 학습한 언어 모델이 있으면 그것을 쓴다
+        lm = GPT2LMHeadModel.from_pretrained(tuned).eval() if tuned.exists() else out["lm"]
+        out[name] = VisionLanguageModel(out["clip"].image_encoder, bridge.eval(), lm, freeze_lm=True)
     return out
 
 
-def run(cfg: RecipeConfig, out: Path, command: str = "") -> dict[str, Any]:
-    """전체 레시피. 진행 상황은 표준 출력에 한 줄씩 적는다."""
+def evaluation_scenes(cfg: RecipeConfig) -> dict[str, dict[str, list[shapes.Scene]]]:
+    """평가 장면: 분할마다 'single'(제로샷) 과 섞인 장면(검색, 다리). dev 시드 = seed+1, test 시드 = seed+2."""
+    return {
+        split: {
+            "single": shapes.sample_scenes(cfg.n_eval, cfg.seed + s, split, kinds=("single",)),
+            "mixed": shapes.sample_scenes(cfg.n_eval, cfg.seed + s, split),
+        }
+        for split, s in (("dev", 1), ("test", 2))
+    }
+
+
+def evaluate_all(out: Path, cfg: RecipeConfig) -> dict[str, Any]:
+    """내보낸 파일을 다시 읽어 모든 결과를 잰다 (제로샷, 검색, 다리의 질문별 정확도)."""
+    art = load_artefacts(out)
+    tok = art["tokenizer"]
+    results: dict[str, Any] = {}
+    for split, ev in evaluation_scenes(cfg).items():
+        for name in ("clip", "filip"):
+            m = art[name]
+            results[f"{name}_{split}"] = {
+                "zero_shot": evaluate_zero_shot(m, tok, ev["single"], filip=name == "filip"),
+                "retrieval": evaluate_retrieval(m, tok, ev["mixed"], filip=name == "filip"),
+                "temperature": round(1.0 / m.scale().item(), 4),
+            }
+        for name in ("llava", "qformer"):
+            results[f"{name}_{split}"] = evaluate_bridge(art[name], tok, ev["mixed"][: cfg.n_eval_bridge])
+    for name in ("llava", "qformer"):
+        bridge_params = sum(p.numel() for p in art[name].bridge.parameters())
+        lm_params = sum(p.numel() for p in art[name].lm.parameters()) if cfg.train_lm_with_bridge else 0
+        results[f"{name}_trainable"] = bridge_params + lm_params
+    return results
+
+
+def _write_recipe(out: Path, recipe: dict[str, Any]) -> None:
+    files = sorted(p for p in out.rglob("*") if p.is_file() and p.name != "recipe.json")
+    recipe["files_sha256"] = {str(p.relative_to(out)): _sha256(p) for p in files}
+    (out / "recipe.json").write_text(json.dumps(recipe, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def _training_data(cfg: RecipeConfig, tok: WordTokenizer, max_len: int):
+    train = shapes.sample_scenes(cfg.n_train, cfg.seed, "train")
+    rng = np.random.default_rng(cfg.seed)
+    texts = [shapes.clip_texts(s, rng) for s in train]
+    images = shapes.render_batch(train)
+    data_hash = hashlib.sha256(images.tobytes() + "\n".join(texts).encode()).hexdigest()
+    ids, mask = tok.batch(texts, max_len)
+    return images_to_tensor(images), ids, mask, data_hash
+
+
+def run(cfg: RecipeConfig, out: Path, command: str = "", stage: str = "all") -> dict[str, Any]:
+    """레시피: 'clip' 단계(CLIP, FILIP) → 'bridges' 단계(언어 모델, 두 다리) → 저장한 파일로 결과 재기.
+
+    두 단계는 각자 시드를 고정하므로 'all' 한 번과 'clip' 뒤 'bridges' 는 같은 파일을 만든다.
+    """
+    if stage not in ("all", "clip", "bridges"):
+        raise ValueError(f"stage 는 'all', 'clip', 'bridges' 중 하나여야 합니다: {stage!r}")
     t0 = time.time()
 
     def log(msg: str) -> None:
@@ -256,44 +323,44 @@ def run(cfg: RecipeConfig, out: Path, command: str = "") -> dict[str, Any]:
 
     out.mkdir(parents=True, exist_ok=True)
     tok = WordTokenizer(shapes.vocabulary())
-    train = shapes.sample_scenes(cfg.n_train, cfg.seed, "train")
-    rng = np.random.default_rng(cfg.seed)
-    texts = [shapes.clip_texts(s, rng) for s in train]
-    images = shapes.render_batch(train)
-    data_hash = hashlib.sha256(images.tobytes() + "\n".join(texts).encode()).hexdigest()
-    x = images_to_tensor(images)
     ccfg = ClipConfig(vocab_size=len(tok))
-    ids, mask = tok.batch(texts, ccfg.max_len)
-    evals = {
-        split: {
-            "single": shapes.sample_scenes(cfg.n_eval, cfg.seed + s, split, kinds=("single",)),
-            "mixed": shapes.sample_scenes(cfg.n_eval, cfg.seed + s, split),
-        }
-        for split, s in (("dev", 1), ("test", 2))
-    }
-    log(f"데이터: 학습 장면 {len(train)}, 해시 {data_hash[:12]}")
-    results: dict[str, Any] = {}
-    logs: dict[str, list[float]] = {}
-    models = {}
-    for name in ("clip", "filip"):
-        torch.manual_seed(cfg.seed)
-        m = TinyClip(ccfg)
-        logs[name] = fit_clip(m, x, ids, mask, cfg.clip_steps, cfg.clip_batch, cfg.clip_lr, name, cfg.seed)
-        models[name] = m
-        for split, ev in evals.items():
-            results[f"{name}_{split}"] = {
-                "zero_shot": evaluate_zero_shot(m, tok, ev["single"], filip=name == "filip"),
-                "retrieval": evaluate_retrieval(m, tok, ev["mixed"], filip=name == "filip"),
-                "temperature": round(1.0 / m.scale().item(), 4),
-            }
-        log(f"{name}: 마지막 손실 {np.mean(logs[name][-50:]):.4f}, dev {results[f'{name}_dev']}")
-        save_file({k: v.contiguous() for k, v in m.state_dict().items()}, out / f"{name}.safetensors")
+    recipe_path = out / "recipe.json"
+    if stage == "bridges" and recipe_path.exists():
+        recipe = json.loads(recipe_path.read_text(encoding="utf-8"))
+    else:
+        recipe = {"recipe": "llmnotes.recipes.clip", "seed": cfg.seed, "loss_logs": {}}
+    recipe.update(config=asdict(cfg), clip_config=asdict(ccfg), torch=torch.__version__)
+    recipe.setdefault("commands", []).append(command)
+    recipe["held_out"] = sorted(f"{c} {s}" for c, s in shapes.HELD_OUT)
+    x, ids, mask, recipe["data_sha256"] = _training_data(cfg, tok, ccfg.max_len)
+    log(f"데이터: 학습 장면 {cfg.n_train}, 해시 {recipe['data_sha256'][:12]}")
+    logs = recipe["loss_logs"]
 
-    lm, logs["lm"] = train_lm(tok, cfg)
-    log(f"lm: 마지막 손실 {np.mean(logs['lm'][-50:]):.4f}")
+    def keep(vals: list[float]) -> list[float]:
+        return [round(v, 4) for v in vals[:: max(1, len(vals) // 100)]]
+
+    if stage in ("all", "clip"):
+        for name in ("clip", "filip"):
+            torch.manual_seed(cfg.seed)
+            m = TinyClip(ccfg)
+            losses = fit_clip(m, x, ids, mask, cfg.clip_steps, cfg.clip_batch, cfg.clip_lr, name, cfg.seed)
+            logs[name] = keep(losses)
+            log(f"{name}: 마지막 50스텝 평균 손실 {np.mean(losses[-50:]):.4f}")
+            save_file({k: v.contiguous() for k, v in m.state_dict().items()}, out / f"{name}.safetensors")
+        (out / "vocab.json").write_text(
+            json.dumps(shapes.vocabulary(), ensure_ascii=False, indent=0), encoding="utf-8"
+        )
+        _write_recipe(out, recipe)
+    if stage == "clip":
+        return recipe
+
+    lm, losses = train_lm(tok, cfg)
+    logs["lm"] = keep(losses)
+    log(f"lm: 마지막 50스텝 평균 손실 {np.mean(losses[-50:]):.4f}")
     lm.save_pretrained(out / "lm")
-
-    clip_model = models["clip"]
+    clip_model = TinyClip(ccfg)
+    clip_model.load_state_dict(load_file(out / "clip.safetensors"))
+    clip_model.eval()
     btrain = shapes.sample_scenes(cfg.n_bridge_train, cfg.seed + 3, "train")
     with torch.no_grad():
         feats = clip_model.image_tokens(images_to_tensor(shapes.render_batch(btrain)))
@@ -305,39 +372,34 @@ def run(cfg: RecipeConfig, out: Path, command: str = "") -> dict[str, Any]:
     for name, factory in factories.items():
         torch.manual_seed(cfg.seed)
         bridge = factory()
-        vlm = VisionLanguageModel(clip_model.image_encoder, bridge, lm)
-        logs[name] = train_bridge(vlm, feats, tok, idx, qs, ans, cfg)
-        bridge.eval()
-        results[f"{name}_trainable"] = count_trainable(vlm)
-        for split in ("dev", "test"):
-            results[f"{name}_{split}"] = evaluate_bridge(vlm, tok, evals[split]["mixed"][:120])
-        log(f"{name}: 학습 파라미터 {results[f'{name}_trainable']}, dev {results[f'{name}_dev']}")
+        lm_copy = copy.deepcopy(lm)
+        vlm = VisionLanguageModel(clip_model.image_encoder, bridge, lm_copy, freeze_lm=not cfg.train_lm_with_bridge)
+        losses = train_bridge(vlm, feats, tok, idx, qs, ans, cfg)
+        lm_copy.eval()
+        logs[name] = keep(losses)
+        log(f"{name}: 마지막 50스텝 평균 손실 {np.mean(losses[-50:]):.4f}")
         save_file({k: v.contiguous() for k, v in bridge.state_dict().items()}, out / f"{name}.safetensors")
-    for p in clip_model.parameters():
-        p.requires_grad_(True)
-
+        if cfg.train_lm_with_bridge:
+            lm_copy.save_pretrained(out / f"lm_{name}")
     (out / "vocab.json").write_text(
         json.dumps(shapes.vocabulary(), ensure_ascii=False, indent=0), encoding="utf-8"
     )
-    files = sorted(p for p in out.rglob("*") if p.is_file() and p.name != "recipe.json")
-    recipe = {
-        "recipe": "llmnotes.recipes.clip",
-        "command": command,
-        "seed": cfg.seed,
-        "config": asdict(cfg),
-        "clip_config": asdict(ccfg),
-        "data_sha256": data_hash,
-        "held_out": sorted(f"{c} {s}" for c, s in shapes.HELD_OUT),
-        "results": results,
-        "loss_logs": {
-            k: [round(v, 4) for v in vals[:: max(1, len(vals) // 100)]] for k, vals in logs.items()
-        },
-        "files_sha256": {str(p.relative_to(out)): _sha256(p) for p in files},
-        "torch": torch.__version__,
-        "seconds": round(time.time() - t0),
-    }
-    (out / "recipe.json").write_text(json.dumps(recipe, ensure_ascii=False, indent=1), encoding="utf-8")
-    log("끝")
+    _write_recipe(out, recipe)
+    recipe["results"] = evaluate_all(out, cfg)
+    _write_recipe(out, recipe)
+    log(f"끝: {json.dumps(recipe['results'], ensure_ascii=False)}")
+    return recipe
+
+
+def evaluate_only(out: Path, command: str = "") -> dict[str, Any]:
+    """이미 학습한 폴더의 결과만 다시 잰다 (가중치는 바꾸지 않는다)."""
+    recipe = json.loads((out / "recipe.json").read_text(encoding="utf-8"))
+    cfg = RecipeConfig(**recipe["config"])
+    recipe["config"] = asdict(cfg)
+    recipe["results"] = evaluate_all(out, cfg)
+    recipe.setdefault("commands", []).append(command)
+    _write_recipe(out, recipe)
+    print(json.dumps(recipe["results"], ensure_ascii=False))
     return recipe
 
 
@@ -346,12 +408,17 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--out", type=Path, required=True)
     for f, default in asdict(RecipeConfig()).items():
         parser.add_argument(f"--{f.replace('_', '-')}", type=type(default), default=default)
-    args = vars(parser.parse_args(argv))
-    out = args.pop("out")
-    torch.set_num_threads(1)
-    return run(
-        RecipeConfig(**args), out, command="python -m llmnotes.recipes.clip " + " ".join(argv or sys.argv[1:])
+    parser.add_argument("--stage", default="all", choices=["all", "clip", "bridges"])
+    parser.add_argument(
+        "--eval-only", action="store_true", help="학습하지 않고 --out 의 파일로 결과만 다시 잰다"
     )
+    args = vars(parser.parse_args(argv))
+    out, stage, eval_only = args.pop("out"), args.pop("stage"), args.pop("eval_only")
+    torch.set_num_threads(1)
+    command = "python -m llmnotes.recipes.clip " + " ".join(argv if argv is not None else sys.argv[1:])
+    if eval_only:
+        return evaluate_only(out, command)
+    return run(RecipeConfig(**args), out, command=command, stage=stage)
 
 
 if __name__ == "__main__":
