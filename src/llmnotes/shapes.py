@@ -344,7 +344,13 @@ def fine_classes() -> list[tuple[str, str, str, str]]:
 
 ZERO_SHOT_LEVELS = ("coarse", "coarse_mean", "coarse_short", "colour_shape", "fine")
 # 클래스 점수 = 그 클래스 프롬프트들과의 유사도의 최댓값('max') 또는 평균('mean', 프롬프트 앙상블)
-ZERO_SHOT_POOL = {"coarse": "max", "coarse_mean": "mean", "coarse_short": "mean", "colour_shape": "max", "fine": "max"}
+ZERO_SHOT_POOL = {
+    "coarse": "max",
+    "coarse_mean": "mean",
+    "coarse_short": "mean",
+    "colour_shape": "max",
+    "fine": "max",
+}
 
 
 def zero_shot_prompts(level: str) -> list[list[str]]:

@@ -185,7 +185,9 @@ def evaluate_zero_shot(
         flat = [p for ps in prompts for p in ps]
         ids, mask = tok.batch(flat, model.cfg.max_len)
         if filip:
-            sim = token_wise_similarity(model.image_token_embeddings(x), model.text_token_embeddings(ids, mask), mask)
+            sim = token_wise_similarity(
+                model.image_token_embeddings(x), model.text_token_embeddings(ids, mask), mask
+            )
         else:
             sim = model.encode_image(x) @ model.encode_text(ids, mask).T
         sim = sim.view(len(x), len(prompts), -1)  # (그림, 클래스, 클래스당 프롬프트)
@@ -373,7 +375,9 @@ def run(cfg: RecipeConfig, out: Path, command: str = "", stage: str = "all") -> 
         torch.manual_seed(cfg.seed)
         bridge = factory()
         lm_copy = copy.deepcopy(lm)
-        vlm = VisionLanguageModel(clip_model.image_encoder, bridge, lm_copy, freeze_lm=not cfg.train_lm_with_bridge)
+        vlm = VisionLanguageModel(
+            clip_model.image_encoder, bridge, lm_copy, freeze_lm=not cfg.train_lm_with_bridge
+        )
         losses = train_bridge(vlm, feats, tok, idx, qs, ans, cfg)
         lm_copy.eval()
         logs[name] = keep(losses)
