@@ -257,14 +257,14 @@ def _datasheet(r: dict[str, Any], name: str, digest: str) -> str:
         f"설정 {{n_layer: {r['config']['n_layer']}, n_head: {r['config']['n_head']}, "
         f"n_embd: {r['config']['n_embd']}, block_size: {r['config']['block_size']}}}",
         f"- 연산량: 실행마다 {r['config']['steps']} 스텝 × {r['config']['batch_size']} × "
-        f"{r['config']['block_size']} = {r['tokens_per_run']:,} 글자 (두 말뭉치 같음). 시드 {r['config']['seeds']}",
+        f"{r['config']['block_size']} = {r['tokens_per_run']:,} 글자 (두 말뭉치 같음). 학습 시드(초기화·배치 순서) {r['config']['seeds']}",
         "- 검증: 말뭉치에 넣지 않은 깨끗한 문서의 홀수 번째 절반 (짝수 번째 절반은 퍼플렉서티 필터의 참조 텍스트)."
         " 파이프라인 문턱값은 개발 말뭉치(시드 1)에서 골랐고, 이 말뭉치(시드 0)의 결과는 한 번 보았다.",
         "",
-        "- 암기: 자주 복제된 문단(hot, 원본 + 사본 20개)과 한 번만 나온 문단(once, 같은 출처·길이)에서 앞 32자를 주고"
-        " 탐욕 생성한 32자 중 원문과 처음부터 연속으로 같은 글자의 비율(prefix), 그 문단들의 글자당 손실(nll).",
+        "- 암기: 자주 복제된 문단(hot, 원본 + 사본 20개)과 한 번만 나온 문단(once, 같은 출처·길이)에서 64자 구간마다 앞 32자를 주고"
+        " 탐욕 생성한 32자 중 원문과 처음부터 연속으로 같은 글자의 비율(prefix, 구간 평균), 그 문단들의 글자당 손실(nll).",
         "",
-        "| 말뭉치 | 시드 | 검증 손실 (nats/글자) | prefix hot | prefix once | nll hot | nll once |",
+        "| 말뭉치 | 학습 시드 | 검증 손실 (nats/글자) | prefix hot | prefix once | nll hot | nll once |",
         "|---|---|---|---|---|---|---|",
     ]
     for (c, s), x in sorted(by.items()):
