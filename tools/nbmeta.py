@@ -13,7 +13,8 @@
    - 코드 셀은 한 단계씩 나타나는 조각(``fragment``). 첫 코드 셀(``setup()``)과 ``solution`` 태그가 붙은 셀은 강의 화면에서
      뺀다(``skip``).
 2. 풀이 셀: ``solution`` 태그가 붙은 코드 셀은 ``jupyter.source_hidden`` 과 ``jupyter.outputs_hidden`` 을 모두 ``true`` 로
-   (답이 출력으로 보이지 않게), 마크다운 풀이 셀은 ``source_hidden`` 만 ``true`` 로.
+   (답이 출력으로 보이지 않게), 그리고 JupyterLab 이 출력을 접은 셀에 함께 적는 ``collapsed: true`` 도 적는다.
+   마크다운 풀이 셀은 ``source_hidden`` 만 ``true`` 로.
 3. 노트북 메타데이터: JupyterLab 이 ipykernel 커널에 연결하면 적어 넣는 ``kernelspec`` 과 ``language_info`` 전체를 미리
    같은 값으로 적어 둔다. 그래서 노트북을 열고 저장해도 파일이 바뀌지 않는다. (``language_info.version`` 은 이 도구를
    실행한 Python 의 버전이다: 다른 버전의 Python 으로 열면 그 한 줄은 바뀐다.)
@@ -79,6 +80,7 @@ def normalise(nb: dict) -> dict:
             jup["source_hidden"] = True
             if cell.get("cell_type") == "code":
                 jup["outputs_hidden"] = True
+                meta["collapsed"] = True  # JupyterLab 은 출력을 접은 셀에 이 옛 키도 함께 적어 저장한다
     md = out.setdefault("metadata", {})
     md["kernelspec"] = dict(KERNELSPEC)
     md["language_info"] = language_info()

@@ -2,8 +2,10 @@
 
 - Chromium 은 Debian 패키지(``/usr/bin/chromium``)를 ``executable_path`` 로 띄운다. ``playwright install`` 은 쓰지 않는다.
   다른 위치는 환경 변수 ``LLMNOTES_CHROMIUM`` 으로 준다. 없으면 이 폴더의 테스트는 이유를 말하고 건너뛴다.
-- 모든 요청을 가로채, localhost(127.0.0.1)·file·data·blob 이 아닌 요청은 막고 ``outside`` 목록에 적는다.
-  각 테스트는 그 목록이 비었음을 확인한다.
+- 바깥 요청은 Chromium 자체가 막는다 (``--host-resolver-rules``: localhost 말고는 어떤 호스트 이름도 풀리지 않는다).
+  그리고 페이지가 보낸 모든 요청을 지켜보며 localhost(127.0.0.1)·file·data·blob 이 아닌 것을 ``outside`` 에 적는다.
+  각 테스트는 그 목록이 비었음을 확인한다. (요청을 하나하나 가로채는 page.route 는 JupyterLab 처럼 파일이 수백 개인 앱을
+  크게 느리게 해서 쓰지 않는다.)
 - 스크린숏은 ``$LLMNOTES_CACHE/browser/`` (기본 ``~/.cache/llmnotes/browser``) 에만 저장한다. 저장소에는 쓰지 않는다.
 """
 
@@ -33,6 +35,7 @@ CHROMIUM_FLAGS = [
     "--disable-component-update",
     "--disable-sync",
     "--disable-dev-shm-usage",
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
 ]
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 
@@ -75,20 +78,16 @@ def shot_dir() -> Path:
 
 
 class Guard:
-    """바깥으로 나가는 요청을 막고 적어 둔다. 실패한 로컬 요청(404 등)도 적는다."""
+    """바깥으로 나가려던 요청과, 실패한 로컬 요청(404 등)을 적어 둔다."""
 
     def __init__(self) -> None:
         self.outside: list[str] = []
         self.failed: list[str] = []
 
-    def route(self, route) -> None:
-        url = route.request.url
-        parts = urlsplit(url)
-        if parts.scheme in ("file", "data", "blob", "about") or parts.hostname in LOCAL_HOSTS:
-            route.continue_()
-        else:
-            self.outside.append(url)
-            route.abort()
+    def on_request(self, request) -> None:
+        parts = urlsplit(request.url)
+        if parts.scheme not in ("file", "data", "blob", "about") and parts.hostname not in LOCAL_HOSTS:
+            self.outside.append(request.url)
 
     def on_response(self, response) -> None:
         if response.status >= 400 and not response.url.endswith("/favicon.ico"):
@@ -123,7 +122,7 @@ def page(playwright, tmp_path):
         locale="ko-KR",
     )
     guard = Guard()
-    context.route("**/*", guard.route)
+    context.on("request", guard.on_request)
     pg = context.pages[0] if context.pages else context.new_page()
     pg.on("response", guard.on_response)
     pg.guard = guard
