@@ -31,15 +31,22 @@ def test_slide_deck_advances_offline(page, serve, tmp_path, shot_dir):
     page.wait_for_timeout(800)  # 전환 애니메이션
     assert page.evaluate("Reveal.isLastSlide()") is False
 
-    # 첫 슬라이드가 아닌, 가운데 정렬 수식이 있는 슬라이드로 가서 MathJax 가 조판했는지 본다
+    # 첫 슬라이드가 아닌, 가운데 정렬 수식($$…$$)이 있는 슬라이드로 가서 MathJax 가 오류 없이 조판했는지 본다
     idx = page.evaluate(
         """() => { const s = [...document.querySelectorAll('.reveal .slides > section')];
-                   return s.findIndex((x, i) => i > 0 && x.querySelector('.MathJax_Display')); }"""
+                   return s.findIndex((x, i) => i > 0 && x.textContent.includes('$$')); }"""
     )
-    assert idx > 0, "조판된 수식이 있는 슬라이드가 없음"
+    assert idx > 0, "가운데 정렬 수식이 있는 슬라이드가 없음"
     page.evaluate(f"Reveal.slide({idx})")
-    page.wait_for_timeout(1500)
-    assert page.locator(".reveal .slides section.present .MathJax, .reveal .slides section.present .MathJax_Display").count() > 0
+    page.wait_for_function(
+        "MathJax.Hub.queue.pending === 0 && Reveal.getCurrentSlide().querySelectorAll('math').length > 0",
+        timeout=60_000,
+    )
+    page.wait_for_timeout(800)  # 전환 애니메이션
+    current = page.locator(".reveal .slides > section.present")
+    assert current.locator("math[display='block']").count() > 0
+    assert "Math Processing Error" not in current.inner_text()
+    assert "$$" not in current.inner_text()  # 조판되지 않은 TeX 원문이 남지 않았다
     page.screenshot(path=str(shot_dir / "slide.png"))
     assert page.guard.outside == [], page.guard.outside
     assert page.guard.failed == [], page.guard.failed
