@@ -9,6 +9,8 @@ c.NotebookExporter.preprocessors = [
     "nbconvert.preprocessors.ExecutePreprocessor",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
 ]
+# ClearOutputPreprocessor 는 기본으로 셀의 collapsed 도 지운다: 접힌 풀이 셀(collapsed: true)은 남긴다.
+c.ClearOutputPreprocessor.remove_metadata_fields = {"scrolled"}
 c.ExecutePreprocessor.kernel_name = "python3"
 c.ExecutePreprocessor.timeout = 600
 c.ExecutePreprocessor.allow_errors = False
