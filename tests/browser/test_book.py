@@ -96,3 +96,36 @@ def test_glossary_datasheets_and_curriculum_are_in_the_book(page, serve, book_di
         resp = page.goto(f"{base}/{rel}")
         assert resp is not None and resp.status == 200, rel
     assert page.guard.outside == [], page.guard.outside
+
+
+def test_every_page_loads_offline_with_math_and_images(page, serve, book_dir):
+    """책의 모든 노트북·참고 페이지: 바깥 요청 0개, 깨진 로컬 요청 0개, 수식 오류 0개, 모든 그림이 디코딩됨."""
+    base = serve(book_dir)
+    pages = sorted(p.relative_to(book_dir).as_posix() for p in (book_dir / "notebooks").glob("*.html"))
+    pages += sorted(p.relative_to(book_dir).as_posix() for p in (book_dir / "data").rglob("*.html"))
+    assert len(pages) >= 3, pages
+    problems = []
+    for rel in pages:
+        page.goto(f"{base}/{rel}")
+        if page.locator("span.math, div.math").count():  # Sphinx 는 수식이 있는 페이지에만 MathJax 를 싣는다
+            try:
+                page.wait_for_function(
+                    "window.MathJax && MathJax.Hub && MathJax.isReady && MathJax.Hub.queue.pending === 0",
+                    timeout=120_000,
+                )
+            except Exception as exc:  # noqa: BLE001 - 어느 페이지인지 적고 다음 페이지를 본다
+                problems.append(f"{rel}: 수식 조판이 끝나지 않음 ({type(exc).__name__})")
+                continue
+        body = page.inner_text("body")
+        if page.locator(".MathJax_Error, .merror").count() or "Math Processing Error" in body:
+            problems.append(f"{rel}: 수식 오류")
+        js = "els => els.map(e => e.complete ? e.naturalWidth : -1)"
+        widths = page.eval_on_selector_all("article img", js)
+        if any(w <= 0 for w in widths):
+            problems.append(f"{rel}: 그림 {sum(w <= 0 for w in widths)}개가 보이지 않음")
+    assert problems == [], problems
+    assert page.guard.outside == [], page.guard.outside
+    # jupyter-server-mathjax 는 STIX-Web 글꼴만 싣는다. MathJax 2 는 STIX-Web 에 없는 몇몇 기호에서 TeX 글꼴(otf)을 한 번
+    # 찾아보고(로컬 404) 다른 글꼴로 그린다: 그 요청만 예외로 두고, 수식 오류가 없다는 것은 위에서 확인했다.
+    failed = [f for f in page.guard.failed if "/_static/mathjax/fonts/HTML-CSS/TeX/" not in f]
+    assert failed == [], failed
