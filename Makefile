@@ -16,12 +16,13 @@ TORCH_SPEC ?= torch==2.13.0
 LINT_PATHS := $(wildcard src tests tools benchmarks notebooks)
 NBVAL_OPTS := --nbval --nbval-current-env --nbval-sanitize-with notebooks/nbval_sanitize.cfg --nbval-cell-timeout=300 -p no:cacheprovider
 
-.PHONY: setup test test-portable lint unit nbval hygiene lab regen bench doctor clean
+.PHONY: setup test test-portable lint unit nbval hygiene lab regen bench doctor clean book slides test-browser
 
 setup: $(BIN)/python
 	$(BIN)/python -m pip install --upgrade "pip>=24"
 	$(BIN)/python -m pip install "$(TORCH_SPEC)"
 	$(BIN)/python -m pip install -e ".[dev]"
+	mkdir -p $(VENV)/share/jupyter/lab/settings && cp tools/jupyterlab/settings/overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
 	@if $(BIN)/python -m pip list 2>/dev/null | grep -qi '^nvidia-'; then \
 	  echo "경고: CUDA 패키지(nvidia-*)가 설치되었습니다. CPU 설치라면 TORCH_SPEC 을 확인하세요."; fi
 	$(BIN)/llmnotes doctor
@@ -52,8 +53,9 @@ test-portable:
 hygiene:
 	$(BIN)/python tools/check_notebooks.py
 
+# root·화면 없는 서버에서도 뜬다: --no-browser, root 면 --allow-root, 주소와 SSH 터널 명령을 먼저 출력 (tools/lab.py)
 lab:
-	$(BIN)/jupyter lab notebooks
+	$(BIN)/python tools/lab.py
 
 regen:
 	$(BIN)/python tools/regen.py $(NB)
@@ -66,3 +68,19 @@ doctor:
 
 clean:
 	rm -rf .pytest_cache .ruff_cache .hypothesis build *.egg-info src/*.egg-info
+
+# ---- 이슈 22: 오프라인 책, 슬라이드, 브라우저 테스트 ----------------------------------------------------------------
+# 책: 노트북을 다시 실행하지 않고 저장된 출력으로 build/book 에 만든다 (MathJax·글꼴 모두 로컬). 여는 곳: build/book/index.html
+BOOK_DIR := build/book
+book:
+	$(BIN)/python -m sphinx -q -b html -c book -d build/.doctrees-book . $(BOOK_DIR)
+	@echo "책: $(BOOK_DIR)/index.html  (또는 $(BIN)/python -m http.server -d $(BOOK_DIR) 8000 후 http://127.0.0.1:8000)"
+
+# 정적 reveal.js 슬라이드 (인터넷 없이 열린다): make slides NB=notebooks/05_attention.ipynb → build/slides/05_attention.slides.html
+slides:
+	@test -n "$(NB)" || { echo "사용법: make slides NB=notebooks/NN_slug.ipynb"; exit 2; }
+	$(BIN)/python tools/slides.py $(NB) --out build/slides
+
+# 시스템 Chromium(/usr/bin/chromium)으로 책·JupyterLab·슬라이드를 연다. 스크린숏: $${LLMNOTES_CACHE:-~/.cache/llmnotes}/browser/
+test-browser: book
+	LLMNOTES_BROWSER=1 LLMNOTES_BOOK_DIR=$(CURDIR)/$(BOOK_DIR) $(BIN)/python -m pytest tests/browser -q -p no:cacheprovider

@@ -65,3 +65,69 @@ def test_cli_rejects_unknown_command(capsys):
     with pytest.raises(SystemExit) as exc:
         cli.main(["없는명령"])
     assert exc.value.code == 2
+
+
+def test_main_shows_progress_and_machine_checks(capsys):
+    doctor.main()
+    captured = capsys.readouterr()
+    n = len(doctor.CHECKS) + len(doctor.MACHINE_CHECKS)
+    assert f"[1/{n}] Python 점검 중" in captured.err and f"[{n}/{n}]" in captured.err
+    for name in ("JupyterLab", "모델 체크포인트", "남은 디스크", "스레드"):
+        assert name in captured.out
+    assert "SHA-256 이 recipe.json 과 일치" in captured.out
+
+
+def test_checkpoint_hashes_catch_changed_and_missing_files(tmp_path):
+    import hashlib
+    import json
+
+    model = tmp_path / "toy"
+    model.mkdir()
+    (model / "w.bin").write_bytes(b"weights")
+    (model / "c.json").write_text("{}")
+    digests = {n: hashlib.sha256((model / n).read_bytes()).hexdigest() for n in ("w.bin", "c.json")}
+    # 레시피마다 다른 키 이름(files / sha256)을 모두 읽는다
+    (model / "recipe.json").write_text(
+        json.dumps({"files": {"w.bin": digests["w.bin"]}, "sha256": {"c.json": digests["c.json"]}})
+    )
+    assert doctor.verify_checkpoints(tmp_path) == (1, 2, [])
+    (model / "w.bin").write_bytes(b"weightz")
+    (model / "c.json").unlink()
+    n_models, n_files, problems = doctor.verify_checkpoints(tmp_path)
+    assert (n_models, n_files) == (1, 2)
+    assert problems == ["toy/c.json 없음", "toy/w.bin 해시 불일치"]
+
+
+def test_failed_check_prints_its_fix():
+    text = report([Check("가짜", False, "없음", True, fix="pip install 가짜")])
+    assert "→ 고치는 법: pip install 가짜" in text
+    ok_text = report([Check("가짜", True, "있음", True, fix="쓰이지 않음")])
+    assert "고치는 법" not in ok_text
+
+
+def test_browser_font_missing_gives_install_command(monkeypatch):
+    class Empty:
+        stdout = ""
+
+    monkeypatch.setattr(doctor.platform, "system", lambda: "Linux")
+    monkeypatch.setattr(doctor.shutil, "which", lambda name: "/usr/bin/fc-list")
+    monkeypatch.setattr(doctor.subprocess, "run", lambda *a, **k: Empty())
+    res = doctor._browser_font()
+    assert not res.ok and not res.required and "fonts-nanum" in res.fix
+    monkeypatch.setattr(doctor.shutil, "which", lambda name: None)
+    assert "fonts-nanum" in doctor._browser_font().fix
+
+
+def test_low_disk_is_a_warning_with_a_fix(monkeypatch):
+    from collections import namedtuple
+
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(doctor.shutil, "disk_usage", lambda path: usage(10e9, 9.5e9, 0.5e9))
+    res = doctor._disk()
+    assert not res.ok and not res.required and "0.5 GB" in res.detail and res.fix
+
+
+def test_notebook_table_uses_words_not_emoji():
+    t = doctor.table([Check("A", True, "x"), Check("B", False, "y"), Check("C", False, "z", required=False)])
+    assert [r[0] for r in t.rows] == ["통과", "실패", "주의"]
+    assert "✅" not in t._repr_html_()

@@ -11,7 +11,16 @@ import pytest
 import torch
 
 import llmnotes
-from llmnotes.nb import FONT_FAMILY, check_shape, seed_everything, setup
+from llmnotes.nb import (
+    FIGURE_DPI,
+    FONT_FAMILY,
+    Table,
+    check_shape,
+    progress,
+    seed_everything,
+    setup,
+    show_table,
+)
 
 
 def test_setup_seeds_everything():
@@ -29,7 +38,7 @@ def test_setup_sets_korean_font_and_minus():
     rc = matplotlib.rcParams
     assert rc["font.family"] == FONT_FAMILY
     assert rc["axes.unicode_minus"] is True
-    assert rc["figure.dpi"] == 80
+    assert rc["figure.dpi"] == FIGURE_DPI == 110
 
 
 def test_korean_plot_has_no_missing_glyph_warnings(tmp_path, caplog):
@@ -97,3 +106,71 @@ def test_check_shape():
         check_shape(x, (2, 3, 5), name="q")
     with pytest.raises(ValueError, match="기대한 모양"):
         check_shape(x, (2, 3))
+
+
+def test_default_figure_is_projector_readable():
+    """1280×720 화면의 JupyterLab 본문(약 850 픽셀)에 줄이지 않고 들어가고, 범례·눈금 글자가 14 픽셀 이상이다."""
+    import matplotlib.pyplot as plt
+
+    setup()
+    fig, ax = plt.subplots()
+    ax.plot([0, 1, 2], [1.0, 0.5, 0.3], label="적응 전 손실")
+    ax.plot([0, 1, 2], [0.9, 0.4, 0.2], label="텐서별/채널별")
+    ax.set_xlabel("학습 단계")
+    legend = ax.legend()
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    width, height = fig.canvas.get_width_height()
+    assert (width, height) == (704, 440)
+    assert width <= 850
+    legend_px = [t.get_window_extent(renderer).height for t in legend.get_texts()]
+    tick_px = [t.get_window_extent(renderer).height for t in ax.get_xticklabels() if t.get_text()]
+    label_px = ax.xaxis.label.get_window_extent(renderer).height
+    plt.close(fig)
+    assert min(legend_px) >= 14, legend_px
+    assert min(tick_px) >= 13, tick_px
+    assert label_px >= 15, label_px
+
+
+def test_table_aligns_hangul_and_renders_html():
+    t = Table([["어텐션", 0.91234, 3], ["BPE", 1.5, 12]], ["방법", "정확도", "개수"])
+    lines = repr(t).splitlines()
+    # 한글은 2칸: 글자 폭으로 잰 각 줄의 열 위치가 같다
+    from llmnotes.nb import _display_width
+
+    assert len({_display_width(line) for line in lines[1:]}) == 1
+    assert lines[2] == "어텐션   0.912     3"
+    html = t._repr_html_()
+    assert html.count("<tr>") == 3 and "<td>어텐션</td>" in html
+    assert '<td style="text-align: right">0.912</td>' in html
+    assert t.to_markdown().splitlines()[1] == "|---|---:|---:|"
+    assert "<b>" not in Table([["<b>"]], ["x"])._repr_html_()  # HTML 은 이스케이프된다
+
+
+@pytest.mark.parametrize(
+    ("rows", "headers", "exc", "match"),
+    [
+        ([["a", 1]], ["x"], ValueError, r"rows\[0\] 의 칸 수 2"),
+        (["ab"], ["x", "y"], TypeError, r"rows\[0\]"),
+        ([["a"]], "x", TypeError, "headers"),
+        ([], [], ValueError, "headers"),
+    ],
+)
+def test_table_rejects_bad_input(rows, headers, exc, match):
+    with pytest.raises(exc, match=match):
+        Table(rows, headers)
+
+
+def test_show_table_prints_outside_notebook(capsys):
+    show_table([["가", 1]], ["글자", "값"])
+    assert capsys.readouterr().out.splitlines()[0].startswith("글자")
+
+
+def test_progress_bar_on_by_default_and_can_be_turned_off(monkeypatch):
+    monkeypatch.delenv("LLMNOTES_PROGRESS", raising=False)
+    bar = progress(range(3), desc="학습")
+    assert not bar.disable and list(bar) == [0, 1, 2]
+    monkeypatch.setenv("LLMNOTES_PROGRESS", "0")
+    assert progress(range(3)).disable
+    with pytest.raises(ValueError, match="total"):
+        progress(total=-1)

@@ -1,0 +1,1 @@
+"""브라우저 테스트 (make test-browser)."""
