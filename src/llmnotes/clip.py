@@ -19,6 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .checks import check_int, check_number
 from .hangul import nfc
 
 __all__ = [
@@ -122,6 +123,12 @@ class ClipConfig:
     heads: int = 4
     max_len: int = 16
     init_temperature: float = 0.07
+
+    def __post_init__(self) -> None:
+        for name in ("image_size", "width", "embed_dim", "text_layers", "heads", "max_len"):
+            if hasattr(self, name):
+                check_int(getattr(self, name), name, low=1)
+        check_number(self.init_temperature, "init_temperature", low=0, low_open=True)  # τ > 0, 유한
 
     @property
     def grid(self) -> int:

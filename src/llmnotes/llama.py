@@ -96,8 +96,8 @@ class LlamaConfig:
             )
         for name in ("rope_theta", "rms_norm_eps"):
             value = getattr(self, name)
-            if not isinstance(value, (int, float)) or isinstance(value, bool) or not value > 0:
-                raise ValueError(f"{name}는 0보다 큰 수여야 합니다: {value!r}")
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 < value < math.inf:
+                raise ValueError(f"{name}는 0보다 큰 유한한 수여야 합니다: {value!r}")
         if not isinstance(self.tie_embeddings, bool):
             raise ValueError(f"tie_embeddings는 bool이어야 합니다: {self.tie_embeddings!r}")
 

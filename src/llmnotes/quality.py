@@ -19,6 +19,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from .checks import POSITIVE, PROBABILITY, check_fields, check_int
 from .dedup import check_documents
 
 __all__ = [
@@ -211,6 +212,11 @@ class PipelineConfig:
     shingle: int = 5
     bands: int = 16
     rows: int = 8
+
+    def __post_init__(self) -> None:
+        check_fields(self, max_ppl=POSITIVE, k=POSITIVE, near_threshold=PROBABILITY)  # NaN·inf 거부
+        for name in ("shingle", "bands", "rows"):
+            check_int(getattr(self, name), name, low=1)
 
 
 def clean_pipeline(

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import torch
 
+from llmnotes.checks import POSITIVE, check_fields, check_int
 from llmnotes.gpt import GPT, GPTConfig, to_hf
 from llmnotes.reasoning import (
     ADD_VERBS,
@@ -110,6 +111,13 @@ class ReasonerConfig:
     lr: float = 3e-3
     warmup: int = 100
     seed: int = 0
+
+    def __post_init__(self) -> None:
+        for name in ("n_layer", "n_head", "n_embd", "steps", "batch_size"):
+            check_int(getattr(self, name), name, low=1)
+        check_int(self.warmup, "warmup", low=0)
+        check_int(self.seed, "seed", low=0)
+        check_fields(self, lr=POSITIVE)  # NaN·inf 거부
 
 
 def build_model(cfg: ReasonerConfig) -> GPT:

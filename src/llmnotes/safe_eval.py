@@ -17,6 +17,8 @@ import math
 import operator
 from dataclasses import dataclass
 
+from .checks import check_int, check_number
+
 __all__ = ["SafeEvalLimits", "safe_eval"]
 
 
@@ -35,6 +37,11 @@ class SafeEvalLimits:
     max_nodes: int = 100
     max_depth: int = 20
     max_abs: float = 1e12
+
+    def __post_init__(self) -> None:
+        for name in ("max_chars", "max_nodes", "max_depth"):
+            check_int(getattr(self, name), name, low=1)
+        check_number(self.max_abs, "max_abs", low=0, low_open=True)  # NaN·inf 면 상한이 없어진다
 
 
 _BINOPS = {

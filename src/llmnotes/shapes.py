@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageDraw
 
+from .checks import check_number
 from .hangul import nfc
 from .josa import attach
 
@@ -105,6 +106,7 @@ class ShapesConfig:
     def __post_init__(self) -> None:
         if not isinstance(self.image_size, int) or self.image_size < 24:
             raise ValueError(f"image_size 는 24 이상의 정수여야 합니다: {self.image_size!r}")
+        check_number(self.noise, "noise", low=0)  # 잡음의 표준편차: NaN·inf·음수 거부
 
 
 @dataclass(frozen=True)
