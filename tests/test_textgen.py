@@ -91,3 +91,15 @@ def test_relations_are_consistent_with_lexicon():
 def test_generate_text_lines():
     text = generate_text(10, seed=0, sentences_per_line=3)
     assert len(text.splitlines()) == 4
+
+
+def test_past_time_adverb_takes_past_predicate():
+    """'어제' 로 시작하는 날씨 문장은 과거형으로 끝난다 ("어제에는 햇살이 따뜻하다" 가 나오지 않는다)."""
+    sents = generate(4000, seed=0, templates=("날씨",))
+    yesterday = [s for s in sents if s.startswith("어제")]
+    assert len(yesterday) > 100
+    assert all(s.startswith("어제는 ") for s in yesterday)
+    assert all(re.search(r"(았|었|했|렸|왔)다\.$", s) for s in yesterday), yesterday[:5]
+    # 다른 때의 문장은 그대로 현재형이다
+    others = [s for s in sents if not s.startswith("어제")]
+    assert not any(re.search(r"(았|었|했|렸|왔)다\.$", s) for s in others)

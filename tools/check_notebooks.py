@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import ast
+import importlib.util
 import json
 import re
 import sys
@@ -22,6 +23,10 @@ TITLE_RE = re.compile(r"^# (\d\d)\. \S")
 PATH_RE = re.compile(
     r"(/home/[\w.-]+|/root/|/Users/[\w.-]+|/tmp/[\w.-]+|/work/|/private/var/|site-packages|\.venv/|[A-Za-z]:\\\\Users)"
 )
+# 한국어 문체(조사 띄어쓰기, 용어집 용어) 검사: tools/korean_style.py, 고치기는 그 파일의 --fix
+_ks_spec = importlib.util.spec_from_file_location("korean_style", Path(__file__).with_name("korean_style.py"))
+korean_style = importlib.util.module_from_spec(_ks_spec)
+_ks_spec.loader.exec_module(korean_style)
 TIMING_KEYS = {"execution", "ExecuteTime", "collapsed_timing"}
 REQUIRED_SECTIONS = ("학습 목표", "요약", "연습문제", "더 읽을거리")
 IGNORE_TAG = "nbval-ignore-output"
@@ -136,6 +141,7 @@ def check(path: Path) -> list[str]:
             )
         if re.search(r"^\s*[!%]pip install", src, re.M):
             problems.append(f"셀 {idx}: 노트북 안에서 pip install 을 하지 않는다")
+    problems += [f"문체: {msg}" for msg in korean_style.check_file(path)]
     if out_bytes > MAX_OUTPUT_BYTES:
         problems.append(f"출력 전체 {out_bytes} B > {MAX_OUTPUT_BYTES} B")
     return problems

@@ -72,6 +72,14 @@ EAT_VERBS = ["먹었다", "먹는다", "좋아한다", "샀다", "만들었다",
 VEHICLES = ["배", "기차", "버스", "비행기", "자전거", "택시", "지하철"]
 BODY_PARTS = ["배", "머리", "다리", "허리", "목", "어깨", "이"]
 WEATHER = [("하늘", "맑다"), ("바람", "시원하다"), ("눈", "내린다"), ("비", "온다"), ("햇살", "따뜻하다")]
+# '어제' 는 지난 일이므로 서술어도 과거형이어야 한다 ("어제는 햇살이 따뜻했다").
+WEATHER_PAST = {
+    "맑다": "맑았다",
+    "시원하다": "시원했다",
+    "내린다": "내렸다",
+    "온다": "왔다",
+    "따뜻하다": "따뜻했다",
+}
 
 LEXICON: dict[str, list[str]] = {
     "사람": PEOPLE,
@@ -162,11 +170,11 @@ def _t_color(r: random.Random) -> str:
 
 def _t_weather(r: random.Random) -> str:
     t, (noun, pred) = r.choice(TIMES), r.choice(WEATHER)
-    return (
-        f"{t}은 {attach(noun, '이/가')} {pred}."
-        if t == "오늘"
-        else f"{t}에는 {attach(noun, '이/가')} {pred}."
-    )
+    if t == "어제":  # 과거 부사 → 과거 서술어 (난수 호출 순서는 그대로라 다른 문장은 바뀌지 않는다)
+        return f"어제는 {attach(noun, '이/가')} {WEATHER_PAST[pred]}."
+    if t == "오늘":
+        return f"오늘은 {attach(noun, '이/가')} {pred}."
+    return f"{t}에는 {attach(noun, '이/가')} {pred}."
 
 
 def _t_ride(r: random.Random) -> str:

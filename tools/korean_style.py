@@ -1,0 +1,227 @@
+"""한국어 문체 검사: 조사 띄어쓰기(한글 맞춤법 제41항)와 용어집의 '한 개념에 한 용어'.
+
+1. 조사는 앞말에 붙여 쓴다. 앞말이 로마자·숫자·코드·닫는 괄호여도 같다:
+   "GPT를", "07에서", "`x`는", "(attention)은" — "GPT 를"처럼 띄우면 틀린다.
+   검사 대상: 노트북의 마크다운 셀과 .md 파일의 글. 코드 블록·인라인 코드의 안쪽, 수식($…$, $$…$$),
+   주소(URL)는 보지 않는다. 수식 뒤의 조사("$x$ 는")는 렌더러마다 붙여 쓴 모습이 달라 건드리지 않는다.
+   오탐을 줄이려고 띄어 쓴 낱말 **전체**가 조사(또는 조사 두 개의 연쇄: "에서는", "으로도")일 때만 잡는다.
+   그래서 "10 개", "3 배", "2 이상", "GPT 이후" 처럼 조사가 아닌 말은 잡지 않는다.
+2. 용어집이 정한 용어 대신 다른 말을 쓰면 잡는다 (:data:`TERMS`; 마크다운 셀과 .md 파일).
+
+사용법:
+    python tools/korean_style.py [파일 ...]          # 검사만 (인자가 없으면 notebooks/*.ipynb, *.md)
+    python tools/korean_style.py --fix [파일 ...]    # 마크다운 셀과 .md 파일을 고쳐 쓴다 (여러 번 해도 같다)
+문제가 있으면 파일·셀·줄과 그 자리(⟦ 표시)를 출력하고 종료 코드 1로 끝난다. 코드 셀은 보지도 고치지도 않는다.
+노트북 위생 검사(tools/check_notebooks.py)가 노트북마다 이 검사를 부른다.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# 앞말 뒤에 띄어 쓰면 안 되는 조사 (한 낱말 전체가 이것이면 조사로 본다)
+PARTICLES = (
+    "은 는 이 가 을 를 의 에 에서 에게 께 한테 으로 로 와 과 도 만 까지 부터 보다 처럼 마다 만큼 씩 "
+    "이나 나 이랑 랑 이라 라 이며 이고 이다 입니다 이지만 이므로 이면 이란 란 이라는 라는 이라고 라고 인 "
+    "으로서 로서 으로써 로써 조차 뿐 밖에 이든 든 이던 이야 야 이었다 였다 이에요 예요"
+).split()
+# 두 조사가 이어질 때: 앞 조사 (이것들 뒤에만 둘째 조사를 허용) + 둘째 조사
+CHAIN_HEADS = (
+    "에 에서 에게 한테 께 으로 로 와 과 까지 부터 보다 처럼 만 마다 만큼 으로서 로서 으로써 로써".split()
+)
+CHAIN_TAILS = "은 는 도 의 을 를 만 에 에서 부터 까지 이다".split()
+NOT_PARTICLES = {"과도"}  # 조사 연쇄처럼 보이지만 다른 낱말
+
+
+def _alt(words: list[str]) -> str:
+    return "|".join(sorted(set(words), key=len, reverse=True))
+
+
+_PARTICLE_WORD = re.compile(rf"(?:(?:{_alt(CHAIN_HEADS)})(?:{_alt(CHAIN_TAILS)})|(?:{_alt(PARTICLES)}))")
+# 앞말의 끝: 로마자, 숫자, 백분율, 닫는 괄호·따옴표·백틱, 로마자 뒤의 굵게/기울임 표시
+_BEFORE = r"(?:(?<=[A-Za-z0-9%)\]`’”'\"])|(?<=[A-Za-z0-9)`]\*\*)|(?<=[A-Za-z0-9)`]\*))"
+_AFTER = r"(?=$|[\s.,!?;:)\]}'\"’”…·/|~*<-])"
+# 홀로 쓴 '이' 뒤에 이런 명사가 오면 조사가 아니라 지시어("`data/` 이 프로젝트가")일 수 있어 잡지 않는다
+DEMONSTRATIVE_NOUNS = (
+    "프로젝트 노트북 모델 모음 값 식 책 장 절 방법 문제 경우 때 과정 함수 셀 그림 표 규칙 데이터 말뭉치 글 문장 "
+    "결과 단어 토큰 예 코드 부분 차이 두 세 네 한 점 층 벡터 행렬 파일 폴더 명령 구현 설정 실험 학습 과제 질문 일"
+).split()
+_NOT_DEMONSTRATIVE = rf"(?!이[ \t]+(?:{_alt(DEMONSTRATIVE_NOUNS)})(?:[^가-힣]|[가-힣]{{1,3}}(?:[^가-힣]|$)))"
+SPACING_RE = re.compile(rf"{_BEFORE}[ \t]+{_NOT_DEMONSTRATIVE}({_PARTICLE_WORD.pattern}){_AFTER}", re.M)
+
+# 용어집이 고른 말 ← 쓰지 않는 말. 정규식은 낱말 안쪽의 우연한 일치를 피한다.
+TERMS: dict[str, str] = {
+    "열지도": "히트맵",
+    "완전 일치": "정확 일치",
+    "학습 단계": "학습 스텝",
+    "해독": "디코딩",
+    "야코비 행렬": "야코비안",
+    "매개변수": "파라미터",
+    "혼잡도": "퍼플렉서티",
+}
+TERM_EXEMPT = {"GLOSSARY.md"}  # 용어집은 쓰지 않는 말을 설명하려고 적는다
+
+
+def _mask(text: str) -> str:
+    """검사하지 않을 영역을 같은 길이의 다른 글자로 가린다 (위치는 그대로)."""
+    out = list(text)
+
+    def blank(start: int, end: int, keep_ends: int = 0, fill: str = "\x00") -> None:
+        for i in range(start + keep_ends, end - keep_ends):
+            if out[i] != "\n":
+                out[i] = fill
+
+    for m in re.finditer(r"^(```|~~~).*?^\1[^\n]*$", text, re.M | re.S):  # 코드 블록
+        blank(m.start(), m.end())
+    for m in re.finditer(r"\$\$.*?\$\$", text, re.S):  # 블록 수식
+        blank(m.start(), m.end())
+    masked = "".join(out)
+    for m in re.finditer(r"(?<!\$)\$(?!\$)[^$\n]+?\$", masked):  # 인라인 수식
+        blank(m.start(), m.end())
+    masked = "".join(out)
+    for m in re.finditer(r"(`+)(?!`).+?(?<!`)\1(?!`)", masked):  # 인라인 코드: 백틱은 남기고 안쪽만
+        blank(m.start(), m.end(), keep_ends=len(m.group(1)), fill="x")
+    for m in re.finditer(r"https?://\S+|<[^>\n]+>", "".join(out)):  # 주소, HTML 태그
+        blank(m.start(), m.end())
+    return "".join(out)
+
+
+def spacing_problems(text: str) -> list[tuple[int, str]]:
+    """(위치, 조사) 목록: 조사 앞에 빈칸이 있는 곳."""
+    return [(m.start(), m.group(1)) for m in SPACING_RE.finditer(_mask(text))]
+
+
+def fix_spacing(text: str) -> str:
+    """조사 앞의 빈칸을 지운다. 여러 번 불러도 결과가 같다."""
+    masked = _mask(text)
+    pieces, last = [], 0
+    for m in SPACING_RE.finditer(masked):
+        pieces.append(text[last : m.start()])
+        last = m.start(1)
+    pieces.append(text[last:])
+    return "".join(pieces)
+
+
+def _has_batchim(syllable: str) -> bool:
+    code = ord(syllable) - 0xAC00
+    return 0 <= code < 11172 and code % 28 != 0
+
+
+_JOSA_PAIRS = [("은", "는"), ("이", "가"), ("을", "를"), ("과", "와")]
+
+
+def term_problems(text: str) -> list[tuple[int, str, str]]:
+    """(위치, 쓴 말, 용어집의 말) 목록."""
+    masked = _mask(text)
+    found = []
+    for bad, good in TERMS.items():
+        for m in re.finditer(rf"(?<![가-힣]){re.escape(bad)}", masked):
+            found.append((m.start(), bad, good))
+    return sorted(found)
+
+
+def fix_terms(text: str) -> str:
+    """쓰지 않는 말을 용어집의 말로 바꾸고, 바로 뒤 조사를 받침에 맞춘다 (열지도를 → 히트맵을)."""
+    for pos, bad, good in reversed(term_problems(text)):
+        end = pos + len(bad)
+        rest = text[end:]
+        for with_b, without_b in _JOSA_PAIRS:
+            if rest[:1] in (with_b, without_b) and not re.match(r"[가-힣]", rest[1:2] or " "):
+                rest = (with_b if _has_batchim(good[-1]) else without_b) + rest[1:]
+                break
+        text = text[:pos] + good + rest
+    return text
+
+
+def _line_of(text: str, pos: int) -> tuple[int, str]:
+    line_no = text.count("\n", 0, pos) + 1
+    start = text.rfind("\n", 0, pos) + 1
+    end = text.find("\n", pos)
+    return line_no, text[start : end if end >= 0 else len(text)]
+
+
+def text_problems(text: str, where: str, check_terms: bool = True) -> list[str]:
+    msgs = []
+    for pos, particle in spacing_problems(text):
+        line_no, _ = _line_of(text, pos)
+        before = text[max(0, pos - 30) : pos].rsplit("\n", 1)[-1]
+        after = text[pos : pos + 30].split("\n", 1)[0]
+        msgs.append(f"{where} 줄 {line_no}: 조사는 앞말에 붙여 쓴다 ({particle}): …{before}⟦{after.lstrip()}")
+    if check_terms:
+        for pos, bad, good in term_problems(text):
+            line_no, _ = _line_of(text, pos)
+            msgs.append(f"{where} 줄 {line_no}: 용어집의 말로 쓴다: {bad} → {good}")
+    return msgs
+
+
+def _markdown_cells(nb: dict):
+    for idx, cell in enumerate(nb.get("cells", [])):
+        if cell.get("cell_type") == "markdown":
+            yield idx, cell
+
+
+def _source(cell: dict) -> str:
+    src = cell.get("source", "")
+    return "".join(src) if isinstance(src, list) else src
+
+
+def check_file(path: Path) -> list[str]:
+    """파일 하나의 문제 목록 (.ipynb 는 마크다운 셀만, .md 는 전체)."""
+    text = path.read_text(encoding="utf-8")
+    if path.suffix == ".ipynb":
+        problems = []
+        for idx, cell in _markdown_cells(json.loads(text)):
+            problems += text_problems(_source(cell), f"셀 {idx}")
+        return problems
+    return text_problems(text, "", check_terms=path.name not in TERM_EXEMPT)
+
+
+def fix_file(path: Path) -> bool:
+    """고칠 것이 있으면 고쳐 쓰고 True. 노트북은 마크다운 셀만 바꾸고 나머지는 바이트 그대로 둔다."""
+    text = path.read_text(encoding="utf-8")
+    if path.suffix == ".ipynb":
+        import nbformat  # 노트북을 jupyter 와 같은 모양으로 다시 쓴다
+
+        nb = nbformat.reads(text, as_version=nbformat.NO_CONVERT)
+        changed = False
+        for _, cell in _markdown_cells(nb):
+            new = fix_terms(fix_spacing(cell.source))
+            if new != cell.source:
+                cell.source, changed = new, True
+        if changed:
+            path.write_text(nbformat.writes(nb) + "\n", encoding="utf-8")
+        return changed
+    new = fix_spacing(text) if path.name in TERM_EXEMPT else fix_terms(fix_spacing(text))
+    if new != text:
+        path.write_text(new, encoding="utf-8")
+    return new != text
+
+
+def default_paths() -> list[Path]:
+    return sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")) + sorted(
+        p for p in [*ROOT.glob("*.md"), *(ROOT / "notebooks").glob("*.md"), *(ROOT / "data").glob("*.md")]
+    )
+
+
+def main(argv: list[str]) -> int:
+    fix = "--fix" in argv
+    paths = [Path(a) for a in argv if a != "--fix"] or default_paths()
+    bad = 0
+    for p in paths:
+        if fix and fix_file(p):
+            print(f"{p.name}: 고침")
+        problems = check_file(p)
+        bad += bool(problems)
+        for msg in problems:
+            print(f"{p.name}: {msg}")
+    print(f"파일 {len(paths)}개 검사, 문체 문제가 남은 파일 {bad}개")
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
