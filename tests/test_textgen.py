@@ -103,3 +103,14 @@ def test_past_time_adverb_takes_past_predicate():
     # 다른 때의 문장은 그대로 현재형이다
     others = [s for s in sents if not s.startswith("어제")]
     assert not any(re.search(r"(았|었|했|렸|왔)다\.$", s) for s in others)
+
+
+def test_legacy_tense_reproduces_the_text_before_the_fix_only_where_it_changed():
+    """legacy_tense=True: 배포된 tiny-ko-gpt·노트북 18 의 데이터 해시를 다시 만드는 옛 문장 (test_pretrain 이 해시를 확인)."""
+    new = generate(5000, seed=0)
+    old = generate(5000, seed=0, legacy_tense=True)
+    changed = [(a, b) for a, b in zip(new, old, strict=True) if a != b]
+    assert changed  # '어제' 날씨 문장이 있다
+    for a, b in changed:
+        assert a.startswith("어제는 ") and a.endswith("다.") and b.startswith("어제에는 ")
+        assert a.split()[1] == b.split()[1]  # 같은 주어, 서술어 시제만 다르다

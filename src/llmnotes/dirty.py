@@ -138,7 +138,8 @@ def clean_sources(seed: int = 0, n_generated: int = 400) -> list[tuple[str, str,
     """깨끗한 원본 문서 ``(원본 id, 출처, 텍스트)`` 목록 (NFC, 결정적)."""
     rng = random.Random(seed)
     out: list[tuple[str, str, str]] = []
-    sents = generate(n_generated * 8, seed=seed + 100)
+    # data/data_effect 의 기록(데이터 해시)은 시제를 고치기 전의 생성 문장으로 만들었다.
+    sents = generate(n_generated * 8, seed=seed + 100, legacy_tense=True)
     pos = 0
     for i in range(n_generated):
         k = rng.randint(4, 8)

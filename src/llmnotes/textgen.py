@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -247,13 +248,28 @@ def iter_sentences(config: GeneratorConfig | None = None) -> Iterator[str]:
         yield f(r)
 
 
-def generate(n: int, seed: int = 0, templates: tuple[str, ...] | None = None) -> list[str]:
+# 시제를 고치기 전의 '어제' 날씨 문장으로 되돌리는 규칙 (legacy_tense=True 일 때만 쓴다).
+_LEGACY_WEATHER_RE = re.compile(r"^어제는 (\S+) (" + "|".join(WEATHER_PAST.values()) + r")\.$")
+_PRESENT_OF = {past: present for present, past in WEATHER_PAST.items()}
+
+
+def _legacy_tense(sentence: str) -> str:
+    m = _LEGACY_WEATHER_RE.match(sentence)
+    return f"어제에는 {m.group(1)} {_PRESENT_OF[m.group(2)]}." if m else sentence
+
+
+def generate(
+    n: int, seed: int = 0, templates: tuple[str, ...] | None = None, *, legacy_tense: bool = False
+) -> list[str]:
     """문장 ``n`` 개를 만든다.
 
     Args:
         n: 만들 문장 수 (0 이상).
         seed: 난수 시드.
         templates: 쓸 문장 틀 이름 (기본: 전부).
+        legacy_tense: ``True`` 면 시제를 고치기 전의 문장("어제에는 햇살이 따뜻하다.")을 그대로 만든다. 배포된
+            ``tiny-ko-gpt`` 와 노트북 18 의 기록은 이 문장으로 만들어졌으므로, 그 데이터 해시를 다시 확인할 때만 쓴다
+            (``llmnotes.pretrain``, ``llmnotes.dirty``). 새 데이터에는 쓰지 않는다. 난수 흐름이 같아서 다른 문장은 똑같다.
     """
     if not isinstance(n, int) or isinstance(n, bool) or n < 0:
         raise ValueError(f"n 은 0 이상의 정수여야 합니다: {n!r}")
@@ -263,7 +279,8 @@ def generate(n: int, seed: int = 0, templates: tuple[str, ...] | None = None) ->
         else GeneratorConfig(seed=seed, templates=tuple(templates))
     )
     it = iter_sentences(cfg)
-    return [next(it) for _ in range(n)]
+    sents = [next(it) for _ in range(n)]
+    return [_legacy_tense(s) for s in sents] if legacy_tense else sents
 
 
 def generate_text(n_sentences: int, seed: int = 0, sentences_per_line: int = 1) -> str:
