@@ -52,6 +52,7 @@ test-portable:
 
 hygiene:
 	$(BIN)/python tools/check_notebooks.py
+	$(BIN)/python tools/nbmeta.py
 
 # root·화면 없는 서버에서도 뜬다: --no-browser, root 면 --allow-root, 주소와 SSH 터널 명령을 먼저 출력 (tools/lab.py)
 lab:
