@@ -244,15 +244,16 @@ class BM25Index:
     def _search_ids(self, queries: list[list[int]], k: int) -> tuple[np.ndarray, np.ndarray]:
         """질의(토큰 번호 리스트)마다 상위 k 개: 설정한 길(engine)로."""
         if self.config.engine == "numba":
-            from .bm25_fast import search_many
+            from .bm25_fast import dense_columns, search_many
 
             w = self.weights
-            if self._fast is None:  # 빠른 길이 쓰는 배열 (한 번만 만든다)
-                nonneg = bool(w.data.size == 0 or w.data.min() >= 0.0)
-                self._fast = (w.indptr.astype(np.int64), w.indices.astype(np.int64), nonneg)
-            indptr, indices, nonneg = self._fast
+            if self._fast is None:  # 빠른 길이 쓰는 배열 (한 번만 만든다; 밀집 열은 많아야 64 MiB)
+                indptr, indices = w.indptr.astype(np.int64), w.indices.astype(np.int32)
+                dense = dense_columns(indptr, indices, w.data, self.base, self.n_docs, 64 * 2**20)
+                self._fast = (indptr, indices, dense)
+            indptr, indices, dense = self._fast
             plus = self.config.method == "bm25plus"
-            return search_many(queries, indptr, indices, w.data, self.base, self.n_docs, k, plus, nonneg)
+            return search_many(queries, indptr, indices, w.data, self.base, dense, self.n_docs, k, plus)
         out_idx = np.zeros((len(queries), k), dtype=np.int64)
         out_val = np.zeros((len(queries), k))
         for i, ids in enumerate(queries):  # 평범한 길: 전체 점수 → 상위 k

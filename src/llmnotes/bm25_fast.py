@@ -11,11 +11,17 @@
   훑으며 ``scores[d] += W[d, t]`` 를 하면 문서마다 더하는 순서가 평범한 길·rank-bm25 와 같다. 문서에 없는 토큰의
   항은 0 이고 ``x + 0.0 == x`` 이므로 건너뛰어도 값이 같다. bm25plus 만 없는 토큰도 idf·δ 를 받으므로, 그때는
   모든 문서를 같은 순서로 훑는다.
-- 상위 k: (점수 내림차순, 문서 번호 오름차순)으로 k 칸짜리 정렬 목록에 끼워 넣는다. 점수가 0 인 문서가 끼어들 수
-  없을 때(모든 W ≥ 0 이고, 건드린 문서 중 점수 > 0 인 것이 k 개 이상)는 건드린 문서만 보고, 아니면 전체를 본다.
+- 상위 k: 점수 배열을 번호 순으로 한 번 훑으며 k 칸짜리 정렬 목록(점수 내림차순, 같은 점수는 번호 오름차순)에
+  끼워 넣는다. 훑는 김에 점수 배열을 0 으로 되돌린다.
 
-빠른 까닭: 질의마다 파이썬으로 돌아오지 않고, 건드린 문서만 정렬 목록과 비교하고, 점수 배열은 건드린 자리만
-0 으로 되돌린다. 계산량은 질의 토큰의 게시 목록 길이의 합이다 (bm25s 의 numba 백엔드와 같은 크기).
+빠른 까닭: 질의마다 파이썬으로 돌아오지 않는다. 아주 흔한 토큰(대부분의 문서에 나오는 조사·어미 같은 것)의 열은
+밀집 배열로도 들고 있어, 흩어 더하기(문서 번호를 읽고 그 자리에 더하기) 대신 연속된 메모리를 통째로 더한다 (없는
+문서에는 0 을 더하므로 값은 같다). 계산량은 질의 토큰의 게시 목록 길이의 합 + 문서 수로, bm25s 의 numba 백엔드와
+같은 크기다 (bm25s 는 float32, 여기는 rank-bm25 와 같은 값을 내려고 float64).
+
+해 보고 버린 것: MaxScore 식 가지치기(드문 토큰의 부분 점수 + 흔한 토큰의 최대 기여로 후보를 줄이기)는 지프 말뭉치
+(``benchmarks/_zipf_corpus.py``)에서 오히려 느렸다. 질의에 흔히 섞이는 흔한 토큰의 최대 기여가 k 번째 점수에 견줘
+커서 후보가 수천 개 남고, 후보마다 정확한 점수를 다시 구하는 값이 전체 점수를 더하는 값보다 컸다.
 """
 
 from __future__ import annotations
@@ -63,22 +69,27 @@ def _insert(top_s: np.ndarray, top_d: np.ndarray, filled: int, k: int, s: float,
 
 
 @_jit
-def _search_loop(q_ids, q_ptr, indptr, indices, data, base, n_docs, k, plus, nonneg):
-    """질의마다: 점수를 게시 목록 순서대로 더하고, 상위 k 를 고르고, 점수 배열을 되돌린다."""
+def _search_loop(q_ids, q_ptr, indptr, indices, data, base, dense_pos, dense, n_docs, k, plus):
+    """질의마다: 모든 문서의 점수를 질의 순서대로 더하고, 번호 순으로 훑어 상위 k 를 고르며 점수를 0 으로 되돌린다."""
     n_q = q_ptr.shape[0] - 1
     out_d = np.zeros((n_q, k), dtype=np.int64)
     out_s = np.zeros((n_q, k), dtype=np.float64)
     scores = np.zeros(n_docs, dtype=np.float64)
-    seen = np.zeros(n_docs, dtype=np.bool_)
-    touched = np.empty(n_docs, dtype=np.int64)
     top_s = np.empty(k, dtype=np.float64)
     top_d = np.empty(k, dtype=np.int64)
     for qi in range(n_q):
-        n_touched = 0
         for j in range(q_ptr[qi], q_ptr[qi + 1]):
             t = q_ids[j]
             start, end = indptr[t], indptr[t + 1]
-            if plus:  # 게시 목록 밖의 문서도 idf·δ 를 받는다: 모든 문서를 번호 순으로 (목록과 나란히) 훑는다
+            if (
+                dense_pos[t] >= 0
+            ):  # 밀집 열: 연속 메모리를 통째로 더한다 (게시 목록 밖은 0, bm25plus 는 idf·δ)
+                col = dense[dense_pos[t]]
+                for d in range(n_docs):
+                    scores[d] += col[d]
+            elif (
+                plus
+            ):  # 게시 목록 밖의 문서도 idf·δ 를 받는다: 모든 문서를 번호 순으로 (목록과 나란히) 훑는다
                 p = start
                 for d in range(n_docs):
                     if p < end and indices[p] == d:
@@ -88,34 +99,38 @@ def _search_loop(q_ids, q_ptr, indptr, indices, data, base, n_docs, k, plus, non
                         scores[d] += base[t]
             else:
                 for p in range(start, end):
-                    d = indices[p]
-                    scores[d] += data[p]  # 문서 d 에 토큰 t 의 항을 더한다 (질의 순서대로)
-                    if not seen[d]:
-                        seen[d] = True
-                        touched[n_touched] = d
-                        n_touched += 1
+                    scores[indices[p]] += data[p]  # 문서 d 에 토큰 t 의 항을 더한다 (질의 순서대로)
         filled = 0
-        positive = 0
-        if not plus and nonneg:
-            for i in range(n_touched):
-                d = touched[i]
-                if scores[d] > 0.0:
-                    positive += 1
-                    filled = _insert(top_s, top_d, filled, k, scores[d], d)
-        if plus or not nonneg or positive < k:
-            filled = 0  # 점수 0 인(또는 음수인) 문서도 상위 k 에 들 수 있다: 전체를 본다
-            for d in range(n_docs):
-                filled = _insert(top_s, top_d, filled, k, scores[d], d)
+        for d in range(
+            n_docs
+        ):  # 번호 순으로 훑으므로 같은 점수의 뒷 문서는 앞 문서를 밀어낼 수 없다: > 만 본다
+            s = scores[d]
+            scores[d] = 0.0
+            if filled < k or s > top_s[k - 1]:
+                filled = _insert(top_s, top_d, filled, k, s, d)
         out_s[qi] = top_s
         out_d[qi] = top_d
-        if plus:
-            scores[:] = 0.0
-        else:
-            for i in range(n_touched):
-                d = touched[i]
-                scores[d] = 0.0
-                seen[d] = False
     return out_d, out_s
+
+
+def dense_columns(
+    indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, base: np.ndarray, n_docs: int, max_bytes: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """게시 목록이 문서의 1/4 보다 긴 토큰의 열을 밀집 배열 [토큰 수 × 문서 수] 로 (df 가 큰 것부터 max_bytes 까지).
+
+    Returns:
+        (토큰 → 밀집 배열의 행 번호, 없으면 -1), 밀집 배열. 게시 목록 밖의 칸은 base[t] (bm25plus 의 idf·δ, 그 밖엔 0).
+    """
+    df = np.diff(indptr)
+    terms = np.flatnonzero(df > n_docs // 4)
+    terms = terms[np.argsort(-df[terms], kind="stable")][: max_bytes // max(8 * n_docs, 1)]
+    pos = np.full(df.shape[0], -1, dtype=np.int64)
+    pos[terms] = np.arange(terms.size)
+    dense = np.zeros((terms.size, n_docs))
+    for i, t in enumerate(terms.tolist()):
+        dense[i] = base[t]
+        dense[i, indices[indptr[t] : indptr[t + 1]]] = data[indptr[t] : indptr[t + 1]]
+    return pos, dense
 
 
 def search_many(
@@ -124,10 +139,10 @@ def search_many(
     indices: np.ndarray,
     data: np.ndarray,
     base: np.ndarray,
+    dense: tuple[np.ndarray, np.ndarray],
     n_docs: int,
     k: int,
     plus: bool,
-    nonneg: bool,
 ) -> tuple[np.ndarray, np.ndarray]:
     """질의(토큰 번호 리스트)마다 상위 k 개 (문서 번호 [질의 수 × k], 점수 [질의 수 × k]).
 
@@ -135,12 +150,12 @@ def search_many(
         query_ids: 질의마다 색인 안의 토큰 번호들 (질의 순서, 중복 허용).
         indptr, indices, data: 점수 행렬 W (문서 × 토큰) 의 CSC 배열. 열마다 문서 번호가 오름차순이어야 한다.
         base: 토큰별로 게시 목록 밖의 문서가 받는 값 (bm25plus 의 idf·δ, 그 밖에는 쓰지 않음).
+        dense: :func:`dense_columns` 의 결과.
         n_docs: 문서 수. k: 1 ≤ k ≤ n_docs.
-        plus: bm25plus 인가. nonneg: W 의 값이 모두 0 이상인가 (그때만 건드린 문서만 보고 상위 k 를 고를 수 있다).
+        plus: bm25plus 인가.
     """
     q_ptr = np.zeros(len(query_ids) + 1, dtype=np.int64)
     q_ptr[1:] = np.cumsum([len(q) for q in query_ids])
     flat = np.fromiter((t for q in query_ids for t in q), dtype=np.int64, count=int(q_ptr[-1]))
-    return _search_loop(
-        flat, q_ptr, indptr, indices, data, base, int(n_docs), int(k), bool(plus), bool(nonneg)
-    )
+    pos, cols = dense
+    return _search_loop(flat, q_ptr, indptr, indices, data, base, pos, cols, int(n_docs), int(k), bool(plus))
