@@ -100,14 +100,22 @@ def _search_loop(q_ids, q_ptr, indptr, indices, data, base, dense_pos, dense, n_
             else:
                 for p in range(start, end):
                     scores[indices[p]] += data[p]  # 문서 d 에 토큰 t 의 항을 더한다 (질의 순서대로)
+        # 번호 순으로 64 개씩 훑는다. 앞 문서들이 이미 목록에 있으므로 같은 점수의 뒷 문서는 밀어낼 수 없다: > 만 본다.
+        # 목록이 찼으면 먼저 문턱(k 번째 점수)을 넘는 문서가 블록에 있는지만 센다 (벡터화되는 정수 합).
         filled = 0
-        for d in range(
-            n_docs
-        ):  # 번호 순으로 훑으므로 같은 점수의 뒷 문서는 앞 문서를 밀어낼 수 없다: > 만 본다
-            s = scores[d]
-            scores[d] = 0.0
-            if filled < k or s > top_s[k - 1]:
-                filled = _insert(top_s, top_d, filled, k, s, d)
+        for lo in range(0, n_docs, 64):
+            hi = min(lo + 64, n_docs)
+            if filled == k:
+                thr = top_s[k - 1]
+                above = 0
+                for d in range(lo, hi):
+                    above += scores[d] > thr
+                if above == 0:
+                    continue
+            for d in range(lo, hi):
+                if filled < k or scores[d] > top_s[k - 1]:
+                    filled = _insert(top_s, top_d, filled, k, scores[d], d)
+        scores[:] = 0.0
         out_s[qi] = top_s
         out_d[qi] = top_d
     return out_d, out_s
