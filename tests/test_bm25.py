@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from rank_bm25 import BM25L, BM25Okapi, BM25Plus
 
-from llmnotes.bm25 import BM25Config, BM25Index
+from llmnotes.bm25 import ENGINES, BM25Config, BM25Index
 from llmnotes.textgen import generate
 
 REL_TOL = 1e-9
@@ -33,15 +33,13 @@ def _expected_top(scores: np.ndarray, k: int) -> np.ndarray:
     return np.lexsort((np.arange(len(scores)), -scores))[:k]
 
 
-@pytest.mark.parametrize(
-    "method,dense_ratio",
-    [("okapi", 0.2), ("bm25l", 0.2), ("bm25plus", 0.2), ("okapi", 0.0), ("okapi", 1.0), ("bm25plus", 0.0)],
-)
-def test_matches_rank_bm25(corpus, method, dense_ratio):
-    """dense_ratio 0 = 모든 열을 밀집 배열로, 1 = 모두 희소 (점수 값은 같아야 한다)."""
+@pytest.mark.parametrize("method", list(REFS))
+@pytest.mark.parametrize("engine", list(ENGINES))
+def test_matches_rank_bm25(corpus, method, engine):
+    """두 검색 길(numba 빠른 길, numpy 평범한 길) 모두 rank-bm25 와 같은 점수·같은 상위 10개."""
     docs, queries = corpus
     ref = REFS[method](docs)
-    ours = BM25Index.build(docs, BM25Config(method=method, dense_ratio=dense_ratio))
+    ours = BM25Index.build(docs, BM25Config(method=method, engine=engine))
     batch_idx, batch_val = ours.search_batch(queries, k=10)
     for qi, q in enumerate(queries):
         a = ref.get_scores(q)
@@ -123,15 +121,17 @@ def test_degenerate_queries_on_larger_corpus():
     docs[3000].append("유일어")  # 문서 1개에만 나오는 토큰
     for method in REFS:
         ours = BM25Index.build(docs, BM25Config(method=method))
+        plain = BM25Index.build(docs, BM25Config(method=method, engine="numpy"))
         df = np.diff(ours.weights.indptr)
         terms = sorted(ours.vocabulary, key=ours.vocabulary.get)
         rare = [terms[j] for j in np.flatnonzero(df <= 3)[:3]]
         common = [terms[j] for j in np.argsort(-df, kind="stable")[:3]]
         for q in ([rare[0]], rare, common, common + rare[:1], [rare[0], "없는토큰"]):
             scores = ours.get_scores(q)
-            idx, val = ours.search(q, k=10)
-            np.testing.assert_array_equal(idx, _expected_top(scores, 10))
-            np.testing.assert_array_equal(val, scores[idx])
+            for index in (ours, plain):
+                idx, val = index.search(q, k=10)
+                np.testing.assert_array_equal(idx, _expected_top(scores, 10))
+                np.testing.assert_array_equal(val, scores[idx])
 
 
 def test_k_larger_than_corpus():
@@ -164,6 +164,8 @@ def test_bad_input(tmp_path):
         BM25Config(method="bm25x")
     with pytest.raises(ValueError, match="b"):
         BM25Config(b=2.0)
+    with pytest.raises(ValueError, match="engine"):
+        BM25Config(engine="cuda")
     with pytest.raises(ValueError, match="meta.json"):
         BM25Index.load(tmp_path / "없는폴더")
     with pytest.raises(ValueError, match="build"):
@@ -181,7 +183,6 @@ def test_bad_input(tmp_path):
         ("epsilon", float("inf")),
         ("delta", float("inf")),
         ("delta", float("nan")),
-        ("dense_ratio", float("nan")),
     ],
 )
 def test_non_finite_config_is_rejected_with_its_name(field, value):
@@ -215,3 +216,40 @@ def test_where_rank_bm25_gives_nan_ours_counts_absent_terms_as_zero():
             assert ours[i] == pytest.approx(expected, rel=1e-12, abs=1e-12)
             if np.isfinite(a[i]):
                 assert ours[i] == pytest.approx(a[i], rel=1e-9)
+
+
+def _zipf_corpus(rng: np.random.Generator, n_docs: int, n_types: int) -> list[list[str]]:
+    """지프(Zipf) 빈도의 무작위 말뭉치: 문서 길이 0–40, 토큰 종류 n_types 개."""
+    p = 1.0 / np.arange(1, n_types + 1) ** rng.uniform(0.8, 1.3)
+    p /= p.sum()
+    return [[f"t{j}" for j in rng.choice(n_types, size=rng.integers(0, 41), p=p)] for _ in range(n_docs)]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_fast_path_equals_plain_path_and_rank_bm25_on_random_corpora(seed):
+    """빠른 길(numba)과 평범한 길(numpy)이 무작위 말뭉치·설정에서 같은 상위 k (번호·점수 비트 단위)를 내고,
+    그것이 rank-bm25 점수를 (점수 내림차순, 번호 오름차순)으로 정렬한 것과 같다. 빈 문서, 음수 idf, 동점, 중복 토큰,
+    없는 토큰, k > 점수가 0 보다 큰 문서 수 같은 경계가 저절로 섞인다."""
+    rng = np.random.default_rng(seed)
+    docs = _zipf_corpus(rng, int(rng.integers(20, 400)), int(rng.integers(5, 300)))
+    if not any(docs):
+        docs[0] = ["t0"]
+    queries = [
+        [f"t{j}" for j in rng.integers(0, 320, size=rng.integers(0, 7))] for _ in range(40)
+    ]  # t300 이상은 색인에 없을 수 있다
+    queries.append(queries[0] + queries[0])
+    for method in REFS:
+        k1, b = float(rng.uniform(0.2, 2.0)), float(rng.uniform(0.0, 0.99))
+        ref = REFS[method](docs, k1=k1, b=b)
+        fast = BM25Index.build(docs, BM25Config(method=method, k1=k1, b=b, engine="numba"))
+        plain = BM25Index.build(docs, BM25Config(method=method, k1=k1, b=b, engine="numpy"))
+        for k in (1, 10, len(docs)):
+            fi, fv = fast.search_batch(queries, k=k)
+            pi, pv = plain.search_batch(queries, k=k)
+            np.testing.assert_array_equal(fi, pi)
+            assert np.array_equal(fv, pv)
+            for qi, q in enumerate(queries):
+                a = ref.get_scores(q)
+                expected = _expected_top(a, min(k, len(docs)))
+                np.testing.assert_array_equal(fi[qi], expected)
+                assert np.array_equal(fv[qi], a[expected])

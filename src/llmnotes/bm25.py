@@ -9,16 +9,14 @@
 
 점수가 질의 토큰마다 더해지는 꼴이므로, (문서, 토큰) 쌍마다 한 항을 미리 계산해 희소 행렬 W 에 담아 두면
 질의 점수는 W 에서 질의 토큰의 열들을 더한 것, 곧 W × (질의 토큰 개수 벡터) 가 된다. 이 모듈은 W 를 CSC
-(열 = 토큰)로 저장하고, 질의 토큰 열의 값들을 문서별로 더한 뒤 ``np.partition`` 으로 상위 k 개를 고른다.
-아주 흔한 토큰(조사, 어미)의 열은 밀집 배열로도 들고 있어 흩어 더하기 대신 연속된 메모리를 더한다.
+(열 = 토큰)로 저장하고, 질의 토큰 열의 값들을 문서별로 더한 뒤 점수 내림차순으로 상위 k 개를 고른다.
 
 - 점수는 rank-bm25 와 **비트 단위로** 같다: idf 는 ``math.log`` 로, 평균 idf 는 rank-bm25 와 같은 순서로 더하고,
   질의 점수도 질의 토큰 순서대로 한 항씩 더한다. 그래서 같은 점수(동점)도 똑같이 생기고, 동점은 문서 번호가
   작은 쪽이 앞서도록 결정적으로 가른다.
-- 상위 k 검색(:meth:`BM25Index.search`)은 먼저 MaxScore 식 가지치기를 시도한다: 드문 토큰만으로 부분 점수를
-  구하고, 흔한 토큰이 더할 수 있는 최댓값을 더해도 k 번째 점수에 못 미치는 문서는 건너뛴다. 듣지 않으면 더하는
-  순서만 다른 빠른 점수(``np.bincount`` + 밀집 열)로 후보를 고른다. 어느 쪽이든 후보만 rank-bm25 순서로 다시
-  더해 정확한 점수로 순위를 정하므로, 결과는 전체 점수를 정렬한 것과 같다.
+- 상위 k 검색(:meth:`BM25Index.search`)에는 두 길이 있다. ``BM25Config(engine="numpy")`` 는 이 파일의 평범한 길:
+  모든 문서의 점수(:meth:`BM25Index.get_scores`)를 구하고 상위 k 를 고른다. ``engine="numba"`` (기본값)는 같은
+  덧셈을 같은 순서로 numba 반복문에서 하는 빠른 길(:mod:`llmnotes.bm25_fast`)이다. 두 길의 결과는 같다.
 
 rank-bm25(0.2.2)와 맞춘 규칙과 그 특이점:
 
@@ -43,7 +41,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 import numpy as np
@@ -53,9 +51,10 @@ from .checks import check_number
 from .hangul import nfc
 from .tfidf import check_documents, count_matrix
 
-__all__ = ["BM25Config", "BM25Index", "METHODS"]
+__all__ = ["BM25Config", "BM25Index", "ENGINES", "METHODS"]
 
 METHODS = ("okapi", "bm25l", "bm25plus")
+ENGINES = ("numba", "numpy")
 _FORMAT_VERSION = 1
 
 
@@ -69,9 +68,8 @@ class BM25Config:
         b: 문서 길이 정규화 정도 (0 ≤ b ≤ 1).
         epsilon: okapi 에서 음수 idf 를 바꿀 때 평균 idf 에 곱하는 값.
         delta: bm25l/bm25plus 의 δ. ``None`` 이면 rank-bm25 기본값 (bm25l 0.5, bm25plus 1.0).
-        dense_ratio: 검색 속도용. 이 비율보다 많은 문서에 나오는 토큰의 열은 밀집 배열로도 들고 있는다
-            (흩어 더하기 대신 연속 메모리 더하기). 점수 값에는 영향이 없다.
-        dense_max_bytes: 밀집 열이 차지할 수 있는 최대 바이트 (넘으면 df 가 큰 토큰부터 이 한도까지만).
+        engine: 상위 k 검색을 하는 길. 'numba' (빠른 길, :mod:`llmnotes.bm25_fast`) 또는 'numpy' (이 파일의
+            평범한 길). 점수와 순위는 같다 (tests/test_bm25.py).
 
     실수 설정값은 유한해야 한다 (NaN·inf 는 ``ValueError``). rank-bm25 와 다른 경계 사례 하나: ``k1 = 0`` 이거나
     ``b = 1`` 이고 빈 문서가 있으면, rank-bm25 는 문서에 없는 질의 토큰의 항을 0/0 = NaN 으로 계산해 점수 전체가 NaN 이
@@ -84,8 +82,7 @@ class BM25Config:
     b: float = 0.75
     epsilon: float = 0.25
     delta: float | None = None
-    dense_ratio: float = 0.2
-    dense_max_bytes: int = 256 * 2**20
+    engine: str = "numba"
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:
@@ -96,9 +93,8 @@ class BM25Config:
         check_number(self.epsilon, "epsilon")
         if self.delta is not None:
             check_number(self.delta, "delta", low=0)
-        check_number(self.dense_ratio, "dense_ratio", low=0, high=1)
-        if not isinstance(self.dense_max_bytes, int) or self.dense_max_bytes < 0:
-            raise ValueError(f"dense_max_bytes 는 0 이상의 정수여야 합니다: {self.dense_max_bytes!r}")
+        if self.engine not in ENGINES:
+            raise ValueError(f"engine 은 {list(ENGINES)} 중 하나여야 합니다: {self.engine!r}")
 
     @property
     def delta_(self) -> float:
@@ -124,6 +120,7 @@ class BM25Index:
         self.average_idf: float = 0.0
         self.weights: sp.csc_matrix | None = None  # W[d, t] = 토큰 t 가 문서 d 에 주는 점수
         self.base: np.ndarray = np.zeros(0)  # tf=0 인 문서도 받는 토큰별 상수 (bm25plus 의 idf·δ)
+        self._fast: tuple | None = None  # 빠른 길(engine='numba')이 쓰는 배열
 
     # ------------------------------------------------------------------ 색인
     @classmethod
@@ -148,32 +145,7 @@ class BM25Index:
         df = np.bincount(counts.indices, minlength=counts.shape[1]).astype(np.float64)  # n_t
         self.idf, self.average_idf = self._idf(df, n_docs, order)
         self.weights, self.base = self._weights(counts.tocsc())
-        self._build_dense()
         return self
-
-    def _build_dense(self) -> None:
-        """흔한 토큰(df > dense_ratio·N)의 점수 열을 밀집 배열 [토큰 수 × 문서 수] 로 복사해 둔다."""
-        w = self.weights
-        n = self.n_docs
-        df = np.diff(w.indptr)
-        terms = np.flatnonzero(df > self.config.dense_ratio * n)
-        max_terms = self.config.dense_max_bytes // max(8 * n, 1)
-        if terms.size > max_terms:
-            terms = np.sort(terms[np.argsort(-df[terms], kind="stable")[:max_terms]])
-        self._dense_pos = np.full(w.shape[1], -1, dtype=np.int64)
-        self._dense_pos[terms] = np.arange(terms.size)
-        self._dense = np.zeros((terms.size, n))
-        for i, t in enumerate(terms):
-            s, e = w.indptr[t], w.indptr[t + 1]
-            if self.config.method == "bm25plus":
-                self._dense[i] = self.base[t]
-            self._dense[i, w.indices[s:e]] = w.data[s:e]
-        # 가지치기용 상한: 토큰 t 가 한 문서에 줄 수 있는 최대 점수 max(0, max_d W[d, t])
-        col_max = np.zeros(w.shape[1])
-        nz = np.flatnonzero(np.diff(w.indptr))
-        if nz.size:
-            col_max[nz] = np.maximum.reduceat(w.data, w.indptr[nz])
-        self._col_max = np.maximum(col_max, 0.0)
 
     def _idf(self, df: np.ndarray, n_docs: int, order: list[int]) -> tuple[np.ndarray, float]:
         """토큰별 idf 와 (바닥 적용 전) 평균 idf.
@@ -254,166 +226,41 @@ class BM25Index:
     def _scores(self, ids: list[int]) -> np.ndarray:
         """모든 문서의 점수. rank-bm25 처럼 질의 토큰 순서대로 한 항씩 더한다 (점수가 비트 단위로 같아진다).
 
-        score(d) = Σ_{t ∈ q} W[d, t]. 흔한 토큰은 밀집 열을 통째로 더하고, 드문 토큰은 게시 목록의 문서에만 더한다
-        (나머지 문서에는 0 을 더하는 것과 같다).
+        score(d) = Σ_{t ∈ q} W[d, t]. 토큰 t 의 게시 목록(W 의 열 t 에서 0 이 아닌 자리)에 있는 문서에만 더한다
+        (나머지 문서에는 0 을 더하는 것과 같다). bm25plus 는 목록 밖의 문서도 idf·δ 를 받는다.
         """
         w = self.weights
-        n = self.n_docs
-        scores = np.zeros(n)
-        plus = self.config.method == "bm25plus"
+        scores = np.zeros(self.n_docs)
         for t in ids:
-            p = self._dense_pos[t]
-            if p >= 0:
-                np.add(scores, self._dense[p], out=scores)
-                continue
             s, e = w.indptr[t], w.indptr[t + 1]
-            if plus:
-                col = np.full(n, self.base[t])  # 게시 목록 밖의 문서도 idf·δ 를 받는다
+            if self.config.method == "bm25plus":
+                col = np.full(self.n_docs, self.base[t])  # 게시 목록 밖의 문서도 idf·δ 를 받는다
                 col[w.indices[s:e]] = w.data[s:e]
                 np.add(scores, col, out=scores)
             else:
-                scores[w.indices[s:e]] += w.data[s:e]
+                scores[w.indices[s:e]] += w.data[s:e]  # 열 안의 문서 번호는 서로 달라서 한 번씩만 더해진다
         return scores
 
-    def _scores_for(self, ids: list[int], docs: np.ndarray) -> np.ndarray:
-        """정해진 문서들(번호 오름차순)의 점수만 :meth:`_scores` 와 같은 순서·같은 값으로 계산한다."""
-        w = self.weights
-        cache: dict[int, np.ndarray] = {}
-        acc = np.zeros(docs.size)
-        for t in ids:
-            vals = cache.get(t)
-            if vals is None:
-                p = self._dense_pos[t]
-                if p >= 0:
-                    vals = self._dense[p][docs]
-                else:
-                    s, e = w.indptr[t], w.indptr[t + 1]
-                    col = w.indices[s:e]
-                    pos = np.minimum(np.searchsorted(col, docs), e - s - 1)
-                    hit = col[pos] == docs  # 문서가 게시 목록에 있는가 (열의 문서 번호는 오름차순)
-                    absent = self.base[t] if self.config.method == "bm25plus" else 0.0  # bm25plus: idf·δ
-                    vals = np.where(hit, w.data[s + pos], absent)
-                cache[t] = vals
-            acc += vals
-        return acc
+    def _search_ids(self, queries: list[list[int]], k: int) -> tuple[np.ndarray, np.ndarray]:
+        """질의(토큰 번호 리스트)마다 상위 k 개: 설정한 길(engine)로."""
+        if self.config.engine == "numba":
+            from .bm25_fast import dense_columns, search_many
 
-    def _approx_scores(self, uniq: list[int], counts: dict[int, int], dense: bool = True) -> np.ndarray:
-        """빠른 점수: 희소 열은 ``np.bincount`` 한 번으로, 밀집 열은 통째로 더한다 (더하는 순서만 다르다).
-
-        값은 :meth:`_scores` 와 마지막 자리(반올림)만 다를 수 있다. 순위 후보를 고르는 데만 쓴다.
-        ``dense=False`` 면 희소 열(드문 토큰)만 더한 부분 점수.
-        """
-        w = self.weights
-        n = self.n_docs
-        rare = [t for t in uniq if self._dense_pos[t] < 0]
-        if rare:
-            starts, ends = w.indptr[rare], w.indptr[np.asarray(rare) + 1]
-            idx = np.concatenate([w.indices[a:b] for a, b in zip(starts, ends)])
-            base = self.base if self.config.method == "bm25plus" else np.zeros(w.shape[1])
-            # bm25plus: 게시 목록 밖의 문서도 idf·δ 를 받으므로 (값 - idf·δ) 를 흩어 더하고 idf·δ 는 상수로 더한다
-            vals = np.concatenate(
-                [(w.data[a:b] - base[t]) * counts[t] for t, a, b in zip(rare, starts, ends)]
-            )
-            scores = np.bincount(idx, weights=vals, minlength=n)
-            scores += sum(float(base[t]) * counts[t] for t in rare)
-        else:
-            scores = np.zeros(n)
-        if dense:
-            for t in uniq:
-                p = self._dense_pos[t]
-                if p >= 0:
-                    c = counts[t]
-                    np.add(scores, self._dense[p] if c == 1 else self._dense[p] * c, out=scores)
-        return scores
-
-    def _refine(
-        self, ids: list[int], approx: np.ndarray, cut: float, k: int
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """approx ≥ cut 인 후보만 정확한 점수(rank-bm25 와 같은 순서)로 다시 계산해 상위 k 개를 고른다."""
-        cand = np.flatnonzero(approx >= cut)
-        vals = self._scores_for(ids, cand)
-        pos = self._select(np.arange(cand.size), vals, k)  # cand 가 오름차순이라 위치 순서 = 문서 번호 순서
-        return cand[pos], vals[pos]
-
-    @staticmethod
-    def _margin(*values: float) -> float:
-        """더하는 순서가 달라 생기는 반올림 차이보다 넉넉한 여유."""
-        return 1e-9 * (sum(abs(v) for v in values) + 1.0)
-
-    def _search_ids(self, ids: list[int], k: int) -> tuple[np.ndarray, np.ndarray]:
-        """상위 k 개 (정확: 전체 점수를 rank-bm25 순서로 계산해 정렬한 것과 같다).
-
-        1. 빠른 점수(더하는 순서만 다름)로 k 번째 점수를 찾는다.
-        2. 빠른 점수가 (k 번째 - 반올림 여유) 이상인 후보만 rank-bm25 와 같은 순서로 다시 더해 정확한 점수를 얻고,
-           그 점수로 (점수 내림차순, 문서 번호 오름차순) 상위 k 개를 고른다.
-        """
-        if not ids:
-            return np.arange(k), np.zeros(k)
-        counts: dict[int, int] = {}
-        for t in ids:
-            counts[t] = counts.get(t, 0) + 1
-        uniq = list(counts)
-        if self.config.method != "bm25plus":
-            found = self._search_pruned(ids, uniq, counts, k)
-            if found is not None:
-                return found
-        approx = self._approx_scores(uniq, counts)
-        theta = self._threshold(approx, k)  # 빠른 점수의 k 번째 값보다 크지 않은 문턱
-        # 질의 토큰이 하나도 없는 문서들은 모두 같은 점수(okapi/bm25l 은 0, bm25plus 는 Σ idf·δ)로 묶인다.
-        floor = 0.0
-        if self.config.method == "bm25plus":
-            floor = sum(float(self.base[t]) * c for t, c in counts.items())
-        margin = self._margin(theta, float(approx.max()), floor)
-        if theta > floor + margin:
-            return self._refine(ids, approx, theta - margin, k)
-        # 문턱이 그 묶음에 걸렸다: 묶음보다 확실히 높은 문서 + 묶음에서 번호가 가장 작은 k 개만 후보로 충분하다
-        # (묶음 안의 동점은 번호 순으로 가르므로). 모든 문서를 후보로 삼으면 느리다.
-        above = np.flatnonzero(approx > floor + margin)
-        tied = np.flatnonzero(np.abs(approx - floor) <= margin)[:k]
-        if above.size + tied.size < k:  # 매우 드문 경우 (음수 점수가 많을 때): 전체 정확 점수로 고른다
+            w = self.weights
+            if self._fast is None:  # 빠른 길이 쓰는 배열 (한 번만 만든다; 밀집 열은 많아야 64 MiB)
+                indptr, indices = w.indptr.astype(np.int64), w.indices.astype(np.int32)
+                dense = dense_columns(indptr, indices, w.data, self.base, self.n_docs, 64 * 2**20)
+                self._fast = (indptr, indices, dense)
+            indptr, indices, dense = self._fast
+            plus = self.config.method == "bm25plus"
+            return search_many(queries, indptr, indices, w.data, self.base, dense, self.n_docs, k, plus)
+        out_idx = np.zeros((len(queries), k), dtype=np.int64)
+        out_val = np.zeros((len(queries), k))
+        for i, ids in enumerate(queries):  # 평범한 길: 전체 점수 → 상위 k
             scores = self._scores(ids)
-            top = self._top_k(scores, k)
-            return top, scores[top]
-        cand = np.union1d(above, tied)
-        vals = self._scores_for(ids, cand)
-        pos = self._select(np.arange(cand.size), vals, k)
-        return cand[pos], vals[pos]
-
-    def _search_pruned(
-        self, ids: list[int], uniq: list[int], counts: dict[int, int], k: int
-    ) -> tuple[np.ndarray, np.ndarray] | None:
-        """MaxScore 식 가지치기로 상위 k 개를 정확히 찾는다 (흔한 토큰의 밀집 열을 더하지 않는다). 안 되면 ``None``.
-
-        1. 드문 토큰(희소 열)만으로 부분 점수 P(d) 를 구한다. 흔한 토큰(밀집 열)은 한 문서에
-           많아야 L = Σ_t q_t · max_d W[d, t] 를 더할 수 있다.
-        2. P 가 큰 문서들(k 개 이상)의 실제 점수에서 k 번째 값 θ 를 얻는다. 실제 문서들의 점수이므로 θ 는
-           전체 k 번째 점수보다 크지 않다.
-        3. P(d) + L < θ 인 문서는 상위 k 에 들 수 없다 (P=0 인 문서도 포함). 남은 후보만 실제 점수를 매긴다.
-        """
-        if not any(self._dense_pos[t] < 0 for t in uniq):
-            return None
-        partial = self._approx_scores(uniq, counts, dense=False)  # P(d)
-        bound = float(sum(self._col_max[t] * counts[t] for t in uniq if self._dense_pos[t] >= 0))  # L
-        th_p = self._threshold(partial, k)
-        if th_p <= 0.0:
-            return None
-        probe = np.flatnonzero(partial >= th_p)  # k 개 이상
-        exact = self._scores_for(ids, probe)
-        theta = float(np.sort(exact)[exact.size - k]) if exact.size <= 65536 else None
-        if theta is None:
-            return None
-        cut = theta - bound - self._margin(theta, bound)  # 반올림 여유만큼 낮춘다
-        if cut <= 0.0:
-            return None  # P=0 인 문서도 후보가 될 수 있다
-        if cut >= th_p:
-            cand, vals = probe, exact  # 후보가 모두 probe 안에 있다
-        else:
-            cand = np.flatnonzero(partial >= cut)
-            if cand.size > max(self.n_docs // 16, 4 * k):
-                return None
-            vals = self._scores_for(ids, cand)
-        pos = self._select(np.arange(cand.size), vals, k)  # cand 가 오름차순이라 위치 순서 = 문서 번호 순서
-        return cand[pos], vals[pos]
+            out_idx[i] = self._top_k(scores, k)
+            out_val[i] = scores[out_idx[i]]
+        return out_idx, out_val
 
     def get_scores(self, query: Sequence[str]) -> np.ndarray:
         """질의 하나에 대한 모든 문서의 점수 (rank-bm25 ``get_scores`` 와 같은 값).
@@ -438,20 +285,6 @@ class BM25Index:
             sel = np.concatenate([np.flatnonzero(above), ties])
             cand, vals = cand[sel], vals[sel]
         return cand[np.lexsort((cand, -vals))]
-
-    @staticmethod
-    def _threshold(scores: np.ndarray, k: int) -> float:
-        """k 번째로 큰 점수 이하인 문턱 θ: 일정 간격으로 뽑은 표본의 k 번째 큰 값 (표본이 작으면 전체의 k 번째 값).
-
-        표본도 실제 문서의 점수이므로 θ 는 전체의 k 번째 큰 값보다 크지 않다. 점수 ≥ θ 인 문서는 보통 수백 개다.
-        """
-        n = scores.shape[0]
-        stride = max(1, n // max(64 * k, 2048))  # 표본 약 2천 개
-        sample = scores[::stride] if stride > 1 else scores
-        if sample.size <= k:
-            return float(scores.min())
-        # 표본(수천 개)은 정렬한다: 같은 값(예: 0 점)이 많으면 np.partition 이 훨씬 느려진다.
-        return float(np.sort(sample)[sample.size - k])
 
     @classmethod
     def _top_k(cls, scores: np.ndarray, k: int) -> np.ndarray:
@@ -484,7 +317,8 @@ class BM25Index:
         """
         self._check_built()
         k = min(self._check_k(k), self.n_docs)
-        return self._search_ids(self._query_ids(query), k)
+        idx, val = self._search_ids([self._query_ids(query)], k)
+        return idx[0], val[0]
 
     @staticmethod
     def _check_k(k: int) -> int:
@@ -505,11 +339,7 @@ class BM25Index:
         self._check_built()
         k = min(self._check_k(k), self.n_docs)
         qs = check_documents(queries, "queries", allow_empty=True)
-        out_idx = np.zeros((len(qs), k), dtype=np.int64)
-        out_val = np.zeros((len(qs), k))
-        for i, q in enumerate(qs):
-            out_idx[i], out_val[i] = self._search_ids(self._query_ids(q, f"queries[{i}]"), k)
-        return out_idx, out_val
+        return self._search_ids([self._query_ids(q, f"queries[{i}]") for i, q in enumerate(qs)], k)
 
     # ------------------------------------------------------------------ 저장
     def save(self, path: str | Path) -> None:
@@ -556,7 +386,8 @@ class BM25Index:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
         if meta.get("format_version") != _FORMAT_VERSION:
             raise ValueError(f"지원하지 않는 색인 형식 버전입니다: {meta.get('format_version')!r}")
-        self = cls(BM25Config(**meta["config"]))
+        known = {f.name for f in fields(BM25Config)}  # 예전 형식의 속도용 설정(dense_ratio 등)은 무시한다
+        self = cls(BM25Config(**{key: v for key, v in meta["config"].items() if key in known}))
         with np.load(path / "arrays.npz", allow_pickle=False) as z:
             shape = tuple(meta["shape"])
             self.weights = sp.csc_matrix((z["data"], z["indices"], z["indptr"]), shape=shape)
@@ -567,5 +398,4 @@ class BM25Index:
         self.avgdl = float(meta["avgdl"])
         self.average_idf = float(meta["average_idf"])
         self.vocabulary = {t: i for i, t in enumerate(meta["terms"])}
-        self._build_dense()
         return self
