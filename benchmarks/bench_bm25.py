@@ -41,7 +41,9 @@ def _timed(fn) -> tuple[float, object]:
 
 
 def _load() -> str:
-    return "부하 평균(1/5/15분) " + " / ".join(f"{x:.1f}" for x in os.getloadavg()) + f", CPU {os.cpu_count()}개"
+    return (
+        "부하 평균(1/5/15분) " + " / ".join(f"{x:.1f}" for x in os.getloadavg()) + f", CPU {os.cpu_count()}개"
+    )
 
 
 def main() -> None:
