@@ -8,18 +8,8 @@ import pytest
 import torch
 from transformers import LlamaForCausalLM
 
-from llmnotes.llama import (
-    KVCache,
-    Llama,
-    LlamaConfig,
-    apply_rope,
-    from_hf,
-    load_pretrained,
-    rope_tables,
-    save_pretrained,
-    to_hf,
-    to_hf_config,
-)
+from llmnotes.llama import KVCache, Llama, LlamaConfig, apply_rope, rope_tables
+from llmnotes.llama_hf import from_hf, load_pretrained, save_pretrained, to_hf, to_hf_config
 
 ATOL = 1e-5  # 같은 가중치의 float32 계산: 연산 순서 차이만 남는다
 GQA = dict(vocab_size=97, n_layer=2, n_head=4, n_kv_head=2, n_embd=32, intermediate_size=56, max_seq_len=24)

@@ -33,7 +33,7 @@ def test_outputs_exist_and_reload_with_transformers(single):
     from safetensors import safe_open
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from llmnotes.llama import load_pretrained
+    from llmnotes.llama_hf import load_pretrained
 
     for name in (
         "config.json",

@@ -39,7 +39,8 @@ import torch
 from .. import bpe
 from .. import device as default_device
 from ..corpora import Document
-from ..llama import Llama, LlamaConfig, load_pretrained, save_pretrained
+from ..llama import Llama, LlamaConfig
+from ..llama_hf import load_pretrained, save_pretrained
 from ..pretrain import bits_per_character, evaluate, n_characters, stream_ids
 
 __all__ = ["SpineConfig", "PRESETS", "corpus_split", "run", "main"]
