@@ -273,7 +273,7 @@ def test_bad_inputs(base_and_tok):
         PEFTCompareConfig(methods=("lora_q",))
     with pytest.raises(TypeError, match="methods"):
         PEFTCompareConfig(methods="full")
-    with pytest.raises(ValueError, match="epochs 는 1 이상의 정수여야 합니다: 0"):
+    with pytest.raises(ValueError, match="epochs는 1 이상의 정수여야 합니다: 0"):
         PEFTCompareConfig(epochs=0)
     with pytest.raises(ValueError, match=r"lr_grid\['prompt'\]"):
         PEFTCompareConfig(lr_grid={"full": (1e-3,)}, methods=("prompt",))
@@ -281,15 +281,15 @@ def test_bad_inputs(base_and_tok):
         split_reviews(PEFTCompareConfig(dev_size=480))
     with pytest.raises(ValueError, match="알 수 없는 키"):
         PEFTCompareConfig.from_dict({"epoch": 3})
-    with pytest.raises(ValueError, match="method 는"):
+    with pytest.raises(ValueError, match="method는"):
         build_method("adapter", base)
-    with pytest.raises(ValueError, match="block_size 는 2 이상의 정수여야 합니다: 1"):
+    with pytest.raises(ValueError, match="block_size는 2 이상의 정수여야 합니다: 1"):
         pack_examples(["좋아요"], tok, 1)
     with pytest.raises(ValueError, match="texts"):
         pack_examples([], tok, 8)
     with pytest.raises(ValueError, match="texts"):
         review_batch("좋아요", tok)
-    with pytest.raises(ValueError, match="adapter_layers 가 층 수"):
+    with pytest.raises(ValueError, match="adapter_layers가 층 수"):
         build_method("llama_adapter", base, PEFTCompareConfig(adapter_layers=5))
     with pytest.raises(ValueError, match="n_virtual"):
         VirtualTokenTrim(base, -1)
