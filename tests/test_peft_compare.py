@@ -240,6 +240,23 @@ def test_run_method_is_deterministic(base_and_tok):
     assert r1 == r2
 
 
+def test_run_method_progress_bar_does_not_change_the_result(base_and_tok, capsys):
+    """노트북의 긴 셀은 progress=True 로 진행 막대를 보인다: 막대는 stderr 에만 나오고 결과는 같다."""
+    base, tok = base_and_tok
+    cfg = PEFTCompareConfig(epochs=1, n_train=16, dev_size=8)
+    splits = split_reviews(cfg)
+    ex = pack_examples(splits.train, tok, cfg.block_size)
+    batches = {"dev": review_batch(splits.dev, tok)}
+    _, quiet = run_method("lora_c_attn", 1e-2, base, ex, batches, tok.pad_token_id, cfg)
+    assert "SFT" not in capsys.readouterr().err
+    _, shown = run_method("lora_c_attn", 1e-2, base, ex, batches, tok.pad_token_id, cfg, progress=True)
+    err = capsys.readouterr().err
+    assert "SFT" in err and f"{shown['steps']}/{shown['steps']}" in err
+    assert shown == quiet
+    with pytest.raises(TypeError, match="progress"):
+        run_method("lora_c_attn", 1e-2, base, ex, batches, tok.pad_token_id, cfg, progress="yes")
+
+
 def test_main_writes_loadable_file(tmp_path):
     out = tmp_path / "r.json"
     args = [

@@ -407,9 +407,14 @@ def eval_loss(model: nn.Module, batch: dict[str, torch.Tensor]) -> float:
     return float(masked_lm_loss(logits, batch["labels"]))
 
 
-def _sft_config(lr: float, cfg: PEFTCompareConfig) -> SFTConfig:
+def _sft_config(lr: float, cfg: PEFTCompareConfig, progress: bool = False) -> SFTConfig:
     return SFTConfig(
-        lr=lr, epochs=cfg.epochs, batch_size=cfg.batch_size, max_grad_norm=cfg.max_grad_norm, seed=cfg.seed
+        lr=lr,
+        epochs=cfg.epochs,
+        batch_size=cfg.batch_size,
+        max_grad_norm=cfg.max_grad_norm,
+        seed=cfg.seed,
+        progress=progress,
     )
 
 
@@ -421,6 +426,7 @@ def run_method(
     eval_batches: dict[str, dict[str, torch.Tensor]],
     pad_token_id: int,
     config: PEFTCompareConfig | None = None,
+    progress: bool = False,
 ) -> tuple[nn.Module, dict[str, Any]]:
     """방법 하나를 학습률 ``lr`` 로 학습하고 평가 배치들의 손실을 잰다.
 
@@ -432,6 +438,7 @@ def run_method(
         eval_batches: ``{"dev": 배치, "test": 배치}`` 처럼 이름 붙인 평가 배치.
         pad_token_id: 채울 토큰 id.
         config: 실험 설정.
+        progress: ``True`` 면 학습 스텝의 tqdm 진행 막대를 보인다 (노트북의 긴 셀).
 
     Returns:
         ``(학습한 모델, {"method", "lr", "trainable", "total", "steps", "final_train_loss", "<이름>_loss"...})``.
@@ -439,7 +446,9 @@ def run_method(
     cfg = config or PEFTCompareConfig()
     model = build_method(method, base, cfg)
     count = trainable_parameters(model)
-    losses = train_sft(model, train_examples, pad_token_id, _sft_config(lr, cfg))
+    if not isinstance(progress, bool):
+        raise TypeError(f"progress는 bool이어야 합니다: {progress!r}")
+    losses = train_sft(model, train_examples, pad_token_id, _sft_config(lr, cfg, progress))
     record: dict[str, Any] = {
         "method": method,
         "lr": float(lr),
