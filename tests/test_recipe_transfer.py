@@ -30,7 +30,8 @@ def _tiny_cfg(model) -> TransferConfig:
         seeds=(0, 1),
         select_n=4,
         probe_cs=(1.0,),
-        scratch_lrs=(1e-3,),
+        pretrained_full=(("last", 3e-4),),
+        scratch_full=(("last", 1e-3),),
         min_steps=2,
         val_generated=300,
     )
@@ -81,7 +82,7 @@ def test_recipe_end_to_end(tiny_model, tmp_path):
 
 def test_epochs_rule_and_bad_config():
     cfg = TransferConfig()
-    assert epochs_for(25, cfg) == 20 and epochs_for(100, cfg) == 6 and epochs_for(400, cfg) == 2
+    assert epochs_for(25, cfg) == 8 and epochs_for(100, cfg) == 3 and epochs_for(200, cfg) == 2
     with pytest.raises(ValueError, match="label_counts"):
         TransferConfig(label_counts=(500,))
     with pytest.raises(ValueError, match="select_n"):
