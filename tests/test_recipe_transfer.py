@@ -43,18 +43,25 @@ def test_recipe_end_to_end(tiny_model, tmp_path):
     r = json.loads(out.read_text(encoding="utf-8"))
     assert r["data"]["corpus_hashes_match_model"] is True
     assert r["data"]["validation_sample"]["all_in_spine_validation"] is True
-    assert r["data"]["sizes"] == {"train": 16, "dev": 8, "test": 8}
-    # 노트북처럼 기록된 해시만으로 같은 데이터를 다시 만들 수 있다
+    assert r["data"]["sizes"] == {"train": 16, "dev": 8, "test": 8, "test_new": 8}
+    # 기록된 해시와 표현 무리만으로 같은 데이터를 다시 만들 수 있고, 파일에 든 과제와 같다
     from llmnotes.world import build_world
 
+    a, b = (frozenset(r["data"]["phrasings"][g]) for g in "AB")
+    assert a and b and not a & b
     task, skipped = review_task(
         build_world(0),
         r["config"]["sizes"],
         r["config"]["task_seed"],
         r["data"]["excluded_pretraining_sha256"],
+        allowed={k: (b if g == "B" else a) for k, g in r["data"]["splits_phrasing"].items()},
+        phrasings=a | b,
     )
     assert skipped == r["data"]["excluded_pretraining_sha256"]
     assert {k: task_sha256(v) for k, v in task.items()} == r["data"]["sha256"]
+    assert {k: task_sha256([tuple(x) for x in v]) for k, v in r["task"].items()} == r["data"]["sha256"]
+    new_texts = " ".join(t for t, _ in task["test_new"])
+    assert not any(s in new_texts for s in a)  # test_new 에는 무리 A 의 감상 문장이 없다
     spine = json.loads((tiny_model / "recipe.json").read_text(encoding="utf-8"))["config"]
     sample = validation_sample(spine["data_seed"], spine["val_fraction"], r["config"]["val_generated"])
     assert text_sha256("\n".join(sample)) == r["data"]["validation_sample"]["sha256"]
@@ -66,18 +73,20 @@ def test_recipe_end_to_end(tiny_model, tmp_path):
             row["dev_accuracy"] == best and all(row[k] == v for k, v in chosen.items()) for row in rows
         )
     assert r["chosen"]["scratch"]["kind"] == "full"
-    for init in ("pretrained", "scratch"):
+    for t in ("test", "test_new"):
+        for init in ("pretrained", "scratch"):
+            for n in ("4", "16"):
+                accs = r["curves"][t][init][n]
+                assert len(accs) == 2 and all(0.0 <= x <= 1.0 for x in accs)
+            assert len(r["predictions_test"][init][f"world_{t}_n4_seed0"]) == 8
         for n in ("4", "16"):
-            accs = r["curves_test"][init][n]
-            assert len(accs) == 2 and all(0.0 <= a <= 1.0 for a in accs)
-        assert len(r["predictions_test"][init]["world_test_n4_seed0"]) == 8
+            row = r["summary"][t][n]
+            assert row["gain"] == pytest.approx(row["pretrained"]["mean"] - row["scratch"]["mean"], abs=1e-4)
+        gains = r["target"]["gain_by_label_count"][t]
+        assert r["target"]["met_at"][t] == [int(n) for n, g in gains.items() if g >= 0.10]
+    for init in ("pretrained", "scratch"):
         assert len(r["predictions_test"][init]["handwritten_test_seed0"]) == 120
-    for n in ("4", "16"):
-        row = r["summary_test"][n]
-        assert row["gain"] == pytest.approx(row["pretrained"]["mean"] - row["scratch"]["mean"], abs=1e-4)
-    assert r["target"]["met_at"] == [
-        int(n) for n, g in r["target"]["gain_by_label_count"].items() if g >= 0.10
-    ]
+    assert len(r["handwritten_reviews_test"]["accuracy"]["scratch"]) == 1  # ood_scratch_seeds=(0,)
 
 
 def test_epochs_rule_and_bad_config():
