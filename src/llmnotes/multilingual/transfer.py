@@ -91,7 +91,9 @@ TOPIC_NAMES = {"food": "음식", "goods": "물건", "movie": "영화", "service"
 CONDITIONS = ("ko", "ko+en", "ko+en+parallel", "ko+en+code-switch")
 # 사전 토큰화 정규식: GPT-2 식 패턴에서 한글과 라틴 문자가 이어진 조각을 나눈다 ("hotel의" → "hotel", "의").
 # 그래야 코드 스위칭 문장의 영어 낱말이 영어 문장의 낱말과 같은 토큰이 된다.
-SCRIPT_SPLIT_PATTERN = r" ?\p{Hangul}+| ?\p{Latin}+| ?[\p{L}\p{M}]+| ?\p{N}+| ?[^\s\p{L}\p{M}\p{N}]+|\s+(?!\S)|\s+"
+SCRIPT_SPLIT_PATTERN = (
+    r" ?\p{Hangul}+| ?\p{Latin}+| ?[\p{L}\p{M}]+| ?\p{N}+| ?[^\s\p{L}\p{M}\p{N}]+|\s+(?!\S)|\s+"
+)
 
 
 @dataclass(frozen=True)
