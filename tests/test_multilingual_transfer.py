@@ -1,4 +1,4 @@
-"""교차언어 전이 부품 (llmnotes.multilingual.transfer): 생성기, 사전학습 문서, 문장 특징, 선형 탐침."""
+"""교차언어 전이 부품 (llmnotes.multilingual.transfer): 생성기, 사전학습 문서, 문장 특징, 선형 탐사."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""교차언어 전이(cross-lingual transfer): 이중언어 리뷰 생성기, 작은 이중언어 모델의 문장 특징, 선형 탐침.
+"""교차언어 전이(cross-lingual transfer): 이중언어 리뷰 생성기, 작은 이중언어 모델의 문장 특징, 선형 탐사.
 
 한 언어(한국어)로 과제를 배우고 다른 언어(영어)로 시험하는 실험의 부품이다.
 
@@ -250,7 +250,7 @@ def sentence_features(
 
 
 class LinearProbe:
-    """표준화한 특징 위의 다항 로지스틱 회귀 (선형 탐침, linear probe).
+    """표준화한 특징 위의 다항 로지스틱 회귀 (선형 탐사, linear probe).
 
     목적 함수 (``sklearn`` 의 ``LogisticRegression(C=C)`` 와 같다):
 

@@ -222,7 +222,7 @@ def run(recipe: ExtensionRecipe, progress: bool = True) -> dict[str, Any]:
 
 @dataclass
 class TransferRecipe:
-    """교차언어 전이 실험 설정 (이중언어 리뷰, 주제 5개, 한국어로 탐침 학습 → 영어로 시험).
+    """교차언어 전이 실험 설정 (이중언어 리뷰, 주제 5개, 한국어로 탐사 학습 → 영어로 시험).
 
     Args:
         conditions: 사전학습 조건 (``transfer.CONDITIONS`` 에서).
@@ -233,7 +233,7 @@ class TransferRecipe:
         vocab_size: 공유 BPE 어휘 크기.
         n_layer, n_embd, n_head: 모델 크기.
         steps, lr, batch_size, block_size: 사전학습.
-        probe_C: 선형 탐침의 규제 역수.
+        probe_C: 선형 탐사의 규제 역수.
     """
 
     conditions: tuple[str, ...] = ("ko", "ko+en+parallel", "ko+en+code-switch")
@@ -253,7 +253,7 @@ class TransferRecipe:
 
 
 def run_transfer(recipe: TransferRecipe, progress: bool = True) -> dict[str, Any]:
-    """조건 × 시드마다 작은 GPT 를 사전학습하고, 한국어 주제 분류 탐침의 한국어·영어 정확도를 잰다."""
+    """조건 × 시드마다 작은 GPT 를 사전학습하고, 한국어 주제 분류 탐사의 한국어·영어 정확도를 잰다."""
     from .. import bpe
     from ..gpt import GPTConfig
     from ..multilingual import transfer as xl
