@@ -174,3 +174,31 @@ def test_progress_bar_on_by_default_and_can_be_turned_off(monkeypatch):
     assert progress(range(3)).disable
     with pytest.raises(ValueError, match="total"):
         progress(total=-1)
+
+
+def test_figure_png_is_a_smaller_palette_png_with_same_size_and_dpi():
+    """노트북에 싣는 PNG(figure_png): 인라인 백엔드와 같은 픽셀 크기·110 dpi, 256색 팔레트라 더 작다."""
+    import io
+
+    import matplotlib.pyplot as plt
+    from PIL import Image
+
+    from llmnotes.nb import figure_png
+
+    setup()
+    fig, ax = plt.subplots()
+    im = ax.imshow(np.linspace(0, 1, 64 * 64).reshape(64, 64), cmap="RdBu")
+    fig.colorbar(im, ax=ax)
+    ax.plot([0, 63], [0, 63], label="손실")
+    ax.legend()
+    ref = io.BytesIO()
+    fig.savefig(ref, format="png", dpi=fig.dpi, bbox_inches="tight")
+    data = figure_png(fig)
+    plt.close(fig)
+    small, full = Image.open(io.BytesIO(data)), Image.open(io.BytesIO(ref.getvalue()))
+    assert small.mode == "P" and small.size == full.size
+    assert round(small.info["dpi"][0]) == FIGURE_DPI
+    assert len(data) < 0.7 * len(ref.getvalue())
+    # 눈으로 같은 그림: 픽셀 차이의 평균이 작다 (0–255 척도)
+    diff = np.abs(np.asarray(small.convert("RGB"), float) - np.asarray(full.convert("RGB"), float))
+    assert diff.mean() < 2.0, diff.mean()

@@ -128,7 +128,7 @@ def test_make_pairs_deterministic_and_lengths():
         make_pairs(5, 1, 13)
     with pytest.raises(ValueError, match="min_digits"):
         make_pairs(5, 0, 3)
-    with pytest.raises(ValueError, match="n "):
+    with pytest.raises(ValueError, match="n은 0 이상"):
         make_pairs(-1)
 
 

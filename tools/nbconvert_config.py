@@ -7,6 +7,9 @@ c = get_config()  # noqa: F821 - nbconvert 가 주입한다
 c.NotebookExporter.preprocessors = [
     "nbconvert.preprocessors.ClearOutputPreprocessor",
     "nbconvert.preprocessors.ExecutePreprocessor",
+    # 이어진 stream 출력을 하나로 합치고 \r 로 덮어쓴 글을 지운다: 진행 막대(tqdm)는 갱신마다 출력이 하나씩 쌓이는데,
+    # 저장하는 것은 마지막 막대 한 줄이다 (nbval 도 비교 전에 같은 방식으로 합친다).
+    "nbconvert.preprocessors.CoalesceStreamsPreprocessor",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
 ]
 # ClearOutputPreprocessor 는 기본으로 셀의 collapsed 도 지운다: 접힌 풀이 셀(collapsed: true)은 남긴다.

@@ -19,6 +19,7 @@ __all__ = [
     "progress",
     "FONT_FAMILY",
     "FIGURE_DPI",
+    "figure_png",
 ]
 
 # 라틴 문자·숫자·기호는 DejaVu Sans 로, DejaVu 에 없는 한글은 NanumGothic(koreanize-matplotlib 에 들어 있음)으로 그린다
@@ -86,6 +87,39 @@ def _setup_matplotlib(dpi: int) -> None:
             set_matplotlib_formats("png")
         except ImportError:  # pragma: no cover
             pass
+        from IPython import get_ipython
+        from matplotlib.figure import Figure
+
+        get_ipython().display_formatter.formatters["image/png"].for_type(Figure, figure_png)
+
+
+def figure_png(fig) -> bytes:
+    """노트북에 싣는 그림 PNG: 인라인 백엔드와 같은 영역(bbox_inches="tight")·해상도를 256색 팔레트로 저장한다.
+
+    110 dpi 그림은 80 dpi 보다 픽셀이 약 1.9배라 노트북 파일이 커진다. 그래프는 색이 256가지를 넘는 일이 드물어
+    팔레트 PNG 로 바꿔도 눈으로는 같고, 크기는 약 1/3 이 된다. 디더링은 하지 않는다 (점무늬가 생기고 압축이 나빠진다).
+    """
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    fig.canvas.print_figure(
+        buf,
+        format="png",
+        dpi=fig.dpi,
+        bbox_inches="tight",
+        facecolor=fig.get_facecolor(),
+        edgecolor=fig.get_edgecolor(),
+    )
+    rgba = Image.open(io.BytesIO(buf.getvalue())).convert("RGBA")
+    rgb = Image.new("RGB", rgba.size, "white")
+    rgb.paste(rgba, mask=rgba.getchannel("A"))  # 투명한 곳은 흰 바탕 위에 (RGB 로 바로 바꾸면 검게 된다)
+    out = io.BytesIO()
+    rgb.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(
+        out, format="PNG", optimize=True, dpi=(fig.dpi, fig.dpi)
+    )
+    return out.getvalue()
 
 
 def _in_ipython() -> bool:
