@@ -293,10 +293,10 @@ def test_dpo_seed_study_repeats_train_dpo_per_seed(prefs, tok, examples):
 @pytest.mark.parametrize(
     "seeds, evals, match",
     [
-        ([], None, "seeds 가 비어"),
+        ([], None, "seeds가 비어"),
         ([0, 0], None, "서로 다른 정수"),
         ([0, 1.5], None, "서로 다른 정수"),
-        ([0], {}, "eval_sets 가 비어"),
+        ([0], {}, "eval_sets가 비어"),
         ([0], "short", "맞지 않습니다"),
     ],
 )
@@ -376,7 +376,7 @@ def test_world_entities_whole_words_and_relations():
     import unicodedata
 
     assert world_entities(unicodedata.normalize("NFD", "한국의 수도")) == world_entities("한국의 수도")
-    with pytest.raises(TypeError, match="text 는 str"):
+    with pytest.raises(TypeError, match="text는 str"):
         world_entities(3)
 
 
@@ -519,11 +519,11 @@ def test_label_pairs_with_rule_judge():
 @pytest.mark.parametrize(
     ("example", "match"),
     [
-        ({"prompt": "", "chosen": "네", "rejected": "아니요"}, "'prompt' 가 비어"),
-        ({"prompt": "질문", "chosen": "  ", "rejected": "아니요"}, "'chosen' 가 비어"),
-        ({"prompt": "질문", "chosen": "네", "rejected": ""}, "'rejected' 가 비어"),
+        ({"prompt": "", "chosen": "네", "rejected": "아니요"}, "'prompt'가 비어"),
+        ({"prompt": "질문", "chosen": "  ", "rejected": "아니요"}, "'chosen'가 비어"),
+        ({"prompt": "질문", "chosen": "네", "rejected": ""}, "'rejected'가 비어"),
         ({"prompt": "질문", "chosen": "같다", "rejected": "같다"}, "같습니다: '같다'"),
-        ({"prompt": "질문", "chosen": "네"}, "'rejected' 가 없습니다"),
+        ({"prompt": "질문", "chosen": "네"}, "'rejected'가 없습니다"),
     ],
 )
 def test_bad_preferences(example, match):
@@ -534,7 +534,7 @@ def test_bad_preferences(example, match):
 def test_bad_preference_types_and_nfc():
     import unicodedata
 
-    with pytest.raises(TypeError, match="'chosen' 는 str"):
+    with pytest.raises(TypeError, match="'chosen'는 str"):
         check_preference({"prompt": "질문", "chosen": 3, "rejected": "아니요"})
     nfd = unicodedata.normalize("NFD", "한국어")
     assert check_preference({"prompt": nfd, "chosen": "네", "rejected": "아니요"})[0] == "한국어"
@@ -564,7 +564,7 @@ def test_bad_configs_and_shapes(tok, examples):
         RLHFConfig(kl_coef=-0.5)
     with pytest.raises(ValueError, match="모양이 같아야"):
         dpo_loss(torch.zeros(2), torch.zeros(3), torch.zeros(2), torch.zeros(2))
-    with pytest.raises(ValueError, match="examples 가 비어"):
+    with pytest.raises(ValueError, match="examples가 비어"):
         collate_preferences([], tok.pad_token_id)
     with pytest.raises(ValueError, match="max_length"):
         tokenize_preference({"prompt": "질문", "chosen": "네", "rejected": "아니요"}, tok, max_length=3)

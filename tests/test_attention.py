@@ -138,9 +138,9 @@ def test_bad_mask_shape_raises_naming_shapes():
 
 def test_bad_qkv_shapes_raise():
     q, k, v = _qkv()
-    with pytest.raises(ValueError, match="query 의 마지막 차원 8"):
+    with pytest.raises(ValueError, match="query의 마지막 차원 8"):
         scaled_dot_product_attention(q, k[..., :5], v)
-    with pytest.raises(ValueError, match="key 와 value"):
+    with pytest.raises(ValueError, match="key와 value"):
         scaled_dot_product_attention(q, k, v[..., :3, :])
     with pytest.raises(ValueError, match="dropout_p"):
         scaled_dot_product_attention(q, k, v, dropout_p=1.0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import asdict
 
 import pytest
 import torch
@@ -39,6 +40,13 @@ def test_results_match_current_data_and_pipeline(results):
     assert {(r["corpus"], r["seed"]) for r in results["runs"]} == {
         (c, s) for c in ("dirty", "clean") for s in cfg.seeds
     }
+    assert results["config"]["pipeline"] == asdict(cfg.pipeline)  # 지금의 기본 파이프라인 설정 (32, 4)
+    for r in results["runs"]:  # 저장한 그대로 이어 쓰기 곡선 = 저장한 m 값에서 다시 센 값
+        for g in ("hot", "once"):
+            m = r[f"match_{g}"]
+            assert r[f"verbatim_{g}"] == pytest.approx(
+                [sum(x >= k for x in m) / len(m) for k in results["verbatim_lengths"]], abs=1e-5
+            )
 
 
 def test_tiny_training_reduces_loss():
@@ -52,7 +60,14 @@ def test_tiny_training_reduces_loss():
     assert curve[0][0] == 0 and curve[-1][0] == 30
     assert curve[-1][1] < curve[0][1] - 0.5
     mem = data_effect.memorisation(model, vocab, [text[:200]], cfg)
-    assert 0.0 <= mem["prefix"] <= 1.0 and mem["nll"] > 0
+    span = cfg.prompt_chars + cfg.continue_chars
+    assert len(mem["match"]) == len(range(0, 200 - span + 1, cfg.mem_stride))
+    assert all(0 <= m <= cfg.continue_chars for m in mem["match"]) and mem["nll"] > 0
+    # P(m ≥ k) 는 k 가 커질수록 늘지 않는다
+    assert all(a >= b for a, b in zip(mem["verbatim"], mem["verbatim"][1:]))
+    assert mem["verbatim"] == [
+        sum(m >= k for m in mem["match"]) / len(mem["match"]) for k in data_effect.VERBATIM_LENGTHS
+    ]
 
 
 def test_bad_config():
@@ -60,3 +75,5 @@ def test_bad_config():
         data_effect.EffectConfig(steps=0)
     with pytest.raises(ValueError, match="seeds"):
         data_effect.EffectConfig(seeds=())
+    with pytest.raises(ValueError, match="mem_stride"):
+        data_effect.EffectConfig(mem_stride=0)

@@ -46,9 +46,9 @@ def test_lsa_matches_sklearn_truncated_svd():
 
 
 def test_lsa_bad_dim_and_oov_query():
-    with pytest.raises(ValueError, match="dim 은 1 이상 6 이하"):
+    with pytest.raises(ValueError, match="dim은 1 이상 6 이하"):
         LSAEncoder(TEXTS, dim=7)
-    with pytest.raises(ValueError, match="texts 가 비어"):
+    with pytest.raises(ValueError, match="texts가 비어"):
         LSAEncoder([], dim=1)
     enc = LSAEncoder(TEXTS, dim=2)
     assert np.all(enc.encode(["피자"]) == 0)  # 어휘 밖 낱말만 있으면 0 벡터

@@ -74,7 +74,7 @@ def test_main_shows_progress_and_machine_checks(capsys):
     assert f"[1/{n}] Python 점검 중" in captured.err and f"[{n}/{n}]" in captured.err
     for name in ("JupyterLab", "모델 체크포인트", "남은 디스크", "스레드"):
         assert name in captured.out
-    assert "SHA-256 이 recipe.json 과 일치" in captured.out
+    assert "SHA-256이 recipe.json과 일치" in captured.out
 
 
 def test_checkpoint_hashes_catch_changed_and_missing_files(tmp_path):

@@ -80,6 +80,13 @@ def test_terms_flagged_and_fixed_with_matching_josa():
     fixed = ks.fix_terms(text)
     assert fixed == "코사인 유사도 히트맵을 그린다. 야코비안의 곱, 정확 일치가 오른다."
     assert ks.term_problems(fixed) == [] and ks.fix_terms(fixed) == fixed
+
+
+def test_shingle_is_written_as_character_ngram():
+    """용어집: shingle 은 '글자 n-그램'으로 쓴다 ('싱글'은 single 과 헷갈린다)."""
+    text = "문서를 싱글 집합으로 바꾸고 싱글을 해시한다."
+    assert [(bad, good) for _, bad, good in ks.term_problems(text)] == [("싱글", "글자 n-그램")] * 2
+    assert ks.fix_terms(text) == "문서를 글자 n-그램 집합으로 바꾸고 글자 n-그램을 해시한다."
     assert ks.term_problems("탐욕적 해독(greedy decoding)") != []
     assert ks.term_problems("시험 단계, 디코딩 단계") == []  # 일반어 '단계'는 막지 않는다
 

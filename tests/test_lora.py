@@ -156,7 +156,7 @@ def test_nn_linear_wrapping_and_counts():
 
 
 def test_bad_inputs():
-    with pytest.raises(ValueError, match="r 은 .*0"):
+    with pytest.raises(ValueError, match="r은 .*0"):
         inject_lora(_gpt2(), ["c_attn"], r=0)
     with pytest.raises(ValueError, match="-2"):
         LoRALinear(nn.Linear(3, 3), r=-2)
@@ -166,5 +166,5 @@ def test_bad_inputs():
         LoRALinear(nn.Embedding(3, 3))
     with pytest.raises(ValueError, match="dropout"):
         inject_lora(_gpt2(), ["c_attn"], r=2, dropout=1.5)
-    with pytest.raises(ValueError, match="LoRALinear 가 없습니다"):
+    with pytest.raises(ValueError, match="LoRALinear가 없습니다"):
         merge_lora(_gpt2())

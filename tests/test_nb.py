@@ -102,7 +102,7 @@ def test_check_shape():
     x = torch.zeros(2, 3, 4)
     check_shape(x, (2, 3, 4))
     check_shape(x, (2, None, 4))
-    with pytest.raises(ValueError, match=r"q 의 모양이 \(2, 3, 4\)"):
+    with pytest.raises(ValueError, match=r"q의 모양이 \(2, 3, 4\)"):
         check_shape(x, (2, 3, 5), name="q")
     with pytest.raises(ValueError, match="기대한 모양"):
         check_shape(x, (2, 3))
@@ -150,7 +150,7 @@ def test_table_aligns_hangul_and_renders_html():
 @pytest.mark.parametrize(
     ("rows", "headers", "exc", "match"),
     [
-        ([["a", 1]], ["x"], ValueError, r"rows\[0\] 의 칸 수 2"),
+        ([["a", 1]], ["x"], ValueError, r"rows\[0\]의 칸 수 2"),
         (["ab"], ["x", "y"], TypeError, r"rows\[0\]"),
         ([["a"]], "x", TypeError, "headers"),
         ([], [], ValueError, "headers"),

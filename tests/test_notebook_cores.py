@@ -305,4 +305,60 @@ def test_05_attention_decoder_step_matches_library():
             y = logits.argmax(-1)
 
 
-CHECKED = {NB01, NB04, NB05, NB06}
+# --------------------------------------------------------------------------------------------------------
+# 07: Llama 블록 (RMSNorm, RoPE, SwiGLU, GQA 어텐션)
+# --------------------------------------------------------------------------------------------------------
+NB07 = "07_pretraining.ipynb"
+
+
+@pytest.fixture(scope="module")
+def nb07():
+    return load_cores(NB07)
+
+
+def test_07_rmsnorm_rope_swiglu_match_library(nb07):
+    from llmnotes import llama
+
+    torch.manual_seed(0)
+    x = torch.randn(3, 5, 16)
+    mine, lib = nb07["RMSNorm"](16, eps=1e-5), llama.RMSNorm(16, 1e-5)
+    with torch.no_grad():
+        mine.weight.copy_(torch.randn(16))
+        lib.weight.copy_(mine.weight)
+        torch.testing.assert_close(mine(x), lib(x))
+    for d, T, theta in [(8, 12, 10000.0), (32, 40, 500.0)]:
+        cos, sin = nb07["rope_tables"](d, T, theta)
+        ref_cos, ref_sin = llama.rope_tables(d, T, theta)
+        torch.testing.assert_close(cos, ref_cos)
+        torch.testing.assert_close(sin, ref_sin)
+        q = torch.randn(2, 3, T, d)
+        torch.testing.assert_close(nb07["apply_rope"](q, cos, sin), llama.apply_rope(q, ref_cos, ref_sin))
+    cfg = llama.LlamaConfig(vocab_size=10, n_embd=16, n_head=2, n_kv_head=1, intermediate_size=40)
+    lib_mlp = llama.SwiGLU(cfg)
+    my_mlp = nb07["SwiGLU"](16, 40)
+    my_mlp.load_state_dict(lib_mlp.state_dict())
+    with torch.no_grad():
+        torch.testing.assert_close(my_mlp(x), lib_mlp(x))
+
+
+@pytest.mark.parametrize(("n_head", "n_kv_head"), [(4, 4), (4, 2), (4, 1)])
+def test_07_llama_block_matches_library(nb07, n_head, n_kv_head):
+    from llmnotes import llama
+
+    torch.manual_seed(n_kv_head)
+    cfg = llama.LlamaConfig(
+        vocab_size=50, n_layer=1, n_head=n_head, n_kv_head=n_kv_head, n_embd=32, intermediate_size=88
+    )
+    lib = llama.Block(cfg, layer=0).eval()
+    with torch.no_grad():  # 정규화 가중치도 1 이 아닌 값으로 (복사가 정말 되는지 보이게)
+        lib.input_layernorm.weight.copy_(torch.rand(32) + 0.5)
+        lib.post_attention_layernorm.weight.copy_(torch.rand(32) + 0.5)
+    mine = nb07["LlamaBlock"](32, n_head, n_kv_head, 88).eval()
+    mine.load_state_dict(lib.state_dict())
+    x = torch.randn(2, 9, 32)
+    cos, sin = llama.rope_tables(cfg.head_dim, 9, cfg.rope_theta)
+    with torch.no_grad():
+        torch.testing.assert_close(mine(x, cos, sin), lib(x, cos, sin, None), rtol=1e-5, atol=1e-5)
+
+
+CHECKED = {NB01, NB04, NB05, NB06, NB07}

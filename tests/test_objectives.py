@@ -1,24 +1,29 @@
-"""llmnotes.objectives: CLM 손실, MLM 80/10/10 (transformers 콜레이터와 비교), 스팬 오염, NSP/SOP, RTD, TLM."""
+"""llmnotes.objectives: CLM 손실, MLM 80/10/10 (transformers 콜레이터와 비교), 스팬 오염, NSP/SOP, RTD, TLM, SBO."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from llmnotes.objectives import (
     IGNORE_INDEX,
+    SpanBoundaryHead,
     causal_lm_loss,
+    mask_spans,
     mask_tokens,
     nsp_pairs,
     random_spans_noise_mask,
     replaced_token_detection,
     sample_from_logits,
     sop_pairs,
+    span_boundary_targets,
     span_corruption,
     span_corruption_restore,
+    span_mask,
     tlm_example,
 )
 
@@ -333,3 +338,94 @@ def test_tlm_masks_both_languages_never_specials():
     assert seen_src and seen_tgt
     with pytest.raises(ValueError, match="비어 있으면"):
         tlm_example([], tgt, src_lang=0, tgt_lang=1, cls_id=2, sep_id=3, mask_token_id=MASK_ID, vocab_size=V)
+
+
+# ------------------------------------------------------------------------------------------- SBO (SpanBERT)
+def test_span_mask_budget_boundaries_and_geometric_lengths():
+    rng = np.random.default_rng(0)
+    lengths = []
+    for _ in range(400):
+        special = np.zeros(120, dtype=bool)
+        special[[0, 60, 119]] = True
+        spans = span_mask(120, special_tokens_mask=special, rng=rng)
+        masked = np.zeros(120, dtype=bool)
+        for s, e in spans:
+            assert 0 < s < e < 120 and not masked[s - 1 : e + 1].any()  # 경계 두 자리는 가리지 않는다
+            masked[s:e] = True
+            lengths.append(e - s)
+        assert masked.sum() == 18  # round(120 · 0.15)
+        assert not (masked & special).any()
+    # 긴 토큰열에서는 예산 때문에 줄어드는 구간이 드물다: 평균이 1 … 10 으로 제한한 Geo(0.2) 의 평균 3.8 에 가깝다
+    k = np.arange(1, 11)
+    expected = (k * 0.2 * 0.8 ** (k - 1)).sum() / (0.2 * 0.8 ** (k - 1)).sum()
+    long = [e - s for _ in range(100) for s, e in span_mask(4000, rng=rng)]
+    assert round(expected, 1) == 3.8 and abs(np.mean(long) - expected) < 0.1
+    assert max(lengths) == 10
+
+
+def test_span_mask_is_seeded_and_checks_inputs():
+    assert span_mask(50, rng=3) == span_mask(50, rng=3)
+    assert span_mask(50, rng=3) != span_mask(50, rng=4)
+    assert sum(e - s for s, e in span_mask(3, mask_ratio=1.0, rng=0)) == 1  # 양 끝은 경계로 남는다
+    for kwargs, name in [
+        ({"length": 2}, "length"),
+        ({"length": 10, "p": 0.0}, "p"),
+        ({"length": 10, "max_span": 0}, "max_span"),
+        ({"length": 10, "mask_ratio": 1.5}, "mask_ratio"),
+        ({"length": 10, "special_tokens_mask": [False] * 9}, "special_tokens_mask"),
+    ]:
+        with pytest.raises(ValueError, match=name):
+            span_mask(**kwargs)
+
+
+def test_mask_spans_replaces_whole_spans_80_10_10():
+    ids = torch.arange(10, 110)
+    spans = [(5, 9), (20, 23), (40, 41)]
+    counts = {"mask": 0, "random": 0, "same": 0}
+    for seed in range(600):
+        inputs, labels = mask_spans(ids, spans, mask_token_id=MASK_ID, vocab_size=V, generator=seed)
+        chosen = labels != IGNORE_INDEX
+        assert chosen.sum() == 8 and torch.equal(labels[chosen], ids[chosen])
+        assert torch.equal(inputs[~chosen], ids[~chosen])
+        for s, e in spans:
+            if bool((inputs[s:e] == MASK_ID).all()):
+                counts["mask"] += 1
+            elif torch.equal(inputs[s:e], ids[s:e]):
+                counts["same"] += 1
+            else:
+                counts["random"] += 1
+    n = sum(counts.values())
+    assert abs(counts["mask"] / n - 0.8) < 0.03 and abs(counts["same"] / n - 0.1) < 0.03
+    with pytest.raises(ValueError, match="구간"):
+        mask_spans(ids, [(0, 3)], mask_token_id=MASK_ID, vocab_size=V)
+
+
+def test_sbo_head_sees_only_boundaries_and_matches_formula():
+    torch.manual_seed(0)
+    L, C = 30, 16
+    ids = torch.randint(5, V, (L,))
+    spans = [(3, 7), (12, 13), (20, 26)]
+    t = span_boundary_targets(ids, spans)
+    assert t.position.tolist() == [3, 4, 5, 6, 12, 20, 21, 22, 23, 24, 25]
+    assert (
+        t.left.tolist()[:4] == [2] * 4
+        and t.right.tolist()[:4] == [7] * 4
+        and t.offset.tolist()[:4] == [0, 1, 2, 3]
+    )
+    assert torch.equal(t.target, ids[t.position])
+    head = SpanBoundaryHead(C, V, max_span=10).eval()
+    hidden = torch.randn(L, C, requires_grad=True)
+    logits = head(hidden, t)
+    assert logits.shape == (11, V)
+    # 같은 식을 손으로: y = W_d LN(GELU(W_2 LN(GELU(W_1 [x_{s−1}; x_e; p_{i−s}] + b_1)) + b_2)) + b_d
+    lin1, ln1, lin2, ln2 = head.ffn[0], head.ffn[2], head.ffn[3], head.ffn[5]
+    z = torch.cat([hidden[t.left], hidden[t.right], head.offset_embedding.weight[t.offset]], -1)
+    h = F.layer_norm(F.gelu(z @ lin1.weight.T + lin1.bias), (C,), ln1.weight, ln1.bias)
+    h = F.layer_norm(F.gelu(h @ lin2.weight.T + lin2.bias), (C,), ln2.weight, ln2.bias)
+    torch.testing.assert_close(logits, h @ head.decoder.weight.T + head.decoder.bias)
+    # 기울기는 경계 자리에만 흐른다: 구간 안 표현은 SBO 가 쓰지 않는다
+    F.cross_entropy(logits, t.target).backward()
+    touched = set(torch.nonzero(hidden.grad.abs().sum(-1)).flatten().tolist())
+    assert touched == {2, 7, 11, 13, 19, 26}
+    with pytest.raises(ValueError, match="spans"):
+        span_boundary_targets(ids, [])

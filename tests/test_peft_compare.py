@@ -240,6 +240,23 @@ def test_run_method_is_deterministic(base_and_tok):
     assert r1 == r2
 
 
+def test_run_method_progress_bar_does_not_change_the_result(base_and_tok, capsys):
+    """노트북의 긴 셀은 progress=True 로 진행 막대를 보인다: 막대는 stderr 에만 나오고 결과는 같다."""
+    base, tok = base_and_tok
+    cfg = PEFTCompareConfig(epochs=1, n_train=16, dev_size=8)
+    splits = split_reviews(cfg)
+    ex = pack_examples(splits.train, tok, cfg.block_size)
+    batches = {"dev": review_batch(splits.dev, tok)}
+    _, quiet = run_method("lora_c_attn", 1e-2, base, ex, batches, tok.pad_token_id, cfg)
+    assert "SFT" not in capsys.readouterr().err
+    _, shown = run_method("lora_c_attn", 1e-2, base, ex, batches, tok.pad_token_id, cfg, progress=True)
+    err = capsys.readouterr().err
+    assert "SFT" in err and f"{shown['steps']}/{shown['steps']}" in err
+    assert shown == quiet
+    with pytest.raises(TypeError, match="progress"):
+        run_method("lora_c_attn", 1e-2, base, ex, batches, tok.pad_token_id, cfg, progress="yes")
+
+
 def test_main_writes_loadable_file(tmp_path):
     out = tmp_path / "r.json"
     args = [
@@ -273,7 +290,7 @@ def test_bad_inputs(base_and_tok):
         PEFTCompareConfig(methods=("lora_q",))
     with pytest.raises(TypeError, match="methods"):
         PEFTCompareConfig(methods="full")
-    with pytest.raises(ValueError, match="epochs 는 1 이상의 정수여야 합니다: 0"):
+    with pytest.raises(ValueError, match="epochs는 1 이상의 정수여야 합니다: 0"):
         PEFTCompareConfig(epochs=0)
     with pytest.raises(ValueError, match=r"lr_grid\['prompt'\]"):
         PEFTCompareConfig(lr_grid={"full": (1e-3,)}, methods=("prompt",))
@@ -281,15 +298,15 @@ def test_bad_inputs(base_and_tok):
         split_reviews(PEFTCompareConfig(dev_size=480))
     with pytest.raises(ValueError, match="알 수 없는 키"):
         PEFTCompareConfig.from_dict({"epoch": 3})
-    with pytest.raises(ValueError, match="method 는"):
+    with pytest.raises(ValueError, match="method는"):
         build_method("adapter", base)
-    with pytest.raises(ValueError, match="block_size 는 2 이상의 정수여야 합니다: 1"):
+    with pytest.raises(ValueError, match="block_size는 2 이상의 정수여야 합니다: 1"):
         pack_examples(["좋아요"], tok, 1)
     with pytest.raises(ValueError, match="texts"):
         pack_examples([], tok, 8)
     with pytest.raises(ValueError, match="texts"):
         review_batch("좋아요", tok)
-    with pytest.raises(ValueError, match="adapter_layers 가 층 수"):
+    with pytest.raises(ValueError, match="adapter_layers가 층 수"):
         build_method("llama_adapter", base, PEFTCompareConfig(adapter_layers=5))
     with pytest.raises(ValueError, match="n_virtual"):
         VirtualTokenTrim(base, -1)

@@ -121,3 +121,43 @@ def test_bad_input():
         dirty.DirtyConfig(n_spam=-1)
     with pytest.raises(ValueError, match="heldout_frac"):
         dirty.DirtyConfig(heldout_frac=1.0)
+
+
+@pytest.fixture(scope="module")
+def tiny_lm():
+    """무작위 가중치의 작은 LlamaForCausalLM (설정에서 만듦) + 프로젝트 토크나이저."""
+    import torch
+    from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
+
+    from llmnotes.paths import models_dir
+
+    tok = AutoTokenizer.from_pretrained(models_dir() / "tiny-ko-gpt")
+    torch.manual_seed(0)
+    cfg = LlamaConfig(
+        vocab_size=len(tok), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+        num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=64,
+    )  # fmt: skip
+    return LlamaForCausalLM(cfg).eval(), tok
+
+
+def test_lm_char_nll_matches_direct_sum(tiny_lm):
+    import torch
+    import torch.nn.functional as F
+
+    model, tok = tiny_lm
+    text = unicodedata.normalize("NFD", GOOD)  # NFD 로 줘도 NFC 글자 수로 나눈다
+    ids = torch.tensor([[tok.bos_token_id] + tok(GOOD, add_special_tokens=False)["input_ids"]])
+    assert ids.shape[1] <= 64  # 창 하나에 들어가는 글: 한 번에 잰 교차 엔트로피 합과 같아야 한다
+    with torch.no_grad():
+        logits = model(input_ids=ids).logits[0, :-1]
+    direct = float(F.cross_entropy(logits, ids[0, 1:], reduction="sum")) / len(GOOD)
+    assert quality.lm_char_nll(model, tok, text) == pytest.approx(direct, rel=1e-5)
+    # 창을 짧게 하면 문맥이 줄어 값이 달라지지만, 모든 토큰을 한 번씩 예측하는 것은 같다
+    short = quality.lm_char_nll(model, tok, GOOD, context=8)
+    assert math.isfinite(short) and short != pytest.approx(direct, rel=1e-6)
+    with pytest.raises(ValueError, match="비어"):
+        quality.lm_char_nll(model, tok, "")
+    with pytest.raises(TypeError, match="text"):
+        quality.lm_char_nll(model, tok, None)
+    with pytest.raises(ValueError, match="context"):
+        quality.lm_char_nll(model, tok, GOOD, context=1)

@@ -138,7 +138,7 @@ def test_chunking_bad_inputs():
     for fn in (chunk_by_structure, chunk_by_sentences, chunk_by_tokens):
         with pytest.raises(ValueError, match="중복된 문서 id.*'제1조'"):
             fn(dup)
-        with pytest.raises(ValueError, match="docs 가 비어"):
+        with pytest.raises(ValueError, match="docs가 비어"):
             fn([])
     with pytest.raises(ValueError, match="본문이 비어"):
         chunk_by_structure([Document("x", "", "  ", "t")])
@@ -218,11 +218,11 @@ def test_retrieval_bad_inputs(chunks, bm25):
     with pytest.raises(ValueError, match="내용 형태소가 하나도"):
         bm25.search("무엇인가요?", 3)
     for k in (0, -2):
-        with pytest.raises(ValueError, match="k 는 1 이상"):
+        with pytest.raises(ValueError, match="k는 1 이상"):
             bm25.search("대통령", k)
-    with pytest.raises(ValueError, match="chunks 가 비어"):
+    with pytest.raises(ValueError, match="chunks가 비어"):
         BM25Retriever([])
-    with pytest.raises(ValueError, match="청크 id 가 중복.*'x'"):
+    with pytest.raises(ValueError, match="청크 id가 중복.*'x'"):
         BM25Retriever([Chunk("x", "가", "x"), Chunk("x", "나", "x")])
     with pytest.raises(TypeError, match="query"):
         normalize_query(3)
@@ -240,7 +240,7 @@ def test_metrics():
     assert article_ranking(_hits(["제1조-①", "제2조", "제1조-②"])) == ["제1조", "제2조"]
     with pytest.raises(ValueError, match="gold"):
         recall_at_k(ranked, [], 1)
-    with pytest.raises(ValueError, match="k 는 1 이상"):
+    with pytest.raises(ValueError, match="k는 1 이상"):
         recall_at_k(ranked, ["제1조"], 0)
 
 
@@ -350,7 +350,7 @@ def test_constitution_retrievers_dev_recall_and_threshold(retrievers):
 def test_constitution_retrievers_question_option_bad_inputs():
     with pytest.raises(ValueError, match="모르는 검색기 이름.*'BM52'"):
         constitution_retrievers(questions=("BM52",))
-    with pytest.raises(TypeError, match="questions 는 검색기 이름"):
+    with pytest.raises(TypeError, match="questions는 검색기 이름"):
         constitution_retrievers(questions="BM25")
 
 
@@ -385,13 +385,13 @@ def test_load_article_notes_bad_inputs_and_nfc(tmp_path):
     assert notes["제1조"].title == "국민 주권"  # NFD 는 NFC 로 정규화한다
     cases = [
         ([good, good], "중복"),
-        ([dict(good, keywords=[])], "keywords' 가 비어"),
+        ([dict(good, keywords=[])], "keywords'가 비어"),
         ([dict(good, keywords=["  "])], "비어 있지 않은 문자열"),
-        ([dict(good, title=" ")], "'title' 가 빈 문자열"),
-        ([{k: v for k, v in good.items() if k != "title"}], "'title' 가 없습니다"),
-        ([dict(good, number=2)], "'제2조' 와 다릅니다"),
+        ([dict(good, title=" ")], "'title'가 빈 문자열"),
+        ([{k: v for k, v in good.items() if k != "title"}], "'title'가 없습니다"),
+        ([dict(good, number=2)], "'제2조'와 다릅니다"),
         ([dict(good, part="별표")], "'part'"),
-        ([dict(good, number="1")], "'number' 는 int"),
+        ([dict(good, number="1")], "'number'는 int"),
     ]
     for recs, msg in cases:
         with pytest.raises(ValueError, match=msg):
@@ -431,13 +431,13 @@ def test_load_article_questions_bad_inputs_and_nfc(tmp_path):
         "나라의 주인은 누구예요?",
     )  # NFD 는 NFC 로 정규화한다
     cases = [
-        ([good, good], "'id' 의 값 '제1조' 가 1번째 줄과 중복"),
-        ([dict(good, questions=[])], "questions' 가 비어"),
+        ([good, good], "'id'의 값 '제1조'가 1번째 줄과 중복"),
+        ([dict(good, questions=[])], "questions'가 비어"),
         ([dict(good, questions=["  "])], "비어 있지 않은 문자열"),
         ([dict(good, questions=["왜요?", "왜요?"])], "질문이 중복.*'왜요\\?'"),
-        ([dict(good, questions="왜요?")], "'questions' 는 list"),
-        ([{"questions": ["왜요?"]}], "'id' 가 없습니다"),
-        ([dict(good, id=" ")], "'id' 가 빈 문자열"),
+        ([dict(good, questions="왜요?")], "'questions'는 list"),
+        ([{"questions": ["왜요?"]}], "'id'가 없습니다"),
+        ([dict(good, id=" ")], "'id'가 빈 문자열"),
     ]
     for recs, msg in cases:
         with pytest.raises(ValueError, match=msg):
@@ -465,7 +465,7 @@ def test_expand_chunks_with_questions(chunks):
     assert BM25Retriever(ex).search("연임은 몇 번까지", 1)[0].score > 0
     assert expand_chunks(chunks, notes, questions=None) == expand_chunks(chunks, notes)
     partial = {k: v for k, v in qs.items() if k != "제42조"}
-    with pytest.raises(ValueError, match="questions 에 없는 출처.*제42조"):
+    with pytest.raises(ValueError, match="questions에 없는 출처.*제42조"):
         expand_chunks(chunks, notes, questions=partial)
     kept = expand_chunks(chunks, notes, require_all=False, questions=partial)
     assert next(c for c in kept if c.source == "제42조").expansion == "쉬운 말 제42조\n바꿔 말하기"
@@ -492,7 +492,7 @@ def test_expand_chunks_only_touches_the_index(chunks):
     assert hit.score > 0
     assert BM25Retriever(ex, with_expansion=False).search("바꿔 말하기", 1)[0].score == 0.0
     partial = {k: v for k, v in notes.items() if k != "제42조"}
-    with pytest.raises(ValueError, match="노트|notes 에 없는 출처.*제42조"):
+    with pytest.raises(ValueError, match="노트|notes에 없는 출처.*제42조"):
         expand_chunks(chunks, partial)
     kept = expand_chunks(chunks, partial, require_all=False)
     assert next(c for c in kept if c.source == "제42조").expansion == ""
@@ -545,7 +545,7 @@ def test_best_per_source_and_source_fusion(chunks, bm25):
     assert heavy[0].chunk.id == "제1조-②"  # 가중치가 큰 검색기의 대표 청크
     with pytest.raises(ValueError, match="fuse_by"):
         HybridRetriever([a], fuse_by="article")
-    with pytest.raises(ValueError, match="weights 의 개수"):
+    with pytest.raises(ValueError, match="weights의 개수"):
         HybridRetriever([a, b], weights=[1.0])
 
 
@@ -600,11 +600,11 @@ def test_fit_logistic_matches_sklearn():
         # 같은 목적 함수(½‖w‖² + C Σ 로그 손실, 절편 규제 없음): 허용 오차 1e-6
         np.testing.assert_allclose(w, ref.coef_[0], atol=1e-6)
         assert abs(b - ref.intercept_[0]) < 1e-6
-    with pytest.raises(ValueError, match="y 는 0 과 1"):
+    with pytest.raises(ValueError, match="y는 0과 1"):
         fit_logistic(x, np.ones(200))
-    with pytest.raises(ValueError, match="x 는"):
+    with pytest.raises(ValueError, match="x는"):
         fit_logistic(x, y[:10])
-    with pytest.raises(ValueError, match="c 는 양수"):
+    with pytest.raises(ValueError, match="c는 양수"):
         fit_logistic(x, y, c=0.0)
 
 
@@ -648,11 +648,11 @@ def test_fusion_features_are_rrf_terms(chunks, bm25):
         np.testing.assert_allclose(row, expected)
     w = fit_fusion_weights([bm25, char], [("대통령 임기", "제70조"), ("국회의원 임기", "제42조")], depth=4)
     assert w.shape == (2,) and np.all(np.isfinite(w))
-    with pytest.raises(ValueError, match="questions 가 비어"):
+    with pytest.raises(ValueError, match="questions가 비어"):
         fit_fusion_weights([bm25], [])
     with pytest.raises(TypeError, match="questions\\[0\\]"):
         fit_fusion_weights([bm25], ["대통령 임기"])
-    with pytest.raises(ValueError, match="k 는 1 이상"):
+    with pytest.raises(ValueError, match="k는 1 이상"):
         fusion_features([bm25], "대통령", depth=0)
 
 

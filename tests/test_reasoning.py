@@ -46,7 +46,7 @@ def test_generator_is_seeded_and_consistent():
 
 def test_josa_in_problem_text():
     texts = {make_problem(random.Random(i), 1).text.split(" ")[0] for i in range(200)}
-    assert "귤이" in texts and "사과가" in texts  # 받침 있으면 '이', 없으면 '가'
+    assert "사탕이" in texts and "사과가" in texts  # 받침 있으면 '이', 없으면 '가'
 
 
 def test_split_disjoint_and_excludes():
@@ -144,7 +144,7 @@ def test_encode_batch_masks_only_target():
         for i, p in enumerate(ps):
             kept = y[i][y[i] != -100].tolist()
             assert VOCAB.decode(kept) == format_target(p, style) and kept[-1] == VOCAB.stoi[EOS]
-            assert VOCAB.decode(x[i, :PROMPT_LEN].tolist()) == p.text  # 왼쪽 채움은 읽을 때 빠진다
+            assert VOCAB.decode(x[i, :PROMPT_LEN].tolist()) == p.text  # 문제 뒤의 채움은 읽을 때 빠진다
     with pytest.raises(ValueError, match="어휘"):
         VOCAB.encode("사과가 3개 있다!")
 
@@ -192,3 +192,83 @@ def test_train_reasoner_smoke():
     assert len(losses) == 3 and all(math.isfinite(x) for x in losses)
     with pytest.raises(ValueError, match="style"):
         train_reasoner("tree", cfg, exclude=set())
+
+
+def test_prompt_layout_puts_each_number_at_a_fixed_position():
+    """문제는 왼쪽에 붙이고 채움은 구분 기호 앞에: 단계 k 의 수는 문제마다 같은 자리에 온다."""
+    from llmnotes.reasoner import PROMPT_LEN, SEP, VOCAB, prompt_ids
+
+    ps = [make_problem(random.Random(i), 4) for i in range(50)]
+    ids = prompt_ids(ps)
+    assert ids.shape == (50, PROMPT_LEN + 1) and bool((ids[:, -1] == VOCAB.stoi[SEP]).all())
+    for p, row in zip(ps, ids, strict=True):
+        text = VOCAB.decode(row.tolist())
+        assert text.startswith(p.text)
+        assert text[4:6] == str(p.numbers[0])  # 처음 수 (두 글자 물건 + 조사 + 공백 뒤)
+        for k, b in enumerate(p.numbers[1:]):
+            assert text[13 + 9 * k] == str(b)  # 단계 k 의 수: 문장 하나가 9글자
+
+
+def test_train_grpo_runs_and_one_update_favours_the_rewarded_solution():
+    """train_grpo 가 돌고, 손으로 만든 묶음에서 한 번 갱신하면 보상 받은 풀이의 로그확률이 오른다 (β=0)."""
+    from llmnotes.grpo import completion_logprobs
+    from llmnotes.reasoner import (
+        PROMPT_LEN,
+        GRPOConfig,
+        ReasonerConfig,
+        build_model,
+        rollout_batch,
+        train_grpo,
+    )
+
+    model = build_model(ReasonerConfig(n_layer=1, n_embd=16, n_head=2))
+    cfg = GRPOConfig(steps=2, problems_per_step=2, group_size=4, lr=1e-3, beta=0.1)
+    model, hist = train_grpo(model, cfg, exclude=set())
+    assert len(hist) == 2 and all(0.0 <= h["reward"] <= 1.0 and h["kl"] >= 0.0 for h in hist)
+    with pytest.raises(ValueError, match="group_size"):
+        GRPOConfig(group_size=1)
+    with pytest.raises(ValueError, match="beta"):
+        GRPOConfig(beta=-1.0)
+    # 손으로 만든 묶음: 정답 풀이 하나, 오답 풀이 셋 → 갱신 뒤 정답 풀이의 로그확률이 오른다.
+    import torch as _t
+
+    from llmnotes.grpo import group_advantages, grpo_loss
+
+    p = make_problem(random.Random(0), 1)
+    good = format_target(p, "cot")
+    bad = good.replace(f"답:{p.answer}", f"답:{(p.answer + 1) % 100}")
+    ids, mask = rollout_batch([p], [[good, bad, bad, bad]])
+    adv = group_advantages(_t.tensor([1.0, 0.0, 0.0, 0.0]), 4)
+    opt = _t.optim.SGD(model.parameters(), lr=0.5)
+    before = completion_logprobs(model, ids, PROMPT_LEN + 1)
+    loss, _ = grpo_loss(before, before.detach(), before.detach(), adv, mask, beta=0.0)
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+    with _t.no_grad():
+        after = completion_logprobs(model, ids, PROMPT_LEN + 1)
+    seq = lambda lp: (lp * mask).sum(1)  # noqa: E731
+    assert seq(after)[0] > seq(before.detach())[0]
+    assert seq(after)[1] < seq(before.detach())[1]
+
+
+def test_shipped_reasoners_match_their_recipe_record():
+    """배포한 체크포인트: 파일 해시가 recipe.json 과 같고, 기록된 시험 결과가 노트북이 말하는 방향이다."""
+    import hashlib
+    import json
+
+    from llmnotes.paths import models_dir
+    from llmnotes.recipes.reasoners import data_hash, splits
+
+    root = models_dir() / "reasoners"
+    recipe = json.loads((root / "recipe.json").read_text(encoding="utf-8"))
+    for name, digest in recipe["file_sha256"].items():
+        assert hashlib.sha256((root / name).read_bytes()).hexdigest() == digest
+        assert (root / name).stat().st_size < 10 * 2**20
+    dev, test = splits()
+    assert recipe["splits"]["dev_sha256"] == data_hash(dev) and recipe["splits"]["test_sha256"] == data_hash(
+        test
+    )
+    res = json.loads((root / "results.json").read_text(encoding="utf-8"))["eval"]["test"]
+    assert all(res["cot"][k] > res["direct"][k] for k in "1234")
+    assert all(res["pot"][k] >= 0.95 for k in "1234")

@@ -161,3 +161,48 @@ def test_presets_fit_the_shipping_limits():
             n = Llama(cfg.model_config(cfg.vocab_size)).num_parameters()
         assert 2 * n <= 30 * 2**20, name  # fp16 ≤ 30 MB
     assert PRESETS["full"].threads == 2 and llmnotes.device().type in ("cpu", "cuda")
+
+
+SHIPPED = Path(llmnotes.__file__).resolve().parents[2] / "data" / "models" / "tiny-ko-llama"
+
+
+def test_shipped_spine_model_matches_its_record():
+    """배포된 tiny-ko-llama: 파일 해시가 recipe.json 과 같고, 30 MB 이하, full 프리셋 설정 그대로, 기록된 결과가 앞뒤가 맞다."""
+    import hashlib
+
+    recipe = json.loads((SHIPPED / "recipe.json").read_text(encoding="utf-8"))
+    for name, digest in recipe["files"].items():
+        assert hashlib.sha256((SHIPPED / name).read_bytes()).hexdigest() == digest, name
+    total = sum(p.stat().st_size for p in SHIPPED.iterdir() if p.is_file())
+    assert total <= 30 * 2**20, total
+    assert recipe["preset"] == "full"
+    assert recipe["config"] == {**PRESETS["full"].__dict__}
+    assert (
+        recipe["command"] == "python -m llmnotes.recipes.spine --out data/models/tiny-ko-llama --preset full"
+    )
+    r = recipe["results"]
+    assert (
+        r["tokens_seen"]
+        == recipe["config"]["max_steps"] * recipe["config"]["batch_size"] * recipe["config"]["seq_len"]
+    )
+    # fp16 로 저장해도 검증 손실이 거의 그대로다 (기록된 두 값)
+    assert abs(r["val_loss_fp16"] - r["val_loss"]) < 5e-3
+    assert r["val_loss_curve"][-1][0] == recipe["config"]["max_steps"]
+
+
+def test_shipped_spine_model_loads_and_scores_its_validation_start():
+    """배포된 모델을 우리 코드와 transformers 로 읽어 같은 로짓을 내고, 세계 문장을 무작위보다 훨씬 잘 예측한다."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from llmnotes.llama_hf import load_pretrained
+
+    tok = AutoTokenizer.from_pretrained(str(SHIPPED))
+    ours = load_pretrained(SHIPPED)
+    hf = AutoModelForCausalLM.from_pretrained(str(SHIPPED), local_files_only=True, dtype=torch.float32).eval()
+    ids = torch.tensor([tok("새 조사에서 가람담시의 인구는 5만 7천 명이었다.")["input_ids"]])
+    with torch.no_grad():
+        a, loss = ours(ids[:, :-1], ids[:, 1:])
+        b = hf(ids[:, :-1]).logits
+    torch.testing.assert_close(a, b, atol=1e-4, rtol=1e-4)
+    # 균등 분포의 손실은 ln(6144) ≈ 8.7: 배운 모델은 훨씬 낮다
+    assert float(loss) < 4.0

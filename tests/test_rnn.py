@@ -90,14 +90,14 @@ def test_layer_zero_state_and_no_bias():
 
 def test_shape_errors():
     cell = ours.GRUCell(5, 4)
-    with pytest.raises(ValueError, match=r"x 의 모양이 \(3, 7\)"):
+    with pytest.raises(ValueError, match=r"x의 모양이 \(3, 7\)"):
         cell(torch.zeros(3, 7))
-    with pytest.raises(ValueError, match=r"h 의 모양이 \(2, 4\)"):
+    with pytest.raises(ValueError, match=r"h의 모양이 \(2, 4\)"):
         cell(torch.zeros(3, 5), torch.zeros(2, 4))
     lstm = ours.LSTM(5, 4, batch_first=True)
     with pytest.raises(ValueError, match=r"\(3, 5\)"):
         lstm(torch.zeros(3, 5))
-    with pytest.raises(ValueError, match=r"c0 의 모양이 \(1, 3, 5\)"):
+    with pytest.raises(ValueError, match=r"c0의 모양이 \(1, 3, 5\)"):
         lstm(torch.zeros(3, 2, 5), (torch.zeros(1, 3, 4), torch.zeros(1, 3, 5)))
     with pytest.raises(ValueError, match="hidden_size"):
         ours.RNN(5, 0)

@@ -195,7 +195,7 @@ def test_bad_inputs(tok):
         render_chat([])
     with pytest.raises(ValueError, match="'user'"):
         tokenize_chat([{"role": "user", "content": "질문"}], tok)
-    with pytest.raises(ValueError, match="max_length .*5"):
+    with pytest.raises(ValueError, match="max_length.*5"):
         tokenize_instruction(
             {"instruction": "아주 긴 지시문입니다", "input": "", "output": "응답"}, tok, max_length=5
         )
@@ -203,7 +203,7 @@ def test_bad_inputs(tok):
         instruction_to_messages({"instruction": " ", "input": "", "output": "x"})
     with pytest.raises(ValueError, match="비어"):
         collate([], 0)
-    with pytest.raises(ValueError, match="lr .*-1"):
+    with pytest.raises(ValueError, match="lr.*-1"):
         SFTConfig(lr=-1)
     with pytest.raises(ValueError, match="모양"):
         masked_lm_loss(torch.zeros(2, 3), torch.zeros(2, 3, dtype=torch.long))

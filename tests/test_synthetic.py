@@ -59,3 +59,68 @@ def test_bad_input():
         sy.generate_instructions(5, noise=1.5)
     with pytest.raises(TypeError, match="text"):
         sy.lexicon_label(None)
+
+
+@pytest.fixture(scope="module")
+def qa():
+    return sy.generate_qa(300, seed=5, noise=0.5)
+
+
+def test_qa_generator_records_defects(qa):
+    assert [e.output for e in qa] == [e.output for e in sy.generate_qa(300, seed=5, noise=0.5)]
+    counts = Counter(e.defect for e in qa)
+    assert set(counts) == {"", *sy.QA_DEFECTS}
+    for e in qa:
+        passage = e.input.split("질문:")[0]
+        assert e.answer in passage  # 정답은 늘 글 안에 있다
+        assert (sy.answer_of(e.output) == e.answer) == (e.defect in ("", "near_copy"))
+        if e.defect in ("", "near_copy"):
+            assert e.output == e.answer + "입니다." and sy.qa_format_ok(e) and sy.grounded(e)
+        if e.defect == "wrong_span":  # 그럴듯한 오답: 형식도 근거도 통과한다
+            assert sy.answer_of(e.output) != e.answer and sy.qa_format_ok(e) and sy.grounded(e)
+        if e.defect == "hallucination":
+            assert sy.qa_format_ok(e) and not sy.grounded(e)
+        if e.defect in ("degenerate", "format"):
+            assert not sy.qa_format_ok(e)
+
+
+def test_filter_qa_removes_what_rules_can_see(qa):
+    removed = sy.filter_qa(qa)
+    assert list(removed) == ["format", "near_dup", "grounding"]
+    gone = {i for v in removed.values() for i in v}
+    assert sum(map(len, removed.values())) == len(gone)  # 한 예는 한 단계에서만 지운다
+    kinds = Counter(qa[i].defect for i in gone)
+    assert kinds["degenerate"] == sum(e.defect == "degenerate" for e in qa)
+    assert kinds["format"] == sum(e.defect == "format" for e in qa)
+    assert kinds["hallucination"] == sum(e.defect == "hallucination" for e in qa)
+    assert kinds["near_copy"] >= 0.8 * sum(e.defect == "near_copy" for e in qa)
+    assert kinds["wrong_span"] == 0  # 규칙으로는 못 거른다 (노트북 18 의 교훈)
+
+
+def test_heldout_entities_do_not_overlap_training_entities():
+    train = sy.generate_qa(200, seed=0, noise=0.0)
+    test = sy.generate_qa(50, seed=1, noise=0.0, split="heldout_entities")
+    train_text = " ".join(e.input for e in train)
+    assert all(e.subject in e.input for e in train + test)
+    assert not any(
+        e.subject in train_text for e in test
+    )  # 시험 개체는 학습 글에 (헷갈리게 하는 문장으로도) 없다
+
+
+def test_answer_of_and_qa_bad_input():
+    assert sy.answer_of("1967년입니다.") == "1967년"
+    assert sy.answer_of(" 모르겠어요") == "모르겠어요"
+    with pytest.raises(TypeError, match="output"):
+        sy.answer_of(None)
+    with pytest.raises(ValueError, match="n"):
+        sy.generate_qa(0)
+    with pytest.raises(ValueError, match="noise"):
+        sy.generate_qa(3, noise=-0.1)
+    with pytest.raises(ValueError, match="split"):
+        sy.generate_qa(3, split="test")
+    with pytest.raises(ValueError, match="defect_weights"):
+        sy.generate_qa(3, defect_weights=(1, 1))
+    with pytest.raises(ValueError, match="비어"):
+        sy.filter_qa([])
+    with pytest.raises(TypeError, match="examples"):
+        sy.filter_qa(["글"])

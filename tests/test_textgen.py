@@ -39,7 +39,7 @@ def test_every_template_is_used_and_ends_with_period():
 
 @pytest.mark.parametrize("n", [-1, -100])
 def test_negative_count_raises(n):
-    with pytest.raises(ValueError, match="n 은 0 이상"):
+    with pytest.raises(ValueError, match="n은 0 이상"):
         generate(n)
 
 

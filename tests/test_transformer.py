@@ -134,15 +134,15 @@ def test_mha_bad_inputs():
         TransformerConfig(d_model=10, n_heads=3)
     ours, _ = _mha_pair()
     q, k, v = _inputs()
-    with pytest.raises(ValueError, match=r"key_padding_mask 의 모양이 \(2, 5\)"):
+    with pytest.raises(ValueError, match=r"key_padding_mask의 모양이 \(2, 5\)"):
         ours(q, k, v, key_padding_mask=torch.ones(2, 5, dtype=torch.bool))
     with pytest.raises(ValueError, match="dtype=torch.int64"):
         ours(q, k, v, key_padding_mask=torch.ones(2, 7, dtype=torch.long))
     with pytest.raises(ValueError, match=r"shape=\(2, 5, 7\)"):
         ours(q, k, v, attn_mask=torch.ones(2, 5, 7, dtype=torch.bool))
-    with pytest.raises(ValueError, match=r"attn_mask 의 모양이 \(5, 6\)"):
+    with pytest.raises(ValueError, match=r"attn_mask의 모양이 \(5, 6\)"):
         ours(q, k, v, attn_mask=torch.ones(5, 6, dtype=torch.bool))
-    with pytest.raises(ValueError, match=r"query 의 모양이 \(2, 5, 8\)"):
+    with pytest.raises(ValueError, match=r"query의 모양이 \(2, 5, 8\)"):
         ours(q[..., :8], k, v)
     with pytest.raises(ValueError, match="num_heads"):
         MultiHeadAttention(D, 2).load_from_torch(nn.MultiheadAttention(D, 4))

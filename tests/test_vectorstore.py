@@ -90,9 +90,9 @@ def test_bad_inputs(tmp_path):
         s.save(tmp_path / "x")
     s.add(np.eye(4), ["a", "b", "c", "d"])
     for k in (0, -1):
-        with pytest.raises(ValueError, match="k 는 1 이상"):
+        with pytest.raises(ValueError, match="k는 1 이상"):
             s.search(np.zeros(4), k)
-    with pytest.raises(ValueError, match="k 는 1 이상"):
+    with pytest.raises(ValueError, match="k는 1 이상"):
         s.search(np.zeros(4), True)
     with pytest.raises(ValueError, match="중복된 식별자.*'a'"):
         s.add(np.eye(4)[:1], ["a"])

@@ -63,6 +63,7 @@ TERMS: dict[str, str] = {
     "야코비 행렬": "야코비안",
     "매개변수": "파라미터",
     "혼잡도": "퍼플렉서티",
+    "싱글": "글자 n-그램",  # shingle (single과 헷갈린다)
 }
 TERM_EXEMPT = {"GLOSSARY.md"}  # 용어집은 쓰지 않는 말을 설명하려고 적는다
 

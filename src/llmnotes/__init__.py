@@ -25,7 +25,7 @@ def device(prefer: str | None = None):
     if choice is None:
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if choice not in ("cpu", "cuda"):
-        raise ValueError(f"prefer 는 'cpu' 또는 'cuda' 여야 합니다: {choice!r}")
+        raise ValueError(f"prefer는 'cpu' 또는 'cuda'여야 합니다: {choice!r}")
     if choice == "cuda" and not torch.cuda.is_available():
-        raise ValueError("prefer='cuda' 이지만 이 컴퓨터에서 CUDA 를 찾을 수 없습니다")
+        raise ValueError("prefer='cuda'이지만 이 컴퓨터에서 CUDA를 찾을 수 없습니다")
     return torch.device(choice)

@@ -89,7 +89,7 @@ __all__ = [
 def _field(example: Any, key: str) -> Any:
     if isinstance(example, Mapping):
         if key not in example:
-            raise ValueError(f"선호 쌍에 {key!r} 가 없습니다: {example!r}")
+            raise ValueError(f"선호 쌍에 {key!r}가 없습니다: {example!r}")
         return example[key]
     if not hasattr(example, key):
         raise ValueError(f"선호 쌍에 {key!r} 속성이 없습니다: {example!r}")
@@ -110,13 +110,13 @@ def check_preference(example: Any) -> tuple[str, str, str]:
     for key in ("prompt", "chosen", "rejected"):
         value = _field(example, key)
         if not isinstance(value, str):
-            raise TypeError(f"선호 쌍의 {key!r} 는 str 이어야 합니다: {type(value).__name__}")
+            raise TypeError(f"선호 쌍의 {key!r}는 str이어야 합니다: {type(value).__name__}")
         value = nfc(value)
         if not value.strip():
-            raise ValueError(f"선호 쌍의 {key!r} 가 비어 있습니다: {value!r}")
+            raise ValueError(f"선호 쌍의 {key!r}가 비어 있습니다: {value!r}")
         out.append(value)
     if out[1] == out[2]:
-        raise ValueError(f"선호 쌍의 'chosen' 과 'rejected' 가 같습니다: {out[1]!r}")
+        raise ValueError(f"선호 쌍의 'chosen'과 'rejected'가 같습니다: {out[1]!r}")
     return out[0], out[1], out[2]
 
 
@@ -158,7 +158,7 @@ def tokenize_preference(example: Any, tokenizer: Any, max_length: int | None = N
     pr = _encode(tokenizer, p + rejected + EOS)
     n = min(_common_prefix(prompt_ids, pc), _common_prefix(prompt_ids, pr))
     if max_length is not None and max(len(pc), len(pr)) > max_length:
-        raise ValueError(f"토큰 수 {max(len(pc), len(pr))} 가 max_length 를 넘습니다: {max_length!r}")
+        raise ValueError(f"토큰 수 {max(len(pc), len(pr))}가 max_length를 넘습니다: {max_length!r}")
     return {"prompt_ids": prompt_ids[:n], "chosen_ids": pc[n:], "rejected_ids": pr[n:]}
 
 
@@ -183,12 +183,12 @@ def collate_preferences(
         pad_token_id: 채울 토큰 id.
     """
     if not examples:
-        raise ValueError("examples 가 비어 있습니다: []")
+        raise ValueError("examples가 비어 있습니다: []")
     seqs, masks = [], []
     for key in ("chosen_ids", "rejected_ids"):
         for i, e in enumerate(examples):
             if not e[key]:
-                raise ValueError(f"examples[{i}] 의 {key!r} 가 비어 있습니다: {list(e[key])!r}")
+                raise ValueError(f"examples[{i}]의 {key!r}가 비어 있습니다: {list(e[key])!r}")
             seqs.append(list(e["prompt_ids"]) + list(e[key]))
             masks.append([0] * len(e["prompt_ids"]) + [1] * len(e[key]))
     input_ids = _pad_rows(seqs, pad_token_id)
@@ -218,7 +218,7 @@ def sequence_logprobs(
     """
     if input_ids.shape != completion_mask.shape or input_ids.shape != attention_mask.shape:
         raise ValueError(
-            f"input_ids, attention_mask, completion_mask 의 모양이 같아야 합니다: {tuple(input_ids.shape)}, "
+            f"input_ids, attention_mask, completion_mask의 모양이 같아야 합니다: {tuple(input_ids.shape)}, "
             f"{tuple(attention_mask.shape)}, {tuple(completion_mask.shape)}"
         )
     logits = model(input_ids=input_ids, attention_mask=attention_mask).logits[:, :-1]
@@ -237,7 +237,7 @@ def sequence_logprobs(
 
 def _check_beta(beta: float) -> float:
     if isinstance(beta, bool) or not isinstance(beta, (int, float)) or not math.isfinite(beta) or beta <= 0:
-        raise ValueError(f"beta 는 양의 유한한 수여야 합니다: {beta!r}")
+        raise ValueError(f"beta는 양의 유한한 수여야 합니다: {beta!r}")
     return float(beta)
 
 
@@ -289,7 +289,7 @@ def dpo_loss(
     if len(shapes) != 1:
         raise ValueError(f"네 로그확률 텐서의 모양이 같아야 합니다: {sorted(shapes)}")
     if policy_chosen_logps.numel() == 0:
-        raise ValueError("선호 쌍이 하나도 없습니다: 로그확률 텐서가 비어 있습니다 (평균 손실이 NaN 이 된다)")
+        raise ValueError("선호 쌍이 하나도 없습니다: 로그확률 텐서가 비어 있습니다 (평균 손실이 NaN이 된다)")
     named = {
         "policy_chosen_logps": policy_chosen_logps,
         "policy_rejected_logps": policy_rejected_logps,
@@ -300,7 +300,7 @@ def dpo_loss(
         if not torch.isfinite(
             t.detach()
         ).all():  # 로그확률은 ≤ 0 인 유한한 수다 (-inf 는 확률 0, NaN 은 계산 오류)
-            raise ValueError(f"{name} 에 NaN 이나 inf 가 있습니다: {t.detach().flatten()[:4].tolist()}")
+            raise ValueError(f"{name}에 NaN이나 inf가 있습니다: {t.detach().flatten()[:4].tolist()}")
     chosen_logratios = policy_chosen_logps - ref_chosen_logps  # log π_θ(y_c|x) − log π_ref(y_c|x)
     rejected_logratios = policy_rejected_logps - ref_rejected_logps  # log π_θ(y_r|x) − log π_ref(y_r|x)
     losses = -F.logsigmoid(beta * (chosen_logratios - rejected_logratios))  # −log σ(β Δ)
@@ -349,10 +349,10 @@ class DPOTrainConfig:
             or not math.isfinite(self.sft_coef)
             or self.sft_coef < 0
         ):
-            raise ValueError(f"sft_coef 는 0 이상의 유한한 수여야 합니다: {self.sft_coef!r}")
+            raise ValueError(f"sft_coef는 0 이상의 유한한 수여야 합니다: {self.sft_coef!r}")
         check_train_config(self, ("epochs", "batch_size"))
         if not isinstance(self.eval_every, int) or self.eval_every < 0:
-            raise ValueError(f"eval_every 는 0 이상의 정수여야 합니다: {self.eval_every!r}")
+            raise ValueError(f"eval_every는 0 이상의 정수여야 합니다: {self.eval_every!r}")
 
 
 def _device(model: nn.Module) -> torch.device:
@@ -375,7 +375,7 @@ def reference_logprobs(
         ``(chosen_logps, rejected_logps)``, 각각 ``(len(examples),)`` (CPU).
     """
     if not examples:
-        raise ValueError("examples 가 비어 있습니다: []")
+        raise ValueError("examples가 비어 있습니다: []")
     model.eval()
     dev = _device(model)
     chosen, rejected = [], []
@@ -429,7 +429,7 @@ def evaluate_dpo(
     pc, pr = reference_logprobs(policy, examples, pad_token_id, batch_size)
     if ref_logps[0].shape != pc.shape:
         raise ValueError(
-            f"ref_logps 의 길이가 examples 와 다릅니다: {tuple(ref_logps[0].shape)} != {tuple(pc.shape)}"
+            f"ref_logps의 길이가 examples와 다릅니다: {tuple(ref_logps[0].shape)} != {tuple(pc.shape)}"
         )
     out = dpo_loss(pc, pr, ref_logps[0], ref_logps[1], beta)
     return PreferenceEval(out.accuracy, float(out.margins.mean()), out.margins, pc, pr)
@@ -464,12 +464,12 @@ def train_dpo(
     """
     cfg = config or DPOTrainConfig()
     if not examples:
-        raise ValueError("examples 가 비어 있습니다: []")
+        raise ValueError("examples가 비어 있습니다: []")
     if cfg.eval_every and not eval_examples:
-        raise ValueError(f"eval_every={cfg.eval_every} 인데 eval_examples 가 없습니다: {eval_examples!r}")
+        raise ValueError(f"eval_every={cfg.eval_every}인데 eval_examples가 없습니다: {eval_examples!r}")
     params = [p for p in policy.parameters() if p.requires_grad]
     if not params:
-        raise ValueError("학습할 파라미터가 없습니다 (requires_grad=True 인 파라미터 0 개)")
+        raise ValueError("학습할 파라미터가 없습니다 (requires_grad=True인 파라미터 0 개)")
     ref_c, ref_r = reference_logprobs(reference, examples, pad_token_id)
     eval_ref = reference_logprobs(reference, eval_examples, pad_token_id) if cfg.eval_every else None
     torch.manual_seed(cfg.seed)
@@ -551,13 +551,11 @@ def dpo_seed_study(
 
     seeds = _check_seeds(seeds, "seeds")
     if not eval_sets:
-        raise ValueError(f"eval_sets 가 비어 있습니다: {dict(eval_sets)!r}")
+        raise ValueError(f"eval_sets가 비어 있습니다: {dict(eval_sets)!r}")
     refs = {}
     for name, (ex, sig) in eval_sets.items():
         if not ex or len(ex) != len(sig):
-            raise ValueError(
-                f"eval_sets[{name!r}] 의 평가 쌍 {len(ex)}개와 신호 {len(sig)}개가 맞지 않습니다"
-            )
+            raise ValueError(f"eval_sets[{name!r}]의 평가 쌍 {len(ex)}개와 신호 {len(sig)}개가 맞지 않습니다")
         refs[name] = reference_logprobs(reference, ex, pad_token_id)
     out: list[dict[str, Any]] = []
     for seed in seeds:
@@ -573,9 +571,9 @@ def dpo_seed_study(
 def _check_seeds(seeds: Sequence[int], name: str) -> list[int]:
     seeds = list(seeds)
     if not seeds:
-        raise ValueError(f"{name} 가 비어 있습니다: {seeds!r}")
+        raise ValueError(f"{name}가 비어 있습니다: {seeds!r}")
     if any(not isinstance(s, int) or isinstance(s, bool) for s in seeds) or len(set(seeds)) != len(seeds):
-        raise ValueError(f"{name} 는 서로 다른 정수여야 합니다: {seeds!r}")
+        raise ValueError(f"{name}는 서로 다른 정수여야 합니다: {seeds!r}")
     return seeds
 
 
@@ -624,7 +622,7 @@ def split_dev(pairs: Sequence[Any], per_signal: int = 16, seed: int = 0) -> tupl
         ``(학습 쌍, 개발 쌍)``.
     """
     if not isinstance(per_signal, int) or isinstance(per_signal, bool) or per_signal < 0:
-        raise ValueError(f"per_signal 은 0 이상의 정수여야 합니다: {per_signal!r}")
+        raise ValueError(f"per_signal은 0 이상의 정수여야 합니다: {per_signal!r}")
     by_signal: dict[str, list[Any]] = {}
     for p in sorted(pairs, key=lambda p: p.id):
         by_signal.setdefault(p.signal, []).append(p)
@@ -633,7 +631,7 @@ def split_dev(pairs: Sequence[Any], per_signal: int = 16, seed: int = 0) -> tupl
         group = by_signal[signal]
         if per_signal >= len(group):
             raise ValueError(
-                f"신호 {signal!r} 의 쌍 {len(group)} 개로는 개발 쌍을 per_signal 개 뗄 수 없습니다: {per_signal!r}"
+                f"신호 {signal!r}의 쌍 {len(group)} 개로는 개발 쌍을 per_signal 개 뗄 수 없습니다: {per_signal!r}"
             )
         random.Random(seed).shuffle(group)
         dev_ids.update(p.id for p in group[:per_signal])
@@ -668,7 +666,7 @@ def world_entities(text: str) -> frozenset[str]:
     import re
 
     if not isinstance(text, str):
-        raise TypeError(f"text 는 str 이어야 합니다: {type(text).__name__}")
+        raise TypeError(f"text는 str이어야 합니다: {type(text).__name__}")
     names, relations = _world()
     found = set()
     for word in re.findall(r"[가-힣]+", nfc(text)):
@@ -706,7 +704,7 @@ def mismatched_pairs(
     """
     for name, v in (("n_other", n_other), ("n_same_relation", n_same_relation)):
         if not isinstance(v, int) or isinstance(v, bool) or v < 0:
-            raise ValueError(f"{name} 는 0 이상의 정수여야 합니다: {v!r}")
+            raise ValueError(f"{name}는 0 이상의 정수여야 합니다: {v!r}")
     _, relations = _world()
     prompts = [nfc(_field(p, "prompt")) for p in pairs]
     chosen = [nfc(_field(p, "chosen")) for p in pairs]
@@ -794,7 +792,7 @@ def _formal(adjective: str) -> str:
     from llmnotes.hangul import compose_syllable, decompose_syllable, final_consonant
 
     if not adjective.endswith("다") or len(adjective) < 2:
-        raise ValueError(f"adjective 는 '-다' 로 끝나는 기본형이어야 합니다: {adjective!r}")
+        raise ValueError(f"adjective는 '-다'로 끝나는 기본형이어야 합니다: {adjective!r}")
     stem = adjective[:-1]
     jong = final_consonant(stem)
     if jong in ("", "ㄹ"):
@@ -839,7 +837,7 @@ def knowledge_instructions(per_fact: int = 2, seed: int = 0) -> list[dict[str, s
     from llmnotes.textgen import RELATIONS
 
     if not isinstance(per_fact, int) or isinstance(per_fact, bool) or per_fact < 1:
-        raise ValueError(f"per_fact 는 1 이상의 정수여야 합니다: {per_fact!r}")
+        raise ValueError(f"per_fact는 1 이상의 정수여야 합니다: {per_fact!r}")
     rng = random.Random(seed)
     out: list[dict[str, str]] = []
     for rel_name, directions in _KNOWLEDGE_TEMPLATES.items():
@@ -847,7 +845,7 @@ def knowledge_instructions(per_fact: int = 2, seed: int = 0) -> list[dict[str, s
             for questions, answers in directions.values():
                 combos = [(q, a) for q in questions for a in answers]
                 if per_fact > len(combos):
-                    raise ValueError(f"per_fact 가 틀 조합 수({len(combos)})보다 큽니다: {per_fact!r}")
+                    raise ValueError(f"per_fact가 틀 조합 수({len(combos)})보다 큽니다: {per_fact!r}")
                 for q, a in rng.sample(combos, per_fact):
                     out.append(
                         {
@@ -885,7 +883,7 @@ class RewardModel(nn.Module):
             cfg = getattr(self.backbone, "config", None)
             hidden_size = getattr(cfg, "hidden_size", None) or getattr(cfg, "n_embd", None)
         if not isinstance(hidden_size, int) or hidden_size < 1:
-            raise ValueError(f"hidden_size 를 알 수 없습니다: {hidden_size!r}")
+            raise ValueError(f"hidden_size를 알 수 없습니다: {hidden_size!r}")
         self.score = nn.Linear(hidden_size, 1, bias=False)  # r = wᵀ h_last
         nn.init.normal_(self.score.weight, std=1.0 / math.sqrt(hidden_size + 1))
 
@@ -898,12 +896,10 @@ class RewardModel(nn.Module):
         """
         lengths = attention_mask.sum(dim=1)
         if bool((lengths == 0).any()):
-            raise ValueError(
-                f"attention_mask 에 토큰이 하나도 없는 줄이 있습니다: lengths={lengths.tolist()}"
-            )
+            raise ValueError(f"attention_mask에 토큰이 하나도 없는 줄이 있습니다: lengths={lengths.tolist()}")
         positions = torch.arange(attention_mask.shape[1], device=attention_mask.device)
         if bool(((positions[None] < lengths[:, None]).long() != attention_mask.long()).any()):
-            raise ValueError("attention_mask 는 오른쪽 채우기여야 합니다 (1 들이 줄 앞에 모여 있어야 함)")
+            raise ValueError("attention_mask는 오른쪽 채우기여야 합니다 (1 들이 줄 앞에 모여 있어야 함)")
         h = self.backbone(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state  # (B, T, C)
         last = h[
             torch.arange(h.shape[0], device=h.device), lengths - 1
@@ -922,7 +918,7 @@ def bradley_terry_loss(chosen_rewards: torch.Tensor, rejected_rewards: torch.Ten
     """
     if chosen_rewards.shape != rejected_rewards.shape:
         raise ValueError(
-            f"chosen_rewards 와 rejected_rewards 의 모양이 다릅니다: "
+            f"chosen_rewards와 rejected_rewards의 모양이 다릅니다: "
             f"{tuple(chosen_rewards.shape)}, {tuple(rejected_rewards.shape)}"
         )
     return -F.logsigmoid(chosen_rewards - rejected_rewards).mean()  # −log σ(r_c − r_r)
@@ -983,7 +979,7 @@ def train_reward_model(
     """
     cfg = config or RewardConfig()
     if not examples:
-        raise ValueError("examples 가 비어 있습니다: []")
+        raise ValueError("examples가 비어 있습니다: []")
     params = [p for p in reward_model.parameters() if p.requires_grad]
     torch.manual_seed(cfg.seed)
     rng = random.Random(cfg.seed)
@@ -1036,7 +1032,7 @@ def reward_accuracy(
         batch_size: 한 번에 계산할 쌍 수.
     """
     if not examples:
-        raise ValueError("examples 가 비어 있습니다: []")
+        raise ValueError("examples가 비어 있습니다: []")
     reward_model.eval()
     dev = _device(reward_model)
     margins = []
@@ -1077,15 +1073,15 @@ def sample_responses(
         generator: 재현용 난수 생성기 (CPU).
     """
     if not prompt_ids:
-        raise ValueError(f"prompt_ids 가 비어 있습니다: {list(prompt_ids)!r}")
+        raise ValueError(f"prompt_ids가 비어 있습니다: {list(prompt_ids)!r}")
     if not isinstance(n, int) or n < 1:
-        raise ValueError(f"n 은 1 이상의 정수여야 합니다: {n!r}")
+        raise ValueError(f"n은 1 이상의 정수여야 합니다: {n!r}")
     if not (isinstance(temperature, (int, float)) and temperature > 0):
-        raise ValueError(f"temperature 는 양수여야 합니다: {temperature!r}")
+        raise ValueError(f"temperature는 양수여야 합니다: {temperature!r}")
     n_pos = getattr(getattr(model, "config", None), "n_positions", None)
     if n_pos is not None and len(prompt_ids) + max_new_tokens > n_pos:
         raise ValueError(
-            f"프롬프트 {len(prompt_ids)} + max_new_tokens {max_new_tokens} 가 모델 문맥 길이를 넘습니다: {n_pos}"
+            f"프롬프트 {len(prompt_ids)} + max_new_tokens {max_new_tokens}가 모델 문맥 길이를 넘습니다: {n_pos}"
         )
     model.eval()
     dev = _device(model)
@@ -1123,7 +1119,7 @@ def score_responses(
     """
     if len(prompt_ids) != len(response_ids) or not prompt_ids:
         raise ValueError(
-            f"prompt_ids 와 response_ids 의 길이가 같고 0 보다 커야 합니다: {len(prompt_ids)}, {len(response_ids)}"
+            f"prompt_ids와 response_ids의 길이가 같고 0보다 커야 합니다: {len(prompt_ids)}, {len(response_ids)}"
         )
     seqs = [list(p) + list(r) for p, r in zip(prompt_ids, response_ids, strict=True)]
     ids = _pad_rows(seqs, pad_token_id)
@@ -1169,9 +1165,9 @@ class RLHFConfig:
         )  # NaN·inf·범위 밖 값은 이름과 함께 거부
         check_train_config(self, ("steps", "prompts_per_step", "samples_per_prompt", "max_new_tokens"))
         if isinstance(self.kl_coef, bool) or not isinstance(self.kl_coef, (int, float)) or self.kl_coef < 0:
-            raise ValueError(f"kl_coef 는 0 이상이어야 합니다: {self.kl_coef!r}")
+            raise ValueError(f"kl_coef는 0 이상이어야 합니다: {self.kl_coef!r}")
         if not (isinstance(self.temperature, (int, float)) and self.temperature > 0):
-            raise ValueError(f"temperature 는 양수여야 합니다: {self.temperature!r}")
+            raise ValueError(f"temperature는 양수여야 합니다: {self.temperature!r}")
 
 
 def _response_batch(
@@ -1215,7 +1211,7 @@ def train_rlhf(
     """
     cfg = config or RLHFConfig()
     if not prompts:
-        raise ValueError("prompts 가 비어 있습니다: []")
+        raise ValueError("prompts가 비어 있습니다: []")
     params = [p for p in policy.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=cfg.lr)
     rng = random.Random(cfg.seed)
@@ -1312,7 +1308,7 @@ def label_pairs(
     """
     if not (len(prompts) == len(responses_a) == len(responses_b)):
         raise ValueError(
-            f"prompts, responses_a, responses_b 의 길이가 같아야 합니다: "
+            f"prompts, responses_a, responses_b의 길이가 같아야 합니다: "
             f"{len(prompts)}, {len(responses_a)}, {len(responses_b)}"
         )
     result = RLAIFResult()
@@ -1429,7 +1425,7 @@ def load_tokenizer(path: str) -> Any:
 
     file = Path(path) / "tokenizer.json"
     if not file.is_file():
-        raise ValueError(f"tokenizer.json 이 없습니다: {str(file)!r}")
+        raise ValueError(f"tokenizer.json이 없습니다: {str(file)!r}")
     tok = PreTrainedTokenizerFast(tokenizer_file=str(file))
     tok.eos_token, tok.pad_token = EOS, "<pad>"
     return tok
@@ -1455,7 +1451,7 @@ def load_checkpoint(path: str | None = None) -> dict[str, Any]:
 
     p = Path(path) if path is not None else data_dir() / "models" / "tiny-ko-gpt-dpo"
     if not (p / "recipe.json").is_file():
-        raise ValueError(f"recipe.json 이 없는 폴더입니다: {str(p)!r}")
+        raise ValueError(f"recipe.json이 없는 폴더입니다: {str(p)!r}")
     config = GPT2Config.from_pretrained(str(p))
     out: dict[str, Any] = {
         "tokenizer": load_tokenizer(str(p)),
@@ -1468,7 +1464,7 @@ def load_checkpoint(path: str | None = None) -> dict[str, Any]:
         missing, unexpected = module.load_state_dict(state, strict=False)
         if unexpected or any(not k.endswith("lm_head.weight") for k in missing):
             raise ValueError(
-                f"{_FILES[name]} 의 키가 모델과 맞지 않습니다: missing={missing}, unexpected={unexpected}"
+                f"{_FILES[name]}의 키가 모델과 맞지 않습니다: missing={missing}, unexpected={unexpected}"
             )
         out["reward_model" if name == "reward" else name] = module.eval()
     return out

@@ -59,17 +59,17 @@ def padding_mask(lengths: torch.Tensor | list[int], max_len: int | None = None) 
     lengths_t = torch.as_tensor(lengths)
     if lengths_t.dim() != 1 or lengths_t.dtype.is_floating_point or lengths_t.dtype == torch.bool:
         raise ValueError(
-            f"lengths 는 정수 1차원이어야 합니다: shape={tuple(lengths_t.shape)}, dtype={lengths_t.dtype}"
+            f"lengths는 정수 1차원이어야 합니다: shape={tuple(lengths_t.shape)}, dtype={lengths_t.dtype}"
         )
     if lengths_t.numel() == 0:
-        raise ValueError("lengths 가 비어 있습니다")
+        raise ValueError("lengths가 비어 있습니다")
     if int(lengths_t.min()) < 1:
-        raise ValueError(f"lengths 는 모두 1 이상이어야 합니다: {lengths_t.tolist()}")
+        raise ValueError(f"lengths는 모두 1 이상이어야 합니다: {lengths_t.tolist()}")
     longest = int(lengths_t.max())
     if max_len is None:
         max_len = longest
     if max_len < longest:
-        raise ValueError(f"max_len={max_len} 이 가장 긴 길이 {longest} 보다 짧습니다 (잘라내지 않습니다)")
+        raise ValueError(f"max_len={max_len}이 가장 긴 길이 {longest}보다 짧습니다 (잘라내지 않습니다)")
     positions = torch.arange(max_len, device=lengths_t.device)
     return positions.unsqueeze(0) < lengths_t.unsqueeze(1)  # (B, S): j < length_b 이면 유효
 
@@ -91,7 +91,7 @@ def causal_mask(
         key_len = query_len
     for name, value in (("query_len", query_len), ("key_len", key_len)):
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise ValueError(f"{name} 는 1 이상의 정수여야 합니다: {value!r}")
+            raise ValueError(f"{name}는 1 이상의 정수여야 합니다: {value!r}")
     return torch.ones(query_len, key_len, dtype=torch.bool, device=device).tril()
 
 
@@ -106,7 +106,7 @@ def combine_masks(*masks: torch.Tensor | None) -> torch.Tensor | None:
         if m is None:
             continue
         if m.dtype != torch.bool:
-            raise ValueError(f"masks[{i}] 는 불리언이어야 합니다: dtype={m.dtype}")
+            raise ValueError(f"masks[{i}]는 불리언이어야 합니다: dtype={m.dtype}")
         out = m if out is None else out & m
     return out
 
@@ -116,21 +116,21 @@ def _validate_mask(
 ) -> None:
     """마스크의 dtype 과 모양을 확인한다 (점수 모양 ``(..., L, S)`` 로 브로드캐스트 가능해야 한다)."""
     if not isinstance(mask, torch.Tensor):
-        raise TypeError(f"{name} 는 torch.Tensor 여야 합니다: {type(mask).__name__}")
+        raise TypeError(f"{name}는 torch.Tensor여야 합니다: {type(mask).__name__}")
     if mask.dtype != torch.bool and not mask.dtype.is_floating_point:
         raise ValueError(
-            f"{name} 의 dtype 은 bool(True=유효) 또는 실수(더하는 마스크)여야 합니다: dtype={mask.dtype}, "
+            f"{name}의 dtype은 bool(True=유효) 또는 실수(더하는 마스크)여야 합니다: dtype={mask.dtype}, "
             f"shape={tuple(mask.shape)}"
         )
     if mask.dtype.is_floating_point and mask.dtype != dtype:
-        raise ValueError(f"실수 {name} 의 dtype {mask.dtype} 이 query 의 dtype {dtype} 과 다릅니다")
+        raise ValueError(f"실수 {name}의 dtype {mask.dtype}이 query의 dtype {dtype}과 다릅니다")
     try:
         broadcast = torch.broadcast_shapes(tuple(mask.shape), tuple(scores_shape))
     except RuntimeError:
         broadcast = None
     if broadcast != tuple(scores_shape):
         raise ValueError(
-            f"{name} 의 모양 {tuple(mask.shape)} 을 점수 모양 {tuple(scores_shape)} (..., L, S) 로 "
+            f"{name}의 모양 {tuple(mask.shape)}을 점수 모양 {tuple(scores_shape)} (..., L, S)로 "
             f"브로드캐스트할 수 없습니다"
         )
 
@@ -147,19 +147,19 @@ def _apply_mask(scores: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor
 def _check_qkv(query: torch.Tensor, key: torch.Tensor, value: torch.Tensor) -> None:
     for name, t in (("query", query), ("key", key), ("value", value)):
         if not isinstance(t, torch.Tensor):
-            raise TypeError(f"{name} 는 torch.Tensor 여야 합니다: {type(t).__name__}")
+            raise TypeError(f"{name}는 torch.Tensor여야 합니다: {type(t).__name__}")
         if t.dim() < 2:
             raise ValueError(
-                f"{name} 는 (..., 길이, 차원) 으로 2차원 이상이어야 합니다: shape={tuple(t.shape)}"
+                f"{name}는 (..., 길이, 차원)으로 2차원 이상이어야 합니다: shape={tuple(t.shape)}"
             )
     if query.shape[-1] != key.shape[-1]:
         raise ValueError(
-            f"query 의 마지막 차원 {query.shape[-1]} 과 key 의 마지막 차원 {key.shape[-1]} 이 같아야 합니다: "
+            f"query의 마지막 차원 {query.shape[-1]}과 key의 마지막 차원 {key.shape[-1]}이 같아야 합니다: "
             f"query.shape={tuple(query.shape)}, key.shape={tuple(key.shape)}"
         )
     if key.shape[-2] != value.shape[-2]:
         raise ValueError(
-            f"key 와 value 의 길이(S)가 같아야 합니다: key.shape={tuple(key.shape)}, value.shape={tuple(value.shape)}"
+            f"key와 value의 길이(S)가 같아야 합니다: key.shape={tuple(key.shape)}, value.shape={tuple(value.shape)}"
         )
 
 
@@ -245,7 +245,7 @@ def scaled_dot_product_attention(
     """
     _check_qkv(query, key, value)
     if not 0.0 <= dropout_p < 1.0:
-        raise ValueError(f"dropout_p 는 0 이상 1 미만이어야 합니다: {dropout_p!r}")
+        raise ValueError(f"dropout_p는 0 이상 1 미만이어야 합니다: {dropout_p!r}")
     L, S, d_k = query.shape[-2], key.shape[-2], query.shape[-1]
     scale = 1.0 / math.sqrt(d_k) if scale is None else scale
     scores = (query @ key.transpose(-2, -1)) * scale  # (..., L, S): s_ij = q_i · k_j / sqrt(d_k)
@@ -291,24 +291,24 @@ def _check_single_query(
     query: torch.Tensor, keys: torch.Tensor, mask: torch.Tensor | None, query_dim: int, key_dim: int
 ) -> None:
     if not isinstance(query, torch.Tensor) or not isinstance(keys, torch.Tensor):
-        raise TypeError("query 와 keys 는 torch.Tensor 여야 합니다")
+        raise TypeError("query와 keys는 torch.Tensor여야 합니다")
     if query.dim() != 2 or query.shape[1] != query_dim:
-        raise ValueError(f"query 의 모양은 (B, {query_dim}) 이어야 합니다: query.shape={tuple(query.shape)}")
+        raise ValueError(f"query의 모양은 (B, {query_dim})이어야 합니다: query.shape={tuple(query.shape)}")
     if keys.dim() != 3 or keys.shape[2] != key_dim or keys.shape[0] != query.shape[0]:
         raise ValueError(
-            f"keys 의 모양은 (B={query.shape[0]}, S, {key_dim}) 이어야 합니다: keys.shape={tuple(keys.shape)}"
+            f"keys의 모양은 (B={query.shape[0]}, S, {key_dim})이어야 합니다: keys.shape={tuple(keys.shape)}"
         )
     if mask is not None:
         if not isinstance(mask, torch.Tensor) or mask.dtype != torch.bool:
             raise ValueError(
-                f"mask 는 불리언 텐서(True=유효)여야 합니다: dtype={getattr(mask, 'dtype', type(mask).__name__)}"
+                f"mask는 불리언 텐서(True=유효)여야 합니다: dtype={getattr(mask, 'dtype', type(mask).__name__)}"
             )
         if tuple(mask.shape) != tuple(keys.shape[:2]):
             raise ValueError(
-                f"mask 의 모양 {tuple(mask.shape)} 이 keys 의 (B, S)={tuple(keys.shape[:2])} 와 같아야 합니다"
+                f"mask의 모양 {tuple(mask.shape)}이 keys의 (B, S)={tuple(keys.shape[:2])}와 같아야 합니다"
             )
         if not bool(mask.any(dim=1).all()):
-            raise ValueError("mask 의 어떤 행은 유효한 위치가 하나도 없습니다 (가중치를 정의할 수 없음)")
+            raise ValueError("mask의 어떤 행은 유효한 위치가 하나도 없습니다 (가중치를 정의할 수 없음)")
 
 
 class AdditiveAttention(nn.Module):
@@ -327,7 +327,7 @@ class AdditiveAttention(nn.Module):
         super().__init__()
         for name, value in (("query_dim", query_dim), ("key_dim", key_dim), ("hidden_dim", hidden_dim)):
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"{name} 는 1 이상의 정수여야 합니다: {value!r}")
+                raise ValueError(f"{name}는 1 이상의 정수여야 합니다: {value!r}")
         self.query_dim, self.key_dim, self.hidden_dim = query_dim, key_dim, hidden_dim
         self.w_query = nn.Linear(query_dim, hidden_dim, bias=False)  # W_q
         self.w_key = nn.Linear(key_dim, hidden_dim, bias=True)  # W_k (+ b)
@@ -375,7 +375,7 @@ class DotProductAttention(nn.Module):
     def __init__(self, dim: int, scaled: bool = False) -> None:
         super().__init__()
         if not isinstance(dim, int) or isinstance(dim, bool) or dim < 1:
-            raise ValueError(f"dim 은 1 이상의 정수여야 합니다: {dim!r}")
+            raise ValueError(f"dim은 1 이상의 정수여야 합니다: {dim!r}")
         self.dim, self.scaled = dim, scaled
 
     def forward(

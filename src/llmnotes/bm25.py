@@ -86,7 +86,7 @@ class BM25Config:
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:
-            raise ValueError(f"method 는 {list(METHODS)} 중 하나여야 합니다: {self.method!r}")
+            raise ValueError(f"method는 {list(METHODS)} 중 하나여야 합니다: {self.method!r}")
         # NaN 은 모든 비교가 거짓이라 범위 검사를 빠져나가고, inf 는 점수를 NaN 으로 만든다: 둘 다 거부한다.
         check_number(self.k1, "k1", low=0)
         check_number(self.b, "b", low=0, high=1)
@@ -94,7 +94,7 @@ class BM25Config:
         if self.delta is not None:
             check_number(self.delta, "delta", low=0)
         if self.engine not in ENGINES:
-            raise ValueError(f"engine 은 {list(ENGINES)} 중 하나여야 합니다: {self.engine!r}")
+            raise ValueError(f"engine은 {list(ENGINES)} 중 하나여야 합니다: {self.engine!r}")
 
     @property
     def delta_(self) -> float:
@@ -138,7 +138,7 @@ class BM25Index:
         doc_len = np.diff(counts.indptr) if counts.nnz == 0 else np.asarray(counts.sum(axis=1)).ravel()
         total = int(doc_len.sum())
         if total == 0:
-            raise ValueError(f"documents 의 문서 {n_docs}개가 모두 비어 있습니다: 토큰이 하나도 없습니다")
+            raise ValueError(f"documents의 문서 {n_docs}개가 모두 비어 있습니다: 토큰이 하나도 없습니다")
         self.vocabulary = vocab
         self.doc_len = doc_len.astype(np.int64)
         self.avgdl = total / n_docs  # avgdl = Σ|d| / N
@@ -202,7 +202,7 @@ class BM25Index:
     def _check_built(self) -> None:
         if self.weights is None:
             raise ValueError(
-                "색인이 비어 있습니다: BM25Index.build(documents) 또는 BM25Index.load(path) 로 만드세요"
+                "색인이 비어 있습니다: BM25Index.build(documents) 또는 BM25Index.load(path)로 만드세요"
             )
 
     # ------------------------------------------------------------------ 질의
@@ -210,12 +210,12 @@ class BM25Index:
         """질의 → 색인 안 토큰 번호 (질의 순서 그대로, 중복 포함). 색인에 없는 토큰은 0 점이므로 뺀다."""
         if isinstance(query, (str, bytes)) or not isinstance(query, (list, tuple)):
             raise TypeError(
-                f"{name} 는 토큰(str)의 리스트여야 합니다 (문자열이면 먼저 토큰화하세요): {query!r}"
+                f"{name}는 토큰(str)의 리스트여야 합니다 (문자열이면 먼저 토큰화하세요): {query!r}"
             )
         ids = []
         for tok in query:
             if not isinstance(tok, str):
-                raise TypeError(f"{name} 의 토큰은 str 이어야 합니다: {tok!r} ({type(tok).__name__})")
+                raise TypeError(f"{name}의 토큰은 str이어야 합니다: {tok!r} ({type(tok).__name__})")
             j = self.vocabulary.get(tok)
             if j is None:
                 j = self.vocabulary.get(nfc(tok))
@@ -323,7 +323,7 @@ class BM25Index:
     @staticmethod
     def _check_k(k: int) -> int:
         if not isinstance(k, int) or isinstance(k, bool) or k < 1:
-            raise ValueError(f"k 는 1 이상의 정수여야 합니다: {k!r}")
+            raise ValueError(f"k는 1 이상의 정수여야 합니다: {k!r}")
         return k
 
     def search_batch(self, queries: Sequence[Sequence[str]], k: int = 10) -> tuple[np.ndarray, np.ndarray]:
@@ -382,7 +382,7 @@ class BM25Index:
         path = Path(path)
         meta_path = path / "meta.json"
         if not meta_path.is_file():
-            raise ValueError(f"path 에 meta.json 이 없습니다: {str(path)!r}")
+            raise ValueError(f"path에 meta.json이 없습니다: {str(path)!r}")
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
         if meta.get("format_version") != _FORMAT_VERSION:
             raise ValueError(f"지원하지 않는 색인 형식 버전입니다: {meta.get('format_version')!r}")

@@ -83,7 +83,7 @@ _BYTE_ALPHABET: tuple[str, ...] = tuple(sorted(_B2U.values(), key=ord))
 
 def _check_str(text: object, name: str) -> str:
     if not isinstance(text, str):
-        raise TypeError(f"{name} 는 str 이어야 합니다: {type(text).__name__}")
+        raise TypeError(f"{name}는 str이어야 합니다: {type(text).__name__}")
     return unicodedata.normalize("NFC", text)
 
 
@@ -101,7 +101,7 @@ def _to_byte_chars(piece: str) -> str:
     try:
         data = piece.encode("utf-8")
     except UnicodeEncodeError as exc:  # 짝 없는 서로게이트(U+D800~DFFF)
-        raise ValueError(f"UTF-8 로 바꿀 수 없는 글자가 있습니다: {piece!r}") from exc
+        raise ValueError(f"UTF-8로 바꿀 수 없는 글자가 있습니다: {piece!r}") from exc
     return "".join(_B2U[b] for b in data)
 
 
@@ -149,23 +149,23 @@ class BPETokenizer:
         for i, tok in enumerate(self.vocab):
             if tok in self.token_to_id:
                 raise ValueError(
-                    f"vocab 에 같은 토큰이 두 번 있습니다: {tok!r} (id {self.token_to_id[tok]}, {i})"
+                    f"vocab에 같은 토큰이 두 번 있습니다: {tok!r} (id {self.token_to_id[tok]}, {i})"
                 )
             self.token_to_id[tok] = i
         self.special_tokens: list[str] = list(special_tokens)
         for tok in self.special_tokens:
             if tok not in self.token_to_id:
-                raise ValueError(f"special_tokens 의 {tok!r} 가 vocab 에 없습니다")
+                raise ValueError(f"special_tokens의 {tok!r}가 vocab에 없습니다")
         missing = [c for c in _BYTE_ALPHABET if c not in self.token_to_id]
         if missing:
-            raise ValueError(f"vocab 에 바이트 글자 {len(missing)}개가 없습니다: {missing[:5]!r}")
+            raise ValueError(f"vocab에 바이트 글자 {len(missing)}개가 없습니다: {missing[:5]!r}")
         self.merges: list[tuple[int, int]] = [(int(a), int(b)) for a, b in merges]
         # (왼쪽, 오른쪽) → (순위, 새 id). 새 id 는 두 문자열을 이은 토큰의 id.
         self.merge_ranks: dict[tuple[int, int], tuple[int, int]] = {}
         for rank, (a, b) in enumerate(self.merges):
             new = self.vocab[a] + self.vocab[b]
             if new not in self.token_to_id:
-                raise ValueError(f"merges[{rank}] 의 결과 {new!r} 가 vocab 에 없습니다")
+                raise ValueError(f"merges[{rank}]의 결과 {new!r}가 vocab에 없습니다")
             self.merge_ranks.setdefault((a, b), (rank, self.token_to_id[new]))
         self.pattern = pattern
         self._pre_re = regex.compile(pattern)
@@ -199,7 +199,7 @@ class BPETokenizer:
     def id_to_token(self, idx: int) -> str:
         """id 의 토큰 문자열 (바이트 글자 표기)."""
         if not isinstance(idx, int) or not 0 <= idx < len(self.vocab):
-            raise ValueError(f"idx 는 0 이상 {len(self.vocab)} 미만의 정수여야 합니다: {idx!r}")
+            raise ValueError(f"idx는 0 이상 {len(self.vocab)} 미만의 정수여야 합니다: {idx!r}")
         return self.vocab[idx]
 
     def token_bytes(self, idx: int) -> bytes:
@@ -290,7 +290,7 @@ class BPETokenizer:
     def encode_batch(self, texts: Iterable[str], allow_special: bool = True) -> list[list[int]]:
         """여러 문자열을 인코딩한다."""
         if isinstance(texts, str):
-            raise TypeError("texts 는 문자열 하나가 아니라 문자열들의 모음이어야 합니다 (encode 를 쓰세요)")
+            raise TypeError("texts는 문자열 하나가 아니라 문자열들의 모음이어야 합니다 (encode를 쓰세요)")
         return [self.encode(t, allow_special=allow_special) for t in texts]
 
     def tokenize(self, text: str) -> list[str]:
@@ -305,16 +305,16 @@ class BPETokenizer:
             skip_special_tokens: ``True`` 면 특수 토큰을 빼고 잇는다.
         """
         if ids is None or isinstance(ids, str | bytes) or not hasattr(ids, "__iter__"):
-            raise TypeError(f"ids 는 정수들의 모음이어야 합니다: {type(ids).__name__}")
+            raise TypeError(f"ids는 정수들의 모음이어야 합니다: {type(ids).__name__}")
         parts = []
         n = len(self.vocab)
         for raw in ids:
             try:
                 i = operator.index(raw)  # int, numpy 정수, 0차원 정수 텐서를 받는다
             except TypeError:
-                raise TypeError(f"ids 의 원소는 정수여야 합니다: {raw!r}") from None
+                raise TypeError(f"ids의 원소는 정수여야 합니다: {raw!r}") from None
             if isinstance(raw, bool) or not 0 <= i < n:
-                raise ValueError(f"ids 에 어휘 밖의 값이 있습니다: {raw!r} (어휘 크기 {n})")
+                raise ValueError(f"ids에 어휘 밖의 값이 있습니다: {raw!r} (어휘 크기 {n})")
             if skip_special_tokens and i in self._special_ids:
                 continue
             parts.append(self._id_bytes[i])
@@ -323,7 +323,7 @@ class BPETokenizer:
     def special_token_id(self, token: str) -> int:
         """특수 토큰의 id. 없는 토큰이면 ``ValueError``."""
         if token not in self.special_tokens:
-            raise ValueError(f"token 은 특수 토큰이 아닙니다: {token!r} (특수 토큰: {self.special_tokens})")
+            raise ValueError(f"token은 특수 토큰이 아닙니다: {token!r} (특수 토큰: {self.special_tokens})")
         return self.token_to_id[token]
 
     # ------------------------------------------------------------------ 저장
@@ -352,20 +352,20 @@ class BPETokenizer:
             data = json.loads(path.read_text(encoding="utf-8"))
         except json.JSONDecodeError as exc:  # 잘린 파일 등: 어느 파일의 어디가 깨졌는지 알려 준다
             raise ValueError(
-                f"토크나이저 파일 {path.name!r} 의 JSON 이 깨졌습니다 (줄 {exc.lineno}, 열 {exc.colno}: {exc.msg})"
+                f"토크나이저 파일 {path.name!r}의 JSON이 깨졌습니다 (줄 {exc.lineno}, 열 {exc.colno}: {exc.msg})"
             ) from None
         if not isinstance(data, dict) or data.get("format") != "llmnotes-bpe":
-            raise ValueError(f"path 는 llmnotes-bpe 형식이 아닙니다: {str(path)!r}")
+            raise ValueError(f"path는 llmnotes-bpe 형식이 아닙니다: {str(path)!r}")
         missing = [k for k in ("vocab", "merges", "special_tokens", "pattern") if k not in data]
         if missing:
-            raise ValueError(f"토크나이저 파일 {path.name!r} 에 {missing} 항목이 없습니다")
+            raise ValueError(f"토크나이저 파일 {path.name!r}에 {missing} 항목이 없습니다")
         vocab = data["vocab"]
         t2i = {t: i for i, t in enumerate(vocab)}
         try:
             merges = [(t2i[a], t2i[b]) for a, b in data["merges"]]
         except KeyError as exc:
             raise ValueError(
-                f"토크나이저 파일 {path.name!r} 의 병합 규칙에 어휘 밖 토큰이 있습니다: {exc}"
+                f"토크나이저 파일 {path.name!r}의 병합 규칙에 어휘 밖 토큰이 있습니다: {exc}"
             ) from None
         return cls(vocab, merges, data["special_tokens"], data["pattern"])
 
@@ -444,39 +444,39 @@ def _check_train_args(
     if isinstance(texts, str):
         texts = [texts]
     if texts is None or isinstance(texts, bytes) or not hasattr(texts, "__iter__"):
-        raise TypeError(f"texts 는 문자열들의 모음이어야 합니다: {type(texts).__name__}")
+        raise TypeError(f"texts는 문자열들의 모음이어야 합니다: {type(texts).__name__}")
     if isinstance(special_tokens, str):
         raise TypeError(
-            f"special_tokens 는 문자열들의 모음이어야 합니다 (문자열 하나가 아님): {special_tokens!r}"
+            f"special_tokens는 문자열들의 모음이어야 합니다 (문자열 하나가 아님): {special_tokens!r}"
         )
     specials = list(special_tokens)
     for t in specials:
         if not isinstance(t, str):
-            raise TypeError(f"special_tokens 의 원소는 str 이어야 합니다: {t!r}")
+            raise TypeError(f"special_tokens의 원소는 str이어야 합니다: {t!r}")
         if not t:
-            raise ValueError("special_tokens 에 빈 문자열이 있습니다")
+            raise ValueError("special_tokens에 빈 문자열이 있습니다")
         if t in _BYTE_ALPHABET:
-            raise ValueError(f"special_tokens 의 {t!r} 는 바이트 글자와 겹칩니다")
+            raise ValueError(f"special_tokens의 {t!r}는 바이트 글자와 겹칩니다")
         if unicodedata.normalize("NFC", t) != t:
-            raise ValueError(f"special_tokens 의 {t!r} 는 NFC 가 아닙니다")
+            raise ValueError(f"special_tokens의 {t!r}는 NFC가 아닙니다")
     if len(set(specials)) != len(specials):
-        raise ValueError(f"special_tokens 에 중복이 있습니다: {specials!r}")
+        raise ValueError(f"special_tokens에 중복이 있습니다: {specials!r}")
     if not isinstance(vocab_size, int) or isinstance(vocab_size, bool):
-        raise TypeError(f"vocab_size 는 정수여야 합니다: {vocab_size!r}")
+        raise TypeError(f"vocab_size는 정수여야 합니다: {vocab_size!r}")
     floor = 256 + len(specials)
     if vocab_size < floor:
         raise ValueError(
-            f"vocab_size 는 바이트 256개 + 특수 토큰 {len(specials)}개 = {floor} 이상이어야 합니다: {vocab_size}"
+            f"vocab_size는 바이트 256개 + 특수 토큰 {len(specials)}개 = {floor} 이상이어야 합니다: {vocab_size}"
         )
     if not isinstance(min_frequency, int) or min_frequency < 1:
-        raise ValueError(f"min_frequency 는 1 이상의 정수여야 합니다: {min_frequency!r}")
+        raise ValueError(f"min_frequency는 1 이상의 정수여야 합니다: {min_frequency!r}")
     docs = []
     for i, t in enumerate(texts):
         if not isinstance(t, str):
-            raise TypeError(f"texts[{i}] 는 str 이어야 합니다: {type(t).__name__}")
+            raise TypeError(f"texts[{i}]는 str이어야 합니다: {type(t).__name__}")
         docs.append(t if unicodedata.is_normalized("NFC", t) else unicodedata.normalize("NFC", t))
     if not any(docs):
-        raise ValueError("texts 가 비어 있습니다 (학습할 글자가 하나도 없음)")
+        raise ValueError("texts가 비어 있습니다 (학습할 글자가 하나도 없음)")
     return docs, specials
 
 
@@ -593,7 +593,7 @@ def count_pretokens(
     pieces: list[str] = []  # 조각을 모아 두었다가 한 번에 센다 (Counter.update 는 긴 리스트에서 빠르다)
     for i, doc in enumerate(texts):
         if not isinstance(doc, str):
-            raise TypeError(f"texts[{i}] 는 str 이어야 합니다: {type(doc).__name__}")
+            raise TypeError(f"texts[{i}]는 str이어야 합니다: {type(doc).__name__}")
         if not unicodedata.is_normalized("NFC", doc):
             doc = unicodedata.normalize("NFC", doc)
         if sp is not None and sp.search(doc):
@@ -646,7 +646,7 @@ def train(
     else:
         _, specials = _check_train_args(["x"], vocab_size, special_tokens, min_frequency)
         if not word_counts:
-            raise ValueError("word_counts 가 비어 있습니다")
+            raise ValueError("word_counts가 비어 있습니다")
     vocab, t2i = _initial_vocab(specials)
 
     words: list[list[int]] = []
@@ -767,5 +767,5 @@ def hf_merges(tokenizer) -> list[tuple[str, str]]:
     """HF ``tokenizers.Tokenizer`` (BPE 모델) 의 병합 목록을 (왼쪽, 오른쪽) 문자열 쌍으로 꺼낸다."""
     model = json.loads(tokenizer.to_str())["model"]
     if model.get("type") != "BPE":
-        raise ValueError(f"tokenizer 는 BPE 모델이어야 합니다: {model.get('type')!r}")
+        raise ValueError(f"tokenizer는 BPE 모델이어야 합니다: {model.get('type')!r}")
     return [tuple(m) if isinstance(m, list) else tuple(m.split(" ", 1)) for m in model["merges"]]

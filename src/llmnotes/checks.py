@@ -49,10 +49,10 @@ def check_number(
         raise ValueError(f"{name} 은(는) 유한한 실수여야 합니다: {value!r}")
     if low is not None and (x < low or (low_open and x == low)):
         op = ">" if low_open else "≥"
-        raise ValueError(f"{name} 은(는) {op} {low} 이어야 합니다: {value!r}")
+        raise ValueError(f"{name} 은(는) {op} {low}이어야 합니다: {value!r}")
     if high is not None and (x > high or (high_open and x == high)):
         op = "<" if high_open else "≤"
-        raise ValueError(f"{name} 은(는) {op} {high} 이어야 합니다: {value!r}")
+        raise ValueError(f"{name} 은(는) {op} {high}이어야 합니다: {value!r}")
     return x
 
 
@@ -61,9 +61,9 @@ def check_int(value: Any, name: str, *, low: int | None = None, high: int | None
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValueError(f"{name} 은(는) 정수여야 합니다: {value!r}")
     if low is not None and value < low:
-        raise ValueError(f"{name} 은(는) ≥ {low} 이어야 합니다: {value!r}")
+        raise ValueError(f"{name} 은(는) ≥ {low}이어야 합니다: {value!r}")
     if high is not None and value > high:
-        raise ValueError(f"{name} 은(는) ≤ {high} 이어야 합니다: {value!r}")
+        raise ValueError(f"{name} 은(는) ≤ {high}이어야 합니다: {value!r}")
     return value
 
 

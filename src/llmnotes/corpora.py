@@ -84,7 +84,7 @@ def konlpy_corpus_dir() -> Path:
     """설치된 KoNLPy 의 말뭉치 폴더. konlpy 를 import 하지 않고 찾는다 (Java 불필요)."""
     spec = importlib.util.find_spec("konlpy")
     if spec is None or not spec.submodule_search_locations:
-        raise FileNotFoundError("konlpy 패키지를 찾을 수 없습니다. `make setup` 으로 설치하세요")
+        raise FileNotFoundError("konlpy 패키지를 찾을 수 없습니다. `make setup`으로 설치하세요")
     path = Path(next(iter(spec.submodule_search_locations))) / "data" / "corpus"
     if not path.is_dir():
         raise FileNotFoundError(f"KoNLPy 말뭉치 폴더가 없습니다: konlpy/data/corpus (찾은 곳: {path.name})")
@@ -165,7 +165,7 @@ def constitution_articles(part: str = "본문") -> list[Article]:
         part: '본문'(제1조–제130조), '부칙'(부칙 제1조–제6조) 또는 '전체'.
     """
     if part not in ("본문", "부칙", "전체"):
-        raise ValueError(f"part 는 '본문', '부칙', '전체' 중 하나여야 합니다: {part!r}")
+        raise ValueError(f"part는 '본문', '부칙', '전체' 중 하나여야 합니다: {part!r}")
     arts = _parse_constitution()[1]
     return [a for a in arts if part == "전체" or a.part == part]
 
@@ -173,9 +173,9 @@ def constitution_articles(part: str = "본문") -> list[Article]:
 def constitution_article(number: int, part: str = "본문") -> Article:
     """조 번호로 조문 하나를 찾는다. 없는 번호면 ``ValueError``."""
     if part not in ("본문", "부칙"):
-        raise ValueError(f"part 는 '본문' 또는 '부칙' 이어야 합니다: {part!r}")
+        raise ValueError(f"part는 '본문' 또는 '부칙'이어야 합니다: {part!r}")
     if not isinstance(number, int) or isinstance(number, bool):
-        raise TypeError(f"number 는 정수여야 합니다: {number!r}")
+        raise TypeError(f"number는 정수여야 합니다: {number!r}")
     for a in constitution_articles(part):
         if a.number == number:
             return a
@@ -257,7 +257,7 @@ def split_sentences(text: str) -> list[str]:
         text: 입력 텍스트 (NFD 도 받아 NFC 로 바꾼다).
     """
     if not isinstance(text, str):
-        raise TypeError(f"text 는 str 이어야 합니다: {type(text).__name__}")
+        raise TypeError(f"text는 str이어야 합니다: {type(text).__name__}")
     text = unicodedata.normalize("NFC", text)
     return [s.strip() for s in _SENT_END.split(text) if s and s.strip()]
 
@@ -273,14 +273,14 @@ def corpus_stats(
         top: 최빈 토큰 몇 개를 돌려줄지.
     """
     if texts is None or isinstance(texts, (str, bytes)):
-        raise TypeError(f"texts 는 문자열들의 iterable 이어야 합니다: {type(texts).__name__}")
+        raise TypeError(f"texts는 문자열들의 iterable이어야 합니다: {type(texts).__name__}")
     texts = list(texts)
     for i, t in enumerate(texts):
         if not isinstance(t, str):
-            raise TypeError(f"texts[{i}] 는 str 이어야 합니다: {type(t).__name__}")
+            raise TypeError(f"texts[{i}]는 str이어야 합니다: {type(t).__name__}")
     texts = [unicodedata.normalize("NFC", t) for t in texts]
     if not texts:
-        raise ValueError("texts 가 비어 있습니다")
+        raise ValueError("texts가 비어 있습니다")
     counts: Counter[str] = Counter()
     n_chars = n_sent = n_hangul = n_nonspace = 0
     for t in texts:

@@ -58,11 +58,11 @@ __all__ = [
 
 def _check_texts(texts: Sequence[str], name: str = "texts") -> list[str]:
     if isinstance(texts, str) or not isinstance(texts, Sequence):
-        raise TypeError(f"{name} 는 문자열의 리스트여야 합니다: {type(texts).__name__}")
+        raise TypeError(f"{name}는 문자열의 리스트여야 합니다: {type(texts).__name__}")
     out = []
     for i, t in enumerate(texts):
         if not isinstance(t, str):
-            raise TypeError(f"{name}[{i}] 는 str 이어야 합니다: {type(t).__name__}")
+            raise TypeError(f"{name}[{i}]는 str이어야 합니다: {type(t).__name__}")
         out.append(nfc(t))
     return out
 
@@ -110,12 +110,12 @@ class LSAEncoder:
     def __init__(self, texts: Sequence[str], dim: int = 64) -> None:
         texts = _check_texts(texts)
         if not texts:
-            raise ValueError("texts 가 비어 있습니다")
+            raise ValueError("texts가 비어 있습니다")
         self.vectorizer = TfidfVectorizer(TfidfConfig(sublinear_tf=True))
         x = self.vectorizer.fit_transform(_content_batch(texts)).toarray()
         r_max = min(x.shape)
         if not isinstance(dim, int) or not 1 <= dim <= r_max:
-            raise ValueError(f"dim 은 1 이상 {r_max} 이하의 정수여야 합니다: {dim!r}")
+            raise ValueError(f"dim은 1 이상 {r_max} 이하의 정수여야 합니다: {dim!r}")
         _, s, vt = np.linalg.svd(x, full_matrices=False)  # X = U S Vᵀ
         self.components = vt[:dim]  # V_rᵀ [r × V]
         self.singular_values = s[:dim]
@@ -201,17 +201,17 @@ class BiEncoderConfig:
         for name in ("dim", "steps", "batch_size", "min_count"):
             v = getattr(self, name)
             if not isinstance(v, int) or isinstance(v, bool) or v < 1:
-                raise ValueError(f"{name} 는 1 이상의 정수여야 합니다: {v!r}")
+                raise ValueError(f"{name}는 1 이상의 정수여야 합니다: {v!r}")
         if not self.ngrams or any(not isinstance(n, int) or n < 1 for n in self.ngrams):
-            raise ValueError(f"ngrams 는 1 이상의 정수들이어야 합니다: {self.ngrams!r}")
+            raise ValueError(f"ngrams는 1 이상의 정수들이어야 합니다: {self.ngrams!r}")
         if not self.lr > 0 or not self.temperature > 0:
             raise ValueError(
-                f"lr 과 temperature 는 양수여야 합니다: lr={self.lr!r}, temperature={self.temperature!r}"
+                f"lr과 temperature는 양수여야 합니다: lr={self.lr!r}, temperature={self.temperature!r}"
             )
         if not 0 <= self.drop < 1:
-            raise ValueError(f"drop 은 0 이상 1 미만이어야 합니다: {self.drop!r}")
+            raise ValueError(f"drop은 0 이상 1 미만이어야 합니다: {self.drop!r}")
         if not 0 <= self.note_prob <= 1:
-            raise ValueError(f"note_prob 은 0 이상 1 이하여야 합니다: {self.note_prob!r}")
+            raise ValueError(f"note_prob은 0 이상 1 이하여야 합니다: {self.note_prob!r}")
 
 
 class BiEncoder:
@@ -225,9 +225,7 @@ class BiEncoder:
 
     def __init__(self, vocab: dict[str, int], embeddings: np.ndarray, config: BiEncoderConfig) -> None:
         if embeddings.ndim != 2 or embeddings.shape[0] != len(vocab):
-            raise ValueError(
-                f"embeddings 의 모양 {embeddings.shape} 이 어휘 수 {len(vocab)} 와 맞지 않습니다"
-            )
+            raise ValueError(f"embeddings의 모양 {embeddings.shape}이 어휘 수 {len(vocab)}와 맞지 않습니다")
         self.vocab = vocab
         self.embeddings = np.asarray(embeddings, dtype=np.float32)
         self.config = config
@@ -270,7 +268,7 @@ class BiEncoder:
         if not (path / "config.json").is_file():
             raise FileNotFoundError(
                 f"바이-인코더 체크포인트가 없습니다: {path.name}/config.json "
-                "(python -m llmnotes.dense --out data/models/dense-retriever 로 만드세요)"
+                "(python -m llmnotes.dense --out data/models/dense-retriever로 만드세요)"
             )
         raw = json.loads((path / "config.json").read_text(encoding="utf-8"))
         names = {f.name for f in fields(BiEncoderConfig)}
@@ -322,7 +320,7 @@ def note_queries(
         ngrams: 글자 n-그램의 n 들.
     """
     if not phrases:
-        raise ValueError("phrases 가 비어 있습니다: 노트 구절이 하나 이상 필요합니다")
+        raise ValueError("phrases가 비어 있습니다: 노트 구절이 하나 이상 필요합니다")
     picked = rng.sample(phrases, min(len(phrases), rng.randint(1, 3)))
     feats = [f for ph in picked for f in ph]
     words = [f for ej in eojeols for f in ej if f.startswith("m:")]
@@ -358,14 +356,14 @@ def train(
     cfg = config or BiEncoderConfig()
     texts = _check_texts(texts)
     if len(texts) != len(groups):
-        raise ValueError(f"texts({len(texts)}) 와 groups({len(groups)}) 의 개수가 다릅니다")
+        raise ValueError(f"texts({len(texts)})와 groups({len(groups)})의 개수가 다릅니다")
     by_group: dict[str, list[int]] = {}
     for i, g in enumerate(groups):
         by_group.setdefault(g, []).append(i)
     if len(by_group) < 2:
-        raise ValueError(f"groups 에 서로 다른 출처가 2개 이상 있어야 합니다: {len(by_group)}개")
+        raise ValueError(f"groups에 서로 다른 출처가 2개 이상 있어야 합니다: {len(by_group)}개")
     if phrases is not None and len(phrases) != len(texts):
-        raise ValueError(f"phrases({len(phrases)}) 와 texts({len(texts)}) 의 개수가 다릅니다")
+        raise ValueError(f"phrases({len(phrases)})와 texts({len(texts)})의 개수가 다릅니다")
     rng = random.Random(cfg.seed)
     torch.manual_seed(cfg.seed)
     eojeols = _eojeol_features(texts, cfg.ngrams)
@@ -489,7 +487,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         + " ".join(argv or sys.argv[1:]),
         "seed": cfg.seed,
         "config": asdict(cfg),
-        "training_data": f"{source} 에서 만든 가짜 질문; 질의응답 데이터는 쓰지 않음",
+        "training_data": f"{source}에서 만든 가짜 질문; 질의응답 데이터는 쓰지 않음",
         "notes_sha256": notes_hash,
         "questions_sha256": questions_hash,
         "n_chunks": len(chunks),

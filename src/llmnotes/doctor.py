@@ -85,7 +85,7 @@ def _font() -> Check:
     return Check(
         "한국어 글꼴",
         ok,
-        "NanumGothic (koreanize-matplotlib)" if ok else "NanumGothic 을 찾지 못함",
+        "NanumGothic (koreanize-matplotlib)" if ok else "NanumGothic을 찾지 못함",
         fix="" if ok else ".venv/bin/pip install --force-reinstall koreanize-matplotlib",
     )
 
@@ -116,7 +116,7 @@ def _data() -> Check:
         "data/README.md 있음" if ok else "data/ 폴더를 찾지 못함 (저장소에서 실행하세요)",
         fix=""
         if ok
-        else "저장소를 clone 한 폴더에서 pip install -e . 로 설치하거나 LLMNOTES_DATA=저장소/data 를 주세요",
+        else "저장소를 clone 한 폴더에서 pip install -e . 로 설치하거나 LLMNOTES_DATA=저장소/data를 주세요",
     )
 
 
@@ -129,9 +129,9 @@ def _cache() -> Check:
     return Check(
         "캐시 폴더 쓰기",
         True,
-        "LLMNOTES_CACHE 에 쓸 수 있음"
+        "LLMNOTES_CACHE에 쓸 수 있음"
         if os.environ.get("LLMNOTES_CACHE")
-        else "~/.cache/llmnotes 에 쓸 수 있음",
+        else "~/.cache/llmnotes에 쓸 수 있음",
     )
 
 
@@ -146,7 +146,7 @@ def _jupyterlab() -> Check:
         lab = version("jupyterlab")
     except PackageNotFoundError:
         return Check(
-            "JupyterLab", False, "jupyterlab 이 설치되지 않음", fix='.venv/bin/pip install -e ".[dev]"'
+            "JupyterLab", False, "jupyterlab이 설치되지 않음", fix='.venv/bin/pip install -e ".[dev]"'
         )
     from jupyter_client.kernelspec import KernelSpecManager
 
@@ -159,7 +159,7 @@ def _jupyterlab() -> Check:
             fix=".venv/bin/python -m ipykernel install --sys-prefix",
         )
     if importlib.util.find_spec("ipykernel") is None:
-        return Check("JupyterLab", False, "ipykernel 이 없음", fix=".venv/bin/pip install ipykernel")
+        return Check("JupyterLab", False, "ipykernel이 없음", fix=".venv/bin/pip install ipykernel")
     extras = []
     try:
         version("jupyterlab-language-pack-ko-KR")
@@ -232,16 +232,16 @@ def _checkpoints() -> Check:
             "모델 체크포인트",
             False,
             "; ".join(problems[:3]) + (f" 외 {len(problems) - 3}건" if len(problems) > 3 else ""),
-            fix="git checkout -- data/models 로 되돌리거나, 해당 recipe.json 의 command 로 다시 만드세요",
+            fix="git checkout -- data/models로 되돌리거나, 해당 recipe.json의 command로 다시 만드세요",
         )
     if n_models == 0:
         return Check(
             "모델 체크포인트",
             False,
-            "recipe.json 이 있는 체크포인트가 없음",
-            fix="저장소의 data/models 를 확인하세요",
+            "recipe.json이 있는 체크포인트가 없음",
+            fix="저장소의 data/models를 확인하세요",
         )
-    return Check("모델 체크포인트", True, f"{n_models}개, 파일 {n_files}개의 SHA-256 이 recipe.json 과 일치")
+    return Check("모델 체크포인트", True, f"{n_models}개, 파일 {n_files}개의 SHA-256이 recipe.json과 일치")
 
 
 def _browser_font() -> Check:
@@ -253,7 +253,7 @@ def _browser_font() -> Check:
         return Check(
             "브라우저용 한글 글꼴",
             False,
-            "fc-list 가 없어 확인할 수 없음",
+            "fc-list가 없어 확인할 수 없음",
             required=False,
             fix="sudo apt-get install -y fontconfig fonts-nanum",
         )
@@ -263,7 +263,7 @@ def _browser_font() -> Check:
         return Check(
             "브라우저용 한글 글꼴",
             False,
-            "시스템에 한글 글꼴이 없어 JupyterLab 의 한글이 빈 네모로 보일 수 있음 (책·슬라이드는 글꼴을 함께 실음)",
+            "시스템에 한글 글꼴이 없어 JupyterLab의 한글이 빈 네모로 보일 수 있음 (책·슬라이드는 글꼴을 함께 실음)",
             required=False,
             fix="sudo apt-get install -y fonts-nanum   (Fedora: sudo dnf install google-noto-sans-cjk-fonts)",
         )
@@ -280,7 +280,7 @@ def _disk() -> Check:
         ok,
         f"{free_gb:.1f} GB" + ("" if ok else f" (캐시와 책·슬라이드에 {MIN_FREE_GB:.0f} GB 이상 권장)"),
         required=False,
-        fix="" if ok else "필요 없는 파일을 지우거나 LLMNOTES_CACHE 를 여유 있는 디스크로 옮기세요",
+        fix="" if ok else "필요 없는 파일을 지우거나 LLMNOTES_CACHE를 여유 있는 디스크로 옮기세요",
     )
 
 
@@ -292,14 +292,14 @@ def _threads() -> Check:
     torch_threads = torch.get_num_threads()
     ok = torch_threads <= cores
     detail = f"CPU 코어 {cores}개, torch 스레드 {torch_threads}개" + (
-        f", OMP_NUM_THREADS={omp}" if omp else " (OMP_NUM_THREADS 미설정: make 명령은 1 로 정한다)"
+        f", OMP_NUM_THREADS={omp}" if omp else " (OMP_NUM_THREADS 미설정: make 명령은 1로 정한다)"
     )
     return Check(
         "스레드",
         ok,
         detail,
         required=False,
-        fix="" if ok else f"export OMP_NUM_THREADS={cores} 처럼 코어 수 이하로 정하세요",
+        fix="" if ok else f"export OMP_NUM_THREADS={cores}처럼 코어 수 이하로 정하세요",
     )
 
 

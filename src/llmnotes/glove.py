@@ -67,10 +67,10 @@ class GloVeConfig:
         for name in ("vector_size", "window", "min_count", "epochs", "batch_size"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"{name} 는 1 이상의 정수여야 합니다: {value!r}")
+                raise ValueError(f"{name}는 1 이상의 정수여야 합니다: {value!r}")
         for name in ("x_max", "alpha", "learning_rate"):
             if not getattr(self, name) > 0:
-                raise ValueError(f"{name} 는 양수여야 합니다: {getattr(self, name)!r}")
+                raise ValueError(f"{name}는 양수여야 합니다: {getattr(self, name)!r}")
 
 
 def cooccurrence_matrix(
@@ -86,7 +86,7 @@ def cooccurrence_matrix(
         window: 창 크기 (1 이상).
     """
     if not isinstance(window, int) or window < 1:
-        raise ValueError(f"window 는 1 이상의 정수여야 합니다: {window!r}")
+        raise ValueError(f"window는 1 이상의 정수여야 합니다: {window!r}")
     k2i = vocab.key_to_index
     ids_l, sid_l = [], []
     for si, s in enumerate(sentences):
@@ -144,7 +144,7 @@ class GloVe:
     def wv(self) -> WordVectors:
         """학습된 :math:`w + \\tilde w` 벡터."""
         if self._vectors is None or self.vocab is None:
-            raise RuntimeError("아직 학습하지 않았습니다: train(sentences) 를 먼저 부르세요")
+            raise RuntimeError("아직 학습하지 않았습니다: train(sentences)를 먼저 부르세요")
         return WordVectors(self.vocab.index_to_key, self._vectors)
 
     def train(self, sentences: Iterable[Sequence[str]]) -> GloVe:
@@ -264,9 +264,9 @@ def train_gensim_fasttext(
     from gensim.models import FastText
 
     if not (isinstance(min_n, int) and isinstance(max_n, int) and 1 <= min_n <= max_n):
-        raise ValueError(f"1 <= min_n <= max_n 이어야 합니다: min_n={min_n!r}, max_n={max_n!r}")
+        raise ValueError(f"1 <= min_n <= max_n이어야 합니다: min_n={min_n!r}, max_n={max_n!r}")
     if not isinstance(window, int) or window < 1:
-        raise ValueError(f"window 는 1 이상의 정수여야 합니다: {window!r}")
+        raise ValueError(f"window는 1 이상의 정수여야 합니다: {window!r}")
     return FastText(
         _gensim_sentences(sentences),
         vector_size=vector_size,

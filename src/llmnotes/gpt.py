@@ -76,15 +76,15 @@ class GPTConfig:
         for name in ("vocab_size", "n_layer", "n_head", "n_embd", "block_size"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"{name} 는 1 이상의 정수여야 합니다: {value!r}")
+                raise ValueError(f"{name}는 1 이상의 정수여야 합니다: {value!r}")
         if self.n_embd % self.n_head != 0:
-            raise ValueError(f"n_embd({self.n_embd}) 가 n_head({self.n_head}) 로 나누어떨어지지 않습니다")
+            raise ValueError(f"n_embd({self.n_embd})가 n_head({self.n_head})로 나누어떨어지지 않습니다")
         if not isinstance(self.dropout, (int, float)) or not 0.0 <= self.dropout < 1.0:
-            raise ValueError(f"dropout 은 0 이상 1 미만이어야 합니다: {self.dropout!r}")
+            raise ValueError(f"dropout은 0 이상 1 미만이어야 합니다: {self.dropout!r}")
         if not isinstance(self.bias, bool):
-            raise ValueError(f"bias 는 bool 이어야 합니다: {self.bias!r}")
+            raise ValueError(f"bias는 bool이어야 합니다: {self.bias!r}")
         if self.attention not in ATTENTION_IMPLS:
-            raise ValueError(f"attention 은 {ATTENTION_IMPLS} 중 하나여야 합니다: {self.attention!r}")
+            raise ValueError(f"attention은 {ATTENTION_IMPLS} 중 하나여야 합니다: {self.attention!r}")
 
     def to_dict(self) -> dict[str, Any]:
         """JSON 으로 저장할 수 있는 사전."""
@@ -98,11 +98,11 @@ class GPTConfig:
             d: :meth:`to_dict` 가 만든 것과 같은 모양의 사전.
         """
         if not isinstance(d, dict):
-            raise TypeError(f"d 는 dict 여야 합니다: {type(d).__name__}")
+            raise TypeError(f"d는 dict여야 합니다: {type(d).__name__}")
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(d) - known)
         if unknown:
-            raise ValueError(f"GPTConfig 에 없는 키입니다: {unknown}. 가능한 키: {sorted(known)}")
+            raise ValueError(f"GPTConfig에 없는 키입니다: {unknown}. 가능한 키: {sorted(known)}")
         return cls(**d)
 
 
@@ -200,13 +200,13 @@ def filter_logits(logits: torch.Tensor, top_k: int | None = None, top_p: float |
     """
     if top_k is not None:
         if not isinstance(top_k, int) or isinstance(top_k, bool) or top_k < 1:
-            raise ValueError(f"top_k 는 1 이상의 정수여야 합니다: {top_k!r}")
+            raise ValueError(f"top_k는 1 이상의 정수여야 합니다: {top_k!r}")
         k = min(top_k, logits.size(-1))
         kth = torch.topk(logits, k, dim=-1).values[..., -1, None]
         logits = logits.masked_fill(logits < kth, float("-inf"))
     if top_p is not None:
         if not isinstance(top_p, (int, float)) or isinstance(top_p, bool) or not 0.0 < top_p <= 1.0:
-            raise ValueError(f"top_p 는 0 초과 1 이하여야 합니다: {top_p!r}")
+            raise ValueError(f"top_p는 0 초과 1 이하여야 합니다: {top_p!r}")
     # p = 1 이면 모두 남긴다 (누적합의 반올림 오차로 꼬리 토큰을 잘못 자르지 않도록)
     if top_p is not None and top_p < 1.0:
         sorted_logits, sorted_idx = torch.sort(logits, descending=True, dim=-1)
@@ -253,7 +253,7 @@ class GPT(nn.Module):
     def __init__(self, config: GPTConfig) -> None:
         super().__init__()
         if not isinstance(config, GPTConfig):
-            raise TypeError(f"config 는 GPTConfig 여야 합니다: {type(config).__name__}")
+            raise TypeError(f"config는 GPTConfig여야 합니다: {type(config).__name__}")
         self.config = config
         self.transformer = nn.ModuleDict(
             dict(
@@ -307,10 +307,10 @@ class GPT(nn.Module):
         """
         check_token_ids(idx, self.config.vocab_size, "idx")
         if idx.dim() != 2:
-            raise ValueError(f"idx 는 (B, T) 2차원이어야 합니다: shape={tuple(idx.shape)}")
+            raise ValueError(f"idx는 (B, T) 2차원이어야 합니다: shape={tuple(idx.shape)}")
         B, T = idx.shape
         if T > self.config.block_size:
-            raise ValueError(f"입력 길이 T={T} 가 block_size={self.config.block_size} 보다 깁니다")
+            raise ValueError(f"입력 길이 T={T}가 block_size={self.config.block_size}보다 깁니다")
         pos = torch.arange(T, device=idx.device)
         x = self.transformer.drop(self.transformer.wte(idx) + self.transformer.wpe(pos))  # h₀ = E[x] + P
         for block in self.transformer.h:
@@ -319,16 +319,14 @@ class GPT(nn.Module):
         if targets is None:
             return self.lm_head(x), None  # (B, T, V)
         if targets.shape != idx.shape:
-            raise ValueError(
-                f"targets 모양 {tuple(targets.shape)} 이 idx 모양 {tuple(idx.shape)} 과 다릅니다"
-            )
+            raise ValueError(f"targets 모양 {tuple(targets.shape)}이 idx 모양 {tuple(idx.shape)}과 다릅니다")
         V = self.config.vocab_size
         flat = targets.reshape(-1)
         bad = (flat != ignore_index) & ((flat < 0) | (flat >= V))
         if bool(bad.any()):
             raise ValueError(
-                f"targets 에 어휘 범위 [0, {V}) 밖의 값이 있습니다: {flat[bad][0].item()} "
-                f"(ignore_index={ignore_index} 만 예외)"
+                f"targets에 어휘 범위 [0, {V}) 밖의 값이 있습니다: {flat[bad][0].item()} "
+                f"(ignore_index={ignore_index}만 예외)"
             )
         logits = self.lm_head(x)  # (B, T, V)
         # L = -1/N Σ log p(y_t | x_{≤t})
@@ -371,25 +369,25 @@ class GPT(nn.Module):
             ``(B, T + n)`` 프롬프트와 생성된 토큰 (입력이 1차원이면 1차원).
         """
         if not isinstance(max_new_tokens, int) or isinstance(max_new_tokens, bool) or max_new_tokens < 0:
-            raise ValueError(f"max_new_tokens 는 0 이상의 정수여야 합니다: {max_new_tokens!r}")
+            raise ValueError(f"max_new_tokens는 0 이상의 정수여야 합니다: {max_new_tokens!r}")
         if not isinstance(temperature, (int, float)) or isinstance(temperature, bool) or temperature <= 0:
             raise ValueError(
-                f"temperature 는 0 보다 커야 합니다: {temperature!r} (탐욕적 디코딩은 do_sample=False)"
+                f"temperature는 0보다 커야 합니다: {temperature!r} (탐욕적 디코딩은 do_sample=False)"
             )
         if top_p is not None and (not isinstance(top_p, (int, float)) or not 0.0 < top_p <= 1.0):
-            raise ValueError(f"top_p 는 0 초과 1 이하여야 합니다: {top_p!r}")
+            raise ValueError(f"top_p는 0 초과 1 이하여야 합니다: {top_p!r}")
         if top_k is not None and (not isinstance(top_k, int) or isinstance(top_k, bool) or top_k < 1):
-            raise ValueError(f"top_k 는 1 이상의 정수여야 합니다: {top_k!r}")
+            raise ValueError(f"top_k는 1 이상의 정수여야 합니다: {top_k!r}")
         if not isinstance(idx, torch.Tensor) or idx.dtype != torch.long:
-            raise TypeError(f"idx 는 torch.long 텐서여야 합니다: {type(idx).__name__}")
+            raise TypeError(f"idx는 torch.long 텐서여야 합니다: {type(idx).__name__}")
         squeeze = idx.dim() == 1
         if squeeze:
             idx = idx.unsqueeze(0)
         if idx.dim() != 2 or idx.size(1) == 0:
-            raise ValueError(f"idx 는 비어 있지 않은 (B, T) 또는 (T,) 여야 합니다: shape={tuple(idx.shape)}")
+            raise ValueError(f"idx는 비어 있지 않은 (B, T) 또는 (T,)여야 합니다: shape={tuple(idx.shape)}")
         if idx.size(1) > self.config.block_size:
             raise ValueError(
-                f"프롬프트 길이 {idx.size(1)} 가 block_size={self.config.block_size} 보다 깁니다. "
+                f"프롬프트 길이 {idx.size(1)}가 block_size={self.config.block_size}보다 깁니다. "
                 "앞부분을 직접 잘라서 넣으세요 (조용히 자르지 않습니다)"
             )
         if do_sample and generator is None:
@@ -434,7 +432,7 @@ def to_hf_config(config: GPTConfig, **extra: Any):
 
     extra = {"bos_token_id": None, "eos_token_id": None, **extra}  # GPT-2 기본값 50256 은 우리 어휘 밖이다
     if not config.bias:
-        raise ValueError("bias=False 인 모델은 GPT-2 로 바꿀 수 없습니다 (GPT-2 는 언제나 편향이 있다)")
+        raise ValueError("bias=False인 모델은 GPT-2로 바꿀 수 없습니다 (GPT-2는 언제나 편향이 있다)")
     return GPT2Config(
         vocab_size=config.vocab_size,
         n_positions=config.block_size,
@@ -459,13 +457,13 @@ _TRANSPOSED = ("attn.c_attn.weight", "attn.c_proj.weight", "mlp.c_fc.weight", "m
 def _hf_config_to_ours(hf_config, attention: str = "sdpa") -> GPTConfig:
     n_inner = getattr(hf_config, "n_inner", None)
     if n_inner not in (None, 4 * hf_config.n_embd):
-        raise ValueError(f"n_inner={n_inner} 는 지원하지 않습니다 (4 * n_embd 만 지원)")
+        raise ValueError(f"n_inner={n_inner}는 지원하지 않습니다 (4 * n_embd만 지원)")
     if hf_config.activation_function not in ("gelu_new", "gelu_pytorch_tanh"):
-        raise ValueError(f"activation_function={hf_config.activation_function!r} 는 지원하지 않습니다")
+        raise ValueError(f"activation_function={hf_config.activation_function!r}는 지원하지 않습니다")
     if getattr(hf_config, "scale_attn_by_inverse_layer_idx", False):
-        raise ValueError("scale_attn_by_inverse_layer_idx=True 는 지원하지 않습니다")
+        raise ValueError("scale_attn_by_inverse_layer_idx=True는 지원하지 않습니다")
     if abs(hf_config.layer_norm_epsilon - LAYER_NORM_EPS) > 0:
-        raise ValueError(f"layer_norm_epsilon={hf_config.layer_norm_epsilon} 는 지원하지 않습니다 (1e-5 만)")
+        raise ValueError(f"layer_norm_epsilon={hf_config.layer_norm_epsilon}는 지원하지 않습니다 (1e-5만)")
     return GPTConfig(
         vocab_size=hf_config.vocab_size,
         n_layer=hf_config.n_layer,
@@ -545,7 +543,7 @@ def load_pretrained(path: str | Path, attention: str = "sdpa") -> GPT:
 
     path = Path(path)
     if not (path / "config.json").is_file():
-        raise FileNotFoundError(f"config.json 이 없습니다: {path.name}/config.json")
+        raise FileNotFoundError(f"config.json이 없습니다: {path.name}/config.json")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         hf = GPT2LMHeadModel.from_pretrained(str(path), local_files_only=True)

@@ -46,15 +46,15 @@ JONGSEONG = ("", *"ㄱㄲㄳㄴㄵㄶㄷㄹㄺㄻㄼㄽㄾㄿㅀㅁㅂㅄㅅㅆ�
 def nfc(text: str) -> str:
     """문자열을 NFC(완성형)로 정규화한다. 문자열이 아니면 ``TypeError``."""
     if not isinstance(text, str):
-        raise TypeError(f"text 는 str 이어야 합니다: {type(text).__name__}")
+        raise TypeError(f"text는 str이어야 합니다: {type(text).__name__}")
     return unicodedata.normalize("NFC", text)
 
 
 def _check_char(ch: str, name: str = "ch") -> None:
     if not isinstance(ch, str):
-        raise TypeError(f"{name} 는 str 이어야 합니다: {type(ch).__name__}")
+        raise TypeError(f"{name}는 str이어야 합니다: {type(ch).__name__}")
     if len(ch) != 1:
-        raise ValueError(f"{name} 는 한 글자여야 합니다: {ch!r}")
+        raise ValueError(f"{name}는 한 글자여야 합니다: {ch!r}")
 
 
 def is_hangul_syllable(ch: str) -> bool:
@@ -83,7 +83,7 @@ def compose_syllable(lead: int, vowel: int, tail: int = 0) -> str:
         ("tail", tail, N_JONGSEONG),
     ):
         if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < n:
-            raise ValueError(f"{name} 는 0 이상 {n} 미만의 정수여야 합니다: {value!r}")
+            raise ValueError(f"{name}는 0 이상 {n} 미만의 정수여야 합니다: {value!r}")
     return chr(SBASE + (lead * N_JUNGSEONG + vowel) * N_JONGSEONG + tail)
 
 
@@ -112,7 +112,7 @@ def from_jamo(text: str) -> str:
     합칠 수 없는 자모(옛한글 자모 등)와 다른 글자는 그대로 둔다.
     """
     if not isinstance(text, str):
-        raise TypeError(f"text 는 str 이어야 합니다: {type(text).__name__}")
+        raise TypeError(f"text는 str이어야 합니다: {type(text).__name__}")
     out: list[str] = []
     i = 0
     n = len(text)
@@ -160,7 +160,7 @@ def final_consonant(word: str) -> str:
     """
     word = nfc(word).rstrip()
     if not word:
-        raise ValueError("word 가 비어 있습니다")
+        raise ValueError("word가 비어 있습니다")
     last = word[-1]
     if last.isdigit() and last.isascii():
         # 영 일 이 삼 사 오 육 칠 팔 구

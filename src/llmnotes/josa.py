@@ -45,9 +45,9 @@ def josa(word: str, pair: str) -> str:
         고른 조사 (예: '은').
     """
     if not isinstance(word, str):
-        raise TypeError(f"word 는 str 이어야 합니다: {word!r}")
+        raise TypeError(f"word는 str이어야 합니다: {word!r}")
     if not isinstance(pair, str):
-        raise TypeError(f"pair 는 '은/는' 같은 str 이어야 합니다: {pair!r}")
+        raise TypeError(f"pair는 '은/는' 같은 str이어야 합니다: {pair!r}")
     key = _ALIASES.get(pair)
     if key is None:
         raise ValueError(f"알 수 없는 조사 표기입니다: {pair!r}. 가능한 값: {sorted(JOSA_PAIRS)}")

@@ -207,11 +207,11 @@ def load_jsonl_numbered(
     """:func:`load_jsonl` 과 같되 (줄 번호, 레코드) 쌍을 돌려준다 (레코드를 더 검사할 때 오류에 줄 번호를 넣도록)."""
     if not isinstance(required_fields, Mapping) or not required_fields:
         raise ValueError(
-            f"required_fields 는 비어 있지 않은 {{필드: 자료형}} 사전이어야 합니다: {required_fields!r}"
+            f"required_fields는 비어 있지 않은 {{필드: 자료형}} 사전이어야 합니다: {required_fields!r}"
         )
     unknown = [f for f in allow_empty if f not in required_fields]
     if unknown:
-        raise ValueError(f"allow_empty 의 필드가 required_fields 에 없습니다: {unknown!r}")
+        raise ValueError(f"allow_empty의 필드가 required_fields에 없습니다: {unknown!r}")
     path = Path(path)
     name = path.name  # 절대 경로는 노트북 출력에 남기지 않는다
     records: list[tuple[int, dict[str, Any]]] = []
@@ -225,26 +225,24 @@ def load_jsonl_numbered(
                 # JSON 표준에 없는 NaN, Infinity, -Infinity 는 파이썬 json 이 기본으로 받아들인다: 거부한다.
                 obj = json.loads(line, parse_constant=_reject_constant)
             except json.JSONDecodeError as exc:
-                raise ValueError(f"{where}: JSON 을 읽을 수 없습니다 ({exc.msg})") from None
+                raise ValueError(f"{where}: JSON을 읽을 수 없습니다 ({exc.msg})") from None
             if not isinstance(obj, dict):
                 raise ValueError(f"{where}: 한 줄은 JSON 객체여야 합니다: {type(obj).__name__}")
             obj = _nfc_deep(obj)
             for field, expected in required_fields.items():
                 if field not in obj:
-                    raise ValueError(f"{where}: 필드 {field!r} 가 없습니다")
+                    raise ValueError(f"{where}: 필드 {field!r}가 없습니다")
                 value = obj[field]
                 if not _is_instance(value, expected):
                     raise ValueError(
-                        f"{where}: 필드 {field!r} 는 {_type_name(expected)} 이어야 합니다: {value!r}"
+                        f"{where}: 필드 {field!r}는 {_type_name(expected)}이어야 합니다: {value!r}"
                     )
                 if isinstance(value, str) and not value.strip() and field not in allow_empty:
-                    raise ValueError(f"{where}: 필드 {field!r} 가 빈 문자열입니다")
+                    raise ValueError(f"{where}: 필드 {field!r}가 빈 문자열입니다")
             rid = obj.get("id")
             if isinstance(rid, str):
                 if rid in seen_ids:
-                    raise ValueError(
-                        f"{where}: 필드 'id' 의 값 {rid!r} 가 {seen_ids[rid]}번째 줄과 중복됩니다"
-                    )
+                    raise ValueError(f"{where}: 필드 'id'의 값 {rid!r}가 {seen_ids[rid]}번째 줄과 중복됩니다")
                 seen_ids[rid] = lineno
             records.append((lineno, obj))
     return records
@@ -252,13 +250,13 @@ def load_jsonl_numbered(
 
 def _check_split_arg(split: str | None, allowed: tuple[str, ...]) -> None:
     if split is not None and split not in allowed:
-        raise ValueError(f"split 은 None 또는 {allowed} 가운데 하나여야 합니다: {split!r}")
+        raise ValueError(f"split은 None 또는 {allowed} 가운데 하나여야 합니다: {split!r}")
 
 
 def _check_choice(rec: dict[str, Any], field: str, allowed: Collection[str], where: str) -> None:
     if rec[field] not in allowed:
         raise ValueError(
-            f"{where}: 필드 {field!r} 의 값이 {tuple(allowed)} 가운데 하나가 아닙니다: {rec[field]!r}"
+            f"{where}: 필드 {field!r}의 값이 {tuple(allowed)} 가운데 하나가 아닙니다: {rec[field]!r}"
         )
 
 
@@ -276,13 +274,13 @@ def load_reviews(split: str | None = None, path: str | Path | None = None) -> li
     for lineno, rec in load_jsonl_numbered(p, fields):
         where = f"{p.name}:{lineno}"
         if rec["label"] not in (0, 1):
-            raise ValueError(f"{where}: 필드 'label' 은 0 또는 1 이어야 합니다: {rec['label']!r}")
+            raise ValueError(f"{where}: 필드 'label'은 0 또는 1이어야 합니다: {rec['label']!r}")
         _check_choice(rec, "domain", REVIEW_DOMAINS, where)
         _check_choice(rec, "split", TRAIN_TEST, where)
         for tag in rec["phenomena"]:
             if tag not in REVIEW_PHENOMENA:
                 raise ValueError(
-                    f"{where}: 필드 'phenomena' 에 알 수 없는 값 {tag!r}. 가능한 값: {REVIEW_PHENOMENA}"
+                    f"{where}: 필드 'phenomena'에 알 수 없는 값 {tag!r}. 가능한 값: {REVIEW_PHENOMENA}"
                 )
         if split is None or rec["split"] == split:
             out.append(
@@ -334,7 +332,7 @@ def load_preferences(split: str | None = None, path: str | Path | None = None) -
     for lineno, rec in load_jsonl_numbered(p, fields):
         where = f"{p.name}:{lineno}"
         if rec["chosen"] == rec["rejected"]:
-            raise ValueError(f"{where}: 필드 'chosen' 과 'rejected' 가 같습니다: {rec['chosen']!r}")
+            raise ValueError(f"{where}: 필드 'chosen'과 'rejected'가 같습니다: {rec['chosen']!r}")
         _check_choice(rec, "split", TRAIN_TEST, where)
         if split is None or rec["split"] == split:
             out.append(
@@ -363,12 +361,12 @@ def load_constitution_qa(split: str | None = None, path: str | Path | None = Non
         where = f"{p.name}:{lineno}"
         arts = rec["articles"]
         if not arts:
-            raise ValueError(f"{where}: 필드 'articles' 가 비어 있습니다")
+            raise ValueError(f"{where}: 필드 'articles'가 비어 있습니다")
         for a in arts:
             # 조문 번호는 본문 1 ≤ a ≤ 130 인 정수 (bool 은 받지 않는다)
             if isinstance(a, bool) or not isinstance(a, int) or not 1 <= a <= N_CONSTITUTION_ARTICLES:
                 raise ValueError(
-                    f"{where}: 필드 'articles' 의 값은 1–{N_CONSTITUTION_ARTICLES} 사이 정수여야 합니다: {a!r}"
+                    f"{where}: 필드 'articles'의 값은 1–{N_CONSTITUTION_ARTICLES} 사이 정수여야 합니다: {a!r}"
                 )
         _check_choice(rec, "split", DEV_TEST, where)
         if split is None or rec["split"] == split:
@@ -399,7 +397,7 @@ def load_nsmc(path: str | Path) -> list[NsmcExample]:
     with path.open(encoding="utf-8-sig") as fh:  # BOM 이 있어도 읽는다
         header = fh.readline().rstrip("\r\n")
         if header != NSMC_HEADER:
-            raise ValueError(f"{name}:1: 머리줄은 {NSMC_HEADER!r} 이어야 합니다: {header!r}")
+            raise ValueError(f"{name}:1: 머리줄은 {NSMC_HEADER!r}이어야 합니다: {header!r}")
         for lineno, line in enumerate(fh, start=2):
             line = line.rstrip("\r\n")
             if not line:
@@ -411,11 +409,11 @@ def load_nsmc(path: str | Path) -> list[NsmcExample]:
                 )
             rid, doc, label = cols
             if not rid.strip():
-                raise ValueError(f"{name}:{lineno}: id 가 비어 있습니다")
+                raise ValueError(f"{name}:{lineno}: id가 비어 있습니다")
             if rid in seen:
-                raise ValueError(f"{name}:{lineno}: id {rid!r} 가 {seen[rid]}번째 줄과 중복됩니다")
+                raise ValueError(f"{name}:{lineno}: id {rid!r}가 {seen[rid]}번째 줄과 중복됩니다")
             if label not in ("0", "1"):
-                raise ValueError(f"{name}:{lineno}: label 은 0 또는 1 이어야 합니다: {label!r}")
+                raise ValueError(f"{name}:{lineno}: label은 0 또는 1이어야 합니다: {label!r}")
             seen[rid] = lineno
             out.append(NsmcExample(id=rid, document=nfc(doc), label=int(label)))
     return out

@@ -56,7 +56,7 @@ def _is_conv1d(module: nn.Module) -> bool:
 
 def _check_hparams(r: int, alpha: float, dropout: float) -> None:
     if not isinstance(r, int) or isinstance(r, bool) or r <= 0:
-        raise ValueError(f"r 은 1 이상의 정수여야 합니다: {r!r}")
+        raise ValueError(f"r은 1 이상의 정수여야 합니다: {r!r}")
     check_number(alpha, "alpha", low=0, low_open=True)  # NaN·inf 도 거부 (배율 alpha/r 이 가중치를 망친다)
     check_number(dropout, "dropout", low=0, high=1, high_open=True)
 
@@ -84,7 +84,7 @@ class LoRAConfig:
             self.target_modules = (self.target_modules,)
         self.target_modules = tuple(self.target_modules)
         if not self.target_modules:
-            raise ValueError(f"target_modules 가 비어 있습니다: {self.target_modules!r}")
+            raise ValueError(f"target_modules가 비어 있습니다: {self.target_modules!r}")
 
 
 class LoRALinear(nn.Module):
@@ -107,7 +107,7 @@ class LoRALinear(nn.Module):
             self.fan_in_fan_out = True  # weight: (in, out)
             in_features, out_features = base.weight.shape
         else:
-            raise TypeError(f"base 는 nn.Linear 또는 GPT-2 Conv1D 여야 합니다: {type(base).__name__}")
+            raise TypeError(f"base는 nn.Linear 또는 GPT-2 Conv1D여야 합니다: {type(base).__name__}")
         self.base = base
         for p in self.base.parameters():
             p.requires_grad_(False)
@@ -188,7 +188,7 @@ def inject_lora(
     """
     cfg = LoRAConfig(r=r, alpha=alpha, dropout=dropout, target_modules=target_modules)
     if not isinstance(model, nn.Module):
-        raise TypeError(f"model 은 nn.Module 이어야 합니다: {type(model).__name__}")
+        raise TypeError(f"model은 nn.Module이어야 합니다: {type(model).__name__}")
     chosen: list[tuple[str, nn.Module]] = []
     used: set[str] = set()
     for name, module in model.named_modules():
@@ -197,7 +197,7 @@ def inject_lora(
             continue
         if not (isinstance(module, nn.Linear) or _is_conv1d(module)):
             raise TypeError(
-                f"target_modules 의 {t!r} 가 선형층이 아닌 {name!r} ({type(module).__name__}) 와 맞습니다"
+                f"target_modules의 {t!r}가 선형층이 아닌 {name!r} ({type(module).__name__})와 맞습니다"
             )
         chosen.append((name, module))
         used.add(t)
@@ -231,7 +231,7 @@ def lora_layers(model: nn.Module) -> dict[str, LoRALinear]:
 def _require_lora(model: nn.Module) -> dict[str, LoRALinear]:
     layers = lora_layers(model)
     if not layers:
-        raise ValueError(f"model 에 LoRALinear 가 없습니다: {type(model).__name__}")
+        raise ValueError(f"model에 LoRALinear가 없습니다: {type(model).__name__}")
     return layers
 
 
@@ -328,7 +328,7 @@ def copy_lora_from_peft(model: nn.Module, peft_model: nn.Module, adapter: str = 
             theirs[name.removeprefix("base_model.model.")] = m
     for name, layer in ours.items():
         if name not in theirs:
-            raise ValueError(f"peft_model 에 같은 이름의 LoRA 층이 없습니다: {name!r}")
+            raise ValueError(f"peft_model에 같은 이름의 LoRA 층이 없습니다: {name!r}")
         layer.lora_A.copy_(theirs[name].lora_A[adapter].weight)
         layer.lora_B.copy_(theirs[name].lora_B[adapter].weight)
     return len(ours)

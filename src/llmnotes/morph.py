@@ -58,7 +58,7 @@ def kiwi():
 
 def _check_text(text: object, name: str = "text") -> str:
     if not isinstance(text, str):
-        raise TypeError(f"{name} 는 str 이어야 합니다: {type(text).__name__}")
+        raise TypeError(f"{name}는 str이어야 합니다: {type(text).__name__}")
     return nfc(text)
 
 
@@ -85,7 +85,7 @@ def tokenize_batch(texts: Iterable[str]) -> list[list[Morpheme]]:
         texts: 문자열들. 각각 NFC 로 정규화한다. 빈 문자열은 빈 리스트가 된다.
     """
     if isinstance(texts, str):
-        raise TypeError("texts 는 문자열 하나가 아니라 문자열들의 모음이어야 합니다 (tokenize 를 쓰세요)")
+        raise TypeError("texts는 문자열 하나가 아니라 문자열들의 모음이어야 합니다 (tokenize를 쓰세요)")
     items = [_check_text(t, f"texts[{i}]") for i, t in enumerate(texts)]
     out: list[list[Morpheme]] = [[] for _ in items]
     idx = [i for i, t in enumerate(items) if t]
@@ -123,7 +123,7 @@ def content_words(text: str, tags: Iterable[str] = CONTENT_TAGS) -> list[str]:
         tags: 남길 품사 태그 모음. 기본값은 ``CONTENT_TAGS``.
     """
     if isinstance(tags, str):
-        raise TypeError(f"tags 는 태그들의 모음이어야 합니다 (문자열 하나가 아님): {tags!r}")
+        raise TypeError(f"tags는 태그들의 모음이어야 합니다 (문자열 하나가 아님): {tags!r}")
     keep = frozenset(tags)
     # Kiwi 는 동사 어간에 'VV-R'/'VV-I' (규칙/불규칙 활용) 를 붙이기도 하므로 '-' 앞부분으로 비교한다.
     return [m.form for m in tokenize(text) if m.tag.split("-")[0] in keep]

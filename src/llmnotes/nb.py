@@ -49,7 +49,7 @@ def seed_everything(seed: int = 0) -> None:
         seed: 0 이상의 정수.
     """
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
-        raise ValueError(f"seed 는 0 이상의 정수여야 합니다: {seed!r}")
+        raise ValueError(f"seed는 0 이상의 정수여야 합니다: {seed!r}")
     random.seed(seed)
     np.random.seed(seed)
     try:
@@ -106,9 +106,9 @@ def setup(seed: int = 0, dpi: int = FIGURE_DPI, precision: int = 4, quiet: bool 
         quiet: ``True`` 면 라이브러리의 경고와 로그를 줄인다 (출력이 실행마다 같아지도록).
     """
     if not isinstance(dpi, int) or dpi <= 0:
-        raise ValueError(f"dpi 는 양의 정수여야 합니다: {dpi!r}")
+        raise ValueError(f"dpi는 양의 정수여야 합니다: {dpi!r}")
     if not isinstance(precision, int) or precision < 0:
-        raise ValueError(f"precision 은 0 이상의 정수여야 합니다: {precision!r}")
+        raise ValueError(f"precision은 0 이상의 정수여야 합니다: {precision!r}")
     # ipywidgets 가 없으면 tqdm.auto 가 경고를 내고 글자 진행 막대로 바꾼다: 그 경고는 숨긴다.
     warnings.filterwarnings("ignore", message="IProgress not found")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -159,7 +159,7 @@ def check_shape(x, expected: tuple, name: str = "x") -> None:
     shape = tuple(getattr(x, "shape", ()))
     ok = len(shape) == len(expected) and all(e is None or e == s for s, e in zip(shape, expected))
     if not ok:
-        raise ValueError(f"{name} 의 모양이 {shape} 입니다. 기대한 모양: {tuple(expected)}")
+        raise ValueError(f"{name}의 모양이 {shape}입니다. 기대한 모양: {tuple(expected)}")
 
 
 # ---------------------------------------------------------------- 표: 한글이 섞여도 줄이 맞는 표
@@ -186,23 +186,23 @@ class Table:
 
     def __init__(self, rows, headers, floatfmt: str = ".3f") -> None:
         if isinstance(headers, str) or not all(isinstance(h, str) for h in headers):
-            raise TypeError(f"headers 는 문자열의 목록이어야 합니다: {headers!r}")
+            raise TypeError(f"headers는 문자열의 목록이어야 합니다: {headers!r}")
         self.headers = tuple(headers)
         if not self.headers:
-            raise ValueError("headers 가 비어 있습니다")
+            raise ValueError("headers가 비어 있습니다")
         try:
             format(1.0, floatfmt)
         except ValueError as exc:
-            raise ValueError(f"floatfmt 가 올바른 형식이 아닙니다: {floatfmt!r}") from exc
+            raise ValueError(f"floatfmt가 올바른 형식이 아닙니다: {floatfmt!r}") from exc
         self.floatfmt = floatfmt
         self.rows: list[tuple[str, ...]] = []
         self._numeric = [True] * len(self.headers)
         for i, row in enumerate(rows):
             if isinstance(row, (str, bytes)) or not hasattr(row, "__len__"):
-                raise TypeError(f"rows[{i}] 는 값의 목록이어야 합니다: {row!r}")
+                raise TypeError(f"rows[{i}]는 값의 목록이어야 합니다: {row!r}")
             if len(row) != len(self.headers):
                 raise ValueError(
-                    f"rows[{i}] 의 칸 수 {len(row)} 가 headers 의 칸 수 {len(self.headers)} 와 다릅니다: {row!r}"
+                    f"rows[{i}]의 칸 수 {len(row)}가 headers의 칸 수 {len(self.headers)}와 다릅니다: {row!r}"
                 )
             for j, value in enumerate(row):
                 if not isinstance(value, (int, float)) or isinstance(value, bool):
@@ -282,5 +282,5 @@ def progress(iterable=None, total: int | None = None, desc: str = "", enabled: b
     if enabled is None:
         enabled = os.environ.get("LLMNOTES_PROGRESS", "1") != "0"
     if total is not None and (not isinstance(total, int) or isinstance(total, bool) or total < 0):
-        raise ValueError(f"total 은 0 이상의 정수여야 합니다: {total!r}")
+        raise ValueError(f"total은 0 이상의 정수여야 합니다: {total!r}")
     return tqdm(iterable, total=total, desc=desc, disable=not enabled, mininterval=0.5)

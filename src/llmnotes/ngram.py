@@ -72,25 +72,25 @@ class NGramConfig:
 
     def __post_init__(self) -> None:
         if not isinstance(self.order, int) or isinstance(self.order, bool) or self.order < 1:
-            raise ValueError(f"order 는 1 이상의 정수여야 합니다: {self.order!r}")
+            raise ValueError(f"order는 1 이상의 정수여야 합니다: {self.order!r}")
         if self.smoothing not in SMOOTHINGS:
-            raise ValueError(f"smoothing 은 {list(SMOOTHINGS)} 중 하나여야 합니다: {self.smoothing!r}")
+            raise ValueError(f"smoothing은 {list(SMOOTHINGS)} 중 하나여야 합니다: {self.smoothing!r}")
         check_number(self.k, "k", low=0, low_open=True)  # NaN·inf 도 거부한다
         check_number(self.discount, "discount", low=0, high=1)
         if self.smoothing == "kneser_ney" and self.order < 2:
-            raise ValueError(f"kneser_ney 는 order ≥ 2 에서만 정의됩니다: order={self.order!r}")
+            raise ValueError(f"kneser_ney는 order ≥ 2에서만 정의됩니다: order={self.order!r}")
         if len({self.bos, self.eos, self.unk}) != 3:
-            raise ValueError(f"bos, eos, unk 는 서로 달라야 합니다: {(self.bos, self.eos, self.unk)!r}")
+            raise ValueError(f"bos, eos, unk는 서로 달라야 합니다: {(self.bos, self.eos, self.unk)!r}")
 
 
 def _check_sentence(sentence: object, name: str = "sentence") -> list[str]:
     """토큰 목록을 검사하고 NFC 로 정규화해 돌려준다."""
     if isinstance(sentence, str) or not isinstance(sentence, Sequence):
-        raise TypeError(f"{name} 는 토큰(str)의 리스트여야 합니다: {type(sentence).__name__}")
+        raise TypeError(f"{name}는 토큰(str)의 리스트여야 합니다: {type(sentence).__name__}")
     out = []
     for tok in sentence:
         if not isinstance(tok, str):
-            raise TypeError(f"{name} 의 토큰은 str 이어야 합니다: {tok!r} ({type(tok).__name__})")
+            raise TypeError(f"{name}의 토큰은 str이어야 합니다: {tok!r} ({type(tok).__name__})")
         out.append(nfc(tok))
     return out
 
@@ -136,21 +136,19 @@ class NGramLM:
             sentences: 문장마다 토큰(str) 리스트. 비어 있으면 ``ValueError``.
         """
         if sentences is None or isinstance(sentences, (str, bytes)):
-            raise TypeError(
-                f"sentences 는 토큰 리스트들의 iterable 이어야 합니다: {type(sentences).__name__}"
-            )
+            raise TypeError(f"sentences는 토큰 리스트들의 iterable이어야 합니다: {type(sentences).__name__}")
         cfg = self.config
         n = cfg.order
         if isinstance(sentences, str):
-            raise TypeError("sentences 는 토큰 리스트들의 리스트여야 합니다: str 을 받았습니다")
+            raise TypeError("sentences는 토큰 리스트들의 리스트여야 합니다: str을 받았습니다")
         sents = [_check_sentence(s, f"sentences[{i}]") for i, s in enumerate(sentences)]
         if not sents:
-            raise ValueError("sentences 가 비어 있습니다: 문장이 하나 이상 필요합니다")
+            raise ValueError("sentences가 비어 있습니다: 문장이 하나 이상 필요합니다")
         if all(len(s) == 0 for s in sents):
-            raise ValueError(f"sentences 의 문장 {len(sents)}개가 모두 비어 있습니다")
+            raise ValueError(f"sentences의 문장 {len(sents)}개가 모두 비어 있습니다")
         for i, s in enumerate(sents):
             if cfg.unk in s:
-                raise ValueError(f"sentences[{i}] 에 예약어 {cfg.unk!r} 가 들어 있습니다")
+                raise ValueError(f"sentences[{i}]에 예약어 {cfg.unk!r}가 들어 있습니다")
         self.counts = [{} for _ in range(n)]
         seen: set[str] = set()
         for s in sents:
@@ -184,7 +182,7 @@ class NGramLM:
 
     def _check_fitted(self) -> None:
         if not self._fitted:
-            raise ValueError("모델이 아직 학습되지 않았습니다: 먼저 fit(sentences) 를 부르세요")
+            raise ValueError("모델이 아직 학습되지 않았습니다: 먼저 fit(sentences)를 부르세요")
 
     # ------------------------------------------------------------------ 확률
     def lookup(self, token: str) -> str:
@@ -201,7 +199,7 @@ class NGramLM:
         """
         self._check_fitted()
         if not isinstance(word, str):
-            raise TypeError(f"word 는 str 이어야 합니다: {word!r}")
+            raise TypeError(f"word는 str이어야 합니다: {word!r}")
         context = _check_sentence(list(context), "context")
         w = self.lookup(word)
         ctx = tuple(self.lookup(t) for t in context)
@@ -283,7 +281,7 @@ class NGramLM:
         for g in ngrams:
             g = list(g)
             if not g:
-                raise ValueError("ngrams 에 빈 엔그램이 있습니다")
+                raise ValueError("ngrams에 빈 엔그램이 있습니다")
             p = self.prob(g[-1], g[:-1])
             out.append(math.log(p) if p > 0 else -math.inf)
         return np.asarray(out, dtype=np.float64)
@@ -292,7 +290,7 @@ class NGramLM:
         """주어진 엔그램들의 퍼플렉서티 :math:`\\exp(-\\frac{1}{N}\\sum \\ln P)` (확률 0 이 하나라도 있으면 inf)."""
         lp = self.logprob_ngrams(ngrams)
         if lp.size == 0:
-            raise ValueError("ngrams 가 비어 있습니다")
+            raise ValueError("ngrams가 비어 있습니다")
         if np.isneginf(lp).any():
             return math.inf
         return math.exp(-math.fsum(lp) / lp.size)  # PPL = exp(-(1/N) Σ ln P(w_i | c_i))
@@ -301,14 +299,14 @@ class NGramLM:
         """문장들의 퍼플렉서티. 문장마다 :meth:`sentence_ngrams` 를 모아 한꺼번에 평균한다."""
         self._check_fitted()
         if isinstance(sentences, str):
-            raise TypeError("sentences 는 토큰 리스트들의 리스트여야 합니다: str 을 받았습니다")
+            raise TypeError("sentences는 토큰 리스트들의 리스트여야 합니다: str을 받았습니다")
         grams = [
             g
             for i, s in enumerate(sentences)
             for g in self.sentence_ngrams(_check_sentence(s, f"sentences[{i}]"))
         ]
         if not grams:
-            raise ValueError("sentences 가 비어 있습니다")
+            raise ValueError("sentences가 비어 있습니다")
         return self.perplexity_ngrams(grams)
 
     # ------------------------------------------------------------------ 생성
@@ -324,7 +322,7 @@ class NGramLM:
         """
         self._check_fitted()
         if not isinstance(max_tokens, int) or max_tokens < 1:
-            raise ValueError(f"max_tokens 는 1 이상의 정수여야 합니다: {max_tokens!r}")
+            raise ValueError(f"max_tokens는 1 이상의 정수여야 합니다: {max_tokens!r}")
         cfg = self.config
         rng = np.random.default_rng(seed)
         out = _check_sentence(list(prefix), "prefix")

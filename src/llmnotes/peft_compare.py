@@ -132,18 +132,18 @@ class PEFTCompareConfig:
             self, lora_alpha=POSITIVE, max_grad_norm=CLIP_NORM
         )  # NaN·inf·범위 밖 값은 이름과 함께 거부
         if isinstance(self.methods, str):
-            raise TypeError(f"methods 는 방법 이름의 목록이어야 합니다: {self.methods!r}")
+            raise TypeError(f"methods는 방법 이름의 목록이어야 합니다: {self.methods!r}")
         self.methods = tuple(self.methods)
         if not self.methods:
-            raise ValueError(f"methods 가 비어 있습니다: {self.methods!r}")
+            raise ValueError(f"methods가 비어 있습니다: {self.methods!r}")
         for m in self.methods:
             if m not in METHODS:
-                raise ValueError(f"methods 에 알 수 없는 방법 {m!r} 가 있습니다. 가능한 값: {METHODS}")
+                raise ValueError(f"methods에 알 수 없는 방법 {m!r}가 있습니다. 가능한 값: {METHODS}")
         self.lr_grid = {k: tuple(float(x) for x in v) for k, v in self.lr_grid.items()}
         for m in self.methods:
             lrs = self.lr_grid.get(m)
             if not lrs or any(not lr > 0 for lr in lrs):
-                raise ValueError(f"lr_grid[{m!r}] 는 양수 학습률이 하나 이상 있어야 합니다: {lrs!r}")
+                raise ValueError(f"lr_grid[{m!r}]는 양수 학습률이 하나 이상 있어야 합니다: {lrs!r}")
         for name in (
             "epochs",
             "batch_size",
@@ -156,13 +156,13 @@ class PEFTCompareConfig:
         ):
             v = getattr(self, name)
             if not isinstance(v, int) or isinstance(v, bool) or v < 1:
-                raise ValueError(f"{name} 는 1 이상의 정수여야 합니다: {v!r}")
+                raise ValueError(f"{name}는 1 이상의 정수여야 합니다: {v!r}")
         if self.n_train is not None and (not isinstance(self.n_train, int) or self.n_train < 1):
-            raise ValueError(f"n_train 은 1 이상의 정수이거나 None 이어야 합니다: {self.n_train!r}")
+            raise ValueError(f"n_train은 1 이상의 정수이거나 None이어야 합니다: {self.n_train!r}")
         if not self.lora_alpha > 0:
-            raise ValueError(f"lora_alpha 는 양수여야 합니다: {self.lora_alpha!r}")
+            raise ValueError(f"lora_alpha는 양수여야 합니다: {self.lora_alpha!r}")
         if not self.max_grad_norm > 0:
-            raise ValueError(f"max_grad_norm 은 양수여야 합니다: {self.max_grad_norm!r}")
+            raise ValueError(f"max_grad_norm은 양수여야 합니다: {self.max_grad_norm!r}")
 
     def to_dict(self) -> dict[str, Any]:
         """JSON 으로 저장할 사전 (튜플은 목록으로)."""
@@ -181,7 +181,7 @@ class PEFTCompareConfig:
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(d) - known)
         if unknown:
-            raise ValueError(f"recipe 에 알 수 없는 키가 있습니다: {unknown!r}")
+            raise ValueError(f"recipe에 알 수 없는 키가 있습니다: {unknown!r}")
         return cls(**d)
 
 
@@ -194,7 +194,7 @@ def _base_dir(base_model: str | Path) -> Path:
     p = Path(base_model)
     path = p if p.is_absolute() or len(p.parts) > 1 else models_dir() / p
     if not (path / "model.safetensors").is_file():
-        raise ValueError(f"base_model 폴더에 model.safetensors 가 없습니다: {str(base_model)!r}")
+        raise ValueError(f"base_model 폴더에 model.safetensors가 없습니다: {str(base_model)!r}")
     return path
 
 
@@ -254,7 +254,7 @@ def split_reviews(config: PEFTCompareConfig | None = None) -> ReviewSplits:
     train = [nfc(r.text) for r in load_reviews("train")]
     test = tuple(nfc(r.text) for r in load_reviews("test"))
     if cfg.dev_size >= len(train):
-        raise ValueError(f"dev_size 가 학습 리뷰 수({len(train)}) 이상입니다: {cfg.dev_size!r}")
+        raise ValueError(f"dev_size가 학습 리뷰 수({len(train)}) 이상입니다: {cfg.dev_size!r}")
     order = list(range(len(train)))
     random.Random(cfg.split_seed).shuffle(order)
     dev = tuple(train[i] for i in order[: cfg.dev_size])
@@ -281,9 +281,9 @@ def pack_examples(texts: Sequence[str], tokenizer: Any, block_size: int) -> list
         ``{"input_ids", "labels"}`` 사전 목록 (labels = input_ids, 모든 토큰이 손실에 들어간다).
     """
     if isinstance(texts, str) or not texts:
-        raise ValueError(f"texts 는 비어 있지 않은 텍스트 목록이어야 합니다: {texts!r}")
+        raise ValueError(f"texts는 비어 있지 않은 텍스트 목록이어야 합니다: {texts!r}")
     if not isinstance(block_size, int) or block_size < 2:
-        raise ValueError(f"block_size 는 2 이상의 정수여야 합니다: {block_size!r}")
+        raise ValueError(f"block_size는 2 이상의 정수여야 합니다: {block_size!r}")
     eos = tokenizer.eos_token_id
     stream = [eos]
     for t in texts:
@@ -307,7 +307,7 @@ def review_batch(texts: Sequence[str], tokenizer: Any) -> dict[str, torch.Tensor
         tokenizer: HF 토크나이저 (``eos_token_id``, ``pad_token_id`` 필요).
     """
     if isinstance(texts, str) or not texts:
-        raise ValueError(f"texts 는 비어 있지 않은 텍스트 목록이어야 합니다: {texts!r}")
+        raise ValueError(f"texts는 비어 있지 않은 텍스트 목록이어야 합니다: {texts!r}")
     eos = tokenizer.eos_token_id
     examples = []
     for t in texts:
@@ -330,7 +330,7 @@ class VirtualTokenTrim(nn.Module):
     def __init__(self, model: nn.Module, n_virtual: int = 0) -> None:
         super().__init__()
         if not isinstance(n_virtual, int) or n_virtual < 0:
-            raise ValueError(f"n_virtual 은 0 이상의 정수여야 합니다: {n_virtual!r}")
+            raise ValueError(f"n_virtual은 0 이상의 정수여야 합니다: {n_virtual!r}")
         self.model, self.n_virtual = model, n_virtual
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None) -> CausalLMOutput:
@@ -351,7 +351,7 @@ def build_method(method: str, base: nn.Module, config: PEFTCompareConfig | None 
     """
     cfg = config or PEFTCompareConfig()
     if method not in METHODS:
-        raise ValueError(f"method 는 {METHODS} 가운데 하나여야 합니다: {method!r}")
+        raise ValueError(f"method는 {METHODS} 가운데 하나여야 합니다: {method!r}")
     torch.manual_seed(cfg.seed)  # LoRA 의 A, 가상 토큰 임베딩, P-튜닝 인코더의 초기화를 고정
     model = copy.deepcopy(base)
     if method == "full":
@@ -375,7 +375,7 @@ def build_method(method: str, base: nn.Module, config: PEFTCompareConfig | None 
     if method == "llama_adapter":
         if cfg.adapter_layers > base.config.n_layer:
             raise ValueError(
-                f"adapter_layers 가 층 수({base.config.n_layer})보다 큽니다: {cfg.adapter_layers!r}"
+                f"adapter_layers가 층 수({base.config.n_layer})보다 큽니다: {cfg.adapter_layers!r}"
             )
         # 위쪽 adapter_layers 개 층의 어텐션에 적응 프롬프트 k 개와 0 으로 시작하는 게이트를 붙인다
         acfg = AdaptionPromptConfig(
@@ -407,9 +407,14 @@ def eval_loss(model: nn.Module, batch: dict[str, torch.Tensor]) -> float:
     return float(masked_lm_loss(logits, batch["labels"]))
 
 
-def _sft_config(lr: float, cfg: PEFTCompareConfig) -> SFTConfig:
+def _sft_config(lr: float, cfg: PEFTCompareConfig, progress: bool = False) -> SFTConfig:
     return SFTConfig(
-        lr=lr, epochs=cfg.epochs, batch_size=cfg.batch_size, max_grad_norm=cfg.max_grad_norm, seed=cfg.seed
+        lr=lr,
+        epochs=cfg.epochs,
+        batch_size=cfg.batch_size,
+        max_grad_norm=cfg.max_grad_norm,
+        seed=cfg.seed,
+        progress=progress,
     )
 
 
@@ -421,6 +426,7 @@ def run_method(
     eval_batches: dict[str, dict[str, torch.Tensor]],
     pad_token_id: int,
     config: PEFTCompareConfig | None = None,
+    progress: bool = False,
 ) -> tuple[nn.Module, dict[str, Any]]:
     """방법 하나를 학습률 ``lr`` 로 학습하고 평가 배치들의 손실을 잰다.
 
@@ -432,6 +438,7 @@ def run_method(
         eval_batches: ``{"dev": 배치, "test": 배치}`` 처럼 이름 붙인 평가 배치.
         pad_token_id: 채울 토큰 id.
         config: 실험 설정.
+        progress: ``True`` 면 학습 스텝의 tqdm 진행 막대를 보인다 (노트북의 긴 셀).
 
     Returns:
         ``(학습한 모델, {"method", "lr", "trainable", "total", "steps", "final_train_loss", "<이름>_loss"...})``.
@@ -439,7 +446,9 @@ def run_method(
     cfg = config or PEFTCompareConfig()
     model = build_method(method, base, cfg)
     count = trainable_parameters(model)
-    losses = train_sft(model, train_examples, pad_token_id, _sft_config(lr, cfg))
+    if not isinstance(progress, bool):
+        raise TypeError(f"progress는 bool이어야 합니다: {progress!r}")
+    losses = train_sft(model, train_examples, pad_token_id, _sft_config(lr, cfg, progress))
     record: dict[str, Any] = {
         "method": method,
         "lr": float(lr),
@@ -539,9 +548,9 @@ def load_results(path: str | Path | None = None, check_base: bool = True) -> dic
     data = json.loads(p.read_text(encoding="utf-8"))
     for key in ("format", "recipe", "base_model", "results", "grid", "base_loss"):
         if key not in data:
-            raise ValueError(f"결과 파일에 {key!r} 가 없습니다: {p.name}")
+            raise ValueError(f"결과 파일에 {key!r}가 없습니다: {p.name}")
     if data["format"] != FORMAT:
-        raise ValueError(f"결과 파일 형식이 {FORMAT} 이 아닙니다: {data['format']!r}")
+        raise ValueError(f"결과 파일 형식이 {FORMAT}이 아닙니다: {data['format']!r}")
     if check_base:
         now = base_model_hashes(data["base_model"]["name"])
         if now != data["base_model"]["files"]:

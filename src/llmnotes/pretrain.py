@@ -118,15 +118,15 @@ class PretrainConfig:
         for f in fields(self):
             v = getattr(self, f.name)
             if f.type in ("int", int) and (not isinstance(v, int) or isinstance(v, bool)):
-                raise ValueError(f"{f.name} 는 정수여야 합니다: {v!r}")
+                raise ValueError(f"{f.name}는 정수여야 합니다: {v!r}")
         for name in ("vocab_size", "n_generated", "sentences_per_line", "batch_size", "max_steps"):
             if getattr(self, name) < 1:
-                raise ValueError(f"{name} 는 1 이상이어야 합니다: {getattr(self, name)!r}")
+                raise ValueError(f"{name}는 1 이상이어야 합니다: {getattr(self, name)!r}")
         if not 0.0 < self.val_fraction < 1.0:
-            raise ValueError(f"val_fraction 은 0 과 1 사이여야 합니다: {self.val_fraction!r}")
+            raise ValueError(f"val_fraction은 0과 1 사이여야 합니다: {self.val_fraction!r}")
         if self.eval_interval < 1 or self.patience < 1:
             raise ValueError(
-                f"eval_interval, patience 는 1 이상이어야 합니다: {self.eval_interval}, {self.patience}"
+                f"eval_interval, patience는 1 이상이어야 합니다: {self.eval_interval}, {self.patience}"
             )
 
     def gpt_config(self, vocab_size: int) -> GPTConfig:
@@ -286,7 +286,7 @@ def evaluate(model, ids: torch.Tensor, block_size: int, batch_size: int = 32) ->
         ``(평균 NLL, 평가한 토큰 수)``.
     """
     if ids.dim() != 1 or ids.numel() < 2:
-        raise ValueError(f"ids 는 길이 2 이상의 1차원 텐서여야 합니다: shape={tuple(ids.shape)}")
+        raise ValueError(f"ids는 길이 2 이상의 1차원 텐서여야 합니다: shape={tuple(ids.shape)}")
     was_training = model.training
     model.eval()
     windows = []
@@ -324,7 +324,7 @@ def bits_per_character(mean_nll: float, n_tokens: int, n_chars: int) -> float:
         n_chars: 같은 텍스트의 글자 수.
     """
     if n_chars < 1:
-        raise ValueError(f"n_chars 는 1 이상이어야 합니다: {n_chars!r}")
+        raise ValueError(f"n_chars는 1 이상이어야 합니다: {n_chars!r}")
     return mean_nll * n_tokens / math.log(2) / n_chars
 
 

@@ -96,7 +96,7 @@ def nf4_codebook(offset: float = 0.9677083) -> torch.Tensor:
         offset: 가장 바깥 분위수의 확률 (0.5 < offset < 1).
     """
     if not 0.5 < offset < 1.0:
-        raise ValueError(f"offset 은 0.5 와 1 사이여야 합니다: {offset!r}")
+        raise ValueError(f"offset은 0.5와 1 사이여야 합니다: {offset!r}")
     # bitsandbytes 와 똑같이 float32 linspace 로 확률 점을 만든 뒤 float64 로 분위수를 계산한다
     pos = _norm_ppf(torch.linspace(offset, 0.5, 9)[:-1].double())  # 8개 양수
     neg = -_norm_ppf(torch.linspace(offset, 0.5, 8)[:-1].double())  # 7개 음수
@@ -106,7 +106,7 @@ def nf4_codebook(offset: float = 0.9677083) -> torch.Tensor:
 
 def _check_bits(bits: int) -> None:
     if bits not in SUPPORTED_BITS or isinstance(bits, bool):
-        raise ValueError(f"bits 는 {SUPPORTED_BITS} 가운데 하나여야 합니다: {bits!r}")
+        raise ValueError(f"bits는 {SUPPORTED_BITS} 가운데 하나여야 합니다: {bits!r}")
 
 
 def pack_int4(codes: torch.Tensor) -> torch.Tensor:
@@ -117,7 +117,7 @@ def pack_int4(codes: torch.Tensor) -> torch.Tensor:
     """
     flat = codes.reshape(-1).to(torch.int16)
     if flat.numel() and (flat.min() < 0 or flat.max() > 15):
-        raise ValueError(f"codes 는 0–15 범위여야 합니다: 최소 {int(flat.min())}, 최대 {int(flat.max())}")
+        raise ValueError(f"codes는 0–15 범위여야 합니다: 최소 {int(flat.min())}, 최대 {int(flat.max())}")
     if flat.numel() % 2:
         flat = torch.cat([flat, flat.new_zeros(1)])
     pairs = flat.view(-1, 2)
@@ -132,7 +132,7 @@ def unpack_int4(packed: torch.Tensor, numel: int) -> torch.Tensor:
         numel: 원래 코드 개수.
     """
     if numel > 2 * packed.numel() or numel < 0:
-        raise ValueError(f"numel 이 채운 바이트 수({packed.numel()})의 두 배를 넘습니다: {numel!r}")
+        raise ValueError(f"numel이 채운 바이트 수({packed.numel()})의 두 배를 넘습니다: {numel!r}")
     p = packed.reshape(-1).to(torch.int16)
     both = torch.stack([p & 0xF, p >> 4], dim=1).reshape(-1)  # lo, hi 순서
     return both[:numel].to(torch.uint8)
@@ -240,20 +240,20 @@ def quantize_tensor(
         group_size: 그룹(블록) 크기. ``granularity="group"`` 일 때만 쓴다.
     """
     if not isinstance(w, torch.Tensor) or not w.is_floating_point():
-        raise TypeError(f"w 는 실수 torch.Tensor 여야 합니다: {type(w).__name__}")
+        raise TypeError(f"w는 실수 torch.Tensor여야 합니다: {type(w).__name__}")
     if w.numel() == 0:
-        raise ValueError(f"w 가 비어 있습니다: shape={tuple(w.shape)}")
+        raise ValueError(f"w가 비어 있습니다: shape={tuple(w.shape)}")
     if method not in METHODS:
-        raise ValueError(f"method 는 {METHODS} 가운데 하나여야 합니다: {method!r}")
+        raise ValueError(f"method는 {METHODS} 가운데 하나여야 합니다: {method!r}")
     _check_bits(bits)
     if method == "nf4" and bits != 4:
-        raise ValueError(f"nf4 는 bits=4 만 됩니다: {bits!r}")
+        raise ValueError(f"nf4는 bits=4만 됩니다: {bits!r}")
     if granularity not in GRANULARITIES:
-        raise ValueError(f"granularity 는 {GRANULARITIES} 가운데 하나여야 합니다: {granularity!r}")
+        raise ValueError(f"granularity는 {GRANULARITIES} 가운데 하나여야 합니다: {granularity!r}")
     if not isinstance(group_size, int) or isinstance(group_size, bool) or group_size < 1:
-        raise ValueError(f"group_size 는 1 이상의 정수여야 합니다: {group_size!r}")
+        raise ValueError(f"group_size는 1 이상의 정수여야 합니다: {group_size!r}")
     if not torch.isfinite(w).all():
-        raise ValueError("w 에 inf 또는 nan 이 있습니다")
+        raise ValueError("w에 inf 또는 nan이 있습니다")
     rows, n = _rows(w, granularity, group_size)
     zero_point = None
     if method == "nf4":
@@ -361,7 +361,7 @@ class QuantLinear(nn.Module):
         elif _is_conv1d(base):
             weight = base.weight.detach().T  # Conv1D: (in, out) → (out, in)
         else:
-            raise TypeError(f"base 는 nn.Linear 또는 GPT-2 Conv1D 여야 합니다: {type(base).__name__}")
+            raise TypeError(f"base는 nn.Linear 또는 GPT-2 Conv1D여야 합니다: {type(base).__name__}")
         self.out_features, self.in_features = weight.shape
         self.qweight = quantize_tensor(weight.contiguous(), method, bits, granularity, group_size)
         # 버퍼로 등록해 .to(device) 와 state_dict 를 따라가게 한다
@@ -427,7 +427,7 @@ def quantize_model(
         and not any(n == s or n.endswith("." + s) for s in skip)
     ]
     if not targets:
-        raise ValueError(f"model 에 양자화할 선형층이 없습니다 (skip={skip!r})")
+        raise ValueError(f"model에 양자화할 선형층이 없습니다 (skip={skip!r})")
     for name, module in targets:
         parent_name, _, child = name.rpartition(".")
         parent = model.get_submodule(parent_name) if parent_name else model

@@ -234,18 +234,18 @@ def constitution_documents() -> list[Document]:
 
 def _check_docs(docs: Sequence[Document]) -> list[Document]:
     if isinstance(docs, (str, bytes)) or not isinstance(docs, Sequence):
-        raise TypeError(f"docs 는 Document 의 리스트여야 합니다: {type(docs).__name__}")
+        raise TypeError(f"docs는 Document의 리스트여야 합니다: {type(docs).__name__}")
     if not docs:
-        raise ValueError("docs 가 비어 있습니다: 문서가 하나 이상 필요합니다")
+        raise ValueError("docs가 비어 있습니다: 문서가 하나 이상 필요합니다")
     seen: set[str] = set()
     out = []
     for i, d in enumerate(docs):
         if not isinstance(d, Document):
-            raise TypeError(f"docs[{i}] 는 Document 여야 합니다: {type(d).__name__}")
+            raise TypeError(f"docs[{i}]는 Document여야 합니다: {type(d).__name__}")
         if d.id in seen:
-            raise ValueError(f"docs 에 중복된 문서 id 가 있습니다: {d.id!r}")
+            raise ValueError(f"docs에 중복된 문서 id가 있습니다: {d.id!r}")
         if not d.text.strip():
-            raise ValueError(f"docs[{i}] (id={d.id!r}) 의 본문이 비어 있습니다")
+            raise ValueError(f"docs[{i}] (id={d.id!r})의 본문이 비어 있습니다")
         seen.add(d.id)
         out.append(Document(nfc(d.id), nfc(d.title), nfc(d.text), d.source))
     return out
@@ -255,7 +255,7 @@ def _check_unique(chunks: list[Chunk]) -> list[Chunk]:
     ids = Counter(c.id for c in chunks)
     dup = [i for i, n in ids.items() if n > 1]
     if dup:
-        raise ValueError(f"청크 id 가 중복됩니다: {dup[0]!r}")
+        raise ValueError(f"청크 id가 중복됩니다: {dup[0]!r}")
     return chunks
 
 
@@ -270,7 +270,7 @@ def chunk_by_structure(docs: Sequence[Document], level: str = "article") -> list
         level: 'article' 또는 'paragraph'.
     """
     if level not in ("article", "paragraph"):
-        raise ValueError(f"level 은 'article' 또는 'paragraph' 여야 합니다: {level!r}")
+        raise ValueError(f"level은 'article' 또는 'paragraph'여야 합니다: {level!r}")
     out: list[Chunk] = []
     for d in _check_docs(docs):
         lines = [ln.strip() for ln in d.text.split("\n") if ln.strip()]
@@ -299,9 +299,9 @@ def chunk_by_sentences(docs: Sequence[Document], n_sentences: int = 2, overlap: 
         overlap: 이웃 청크와 겹치는 문장 수 (0 ≤ overlap < n_sentences).
     """
     if not isinstance(n_sentences, int) or n_sentences < 1:
-        raise ValueError(f"n_sentences 는 1 이상의 정수여야 합니다: {n_sentences!r}")
+        raise ValueError(f"n_sentences는 1 이상의 정수여야 합니다: {n_sentences!r}")
     if not isinstance(overlap, int) or not 0 <= overlap < n_sentences:
-        raise ValueError(f"overlap 은 0 이상 n_sentences({n_sentences}) 미만의 정수여야 합니다: {overlap!r}")
+        raise ValueError(f"overlap은 0 이상 n_sentences({n_sentences}) 미만의 정수여야 합니다: {overlap!r}")
     step = n_sentences - overlap
     out: list[Chunk] = []
     for d in _check_docs(docs):
@@ -324,9 +324,9 @@ def chunk_by_tokens(docs: Sequence[Document], window: int = 40, overlap: int = 1
         overlap: 이웃 창과 겹치는 어절 수 (0 ≤ overlap < window).
     """
     if not isinstance(window, int) or window < 1:
-        raise ValueError(f"window 는 1 이상의 정수여야 합니다: {window!r}")
+        raise ValueError(f"window는 1 이상의 정수여야 합니다: {window!r}")
     if not isinstance(overlap, int) or not 0 <= overlap < window:
-        raise ValueError(f"overlap 은 0 이상 window({window}) 미만의 정수여야 합니다: {overlap!r}")
+        raise ValueError(f"overlap은 0 이상 window({window}) 미만의 정수여야 합니다: {overlap!r}")
     step = window - overlap
     out: list[Chunk] = []
     for d in _check_docs(docs):
@@ -348,7 +348,7 @@ def source_of(chunk_id: str) -> str:
         chunk_id: 청크 id.
     """
     if not isinstance(chunk_id, str) or not chunk_id:
-        raise ValueError(f"chunk_id 는 비어 있지 않은 문자열이어야 합니다: {chunk_id!r}")
+        raise ValueError(f"chunk_id는 비어 있지 않은 문자열이어야 합니다: {chunk_id!r}")
     m = _SOURCE_RE.match(chunk_id)
     return m.group(1) if m else chunk_id
 
@@ -403,17 +403,17 @@ def load_article_notes(path: str | Path | None = None) -> dict[str, ArticleNote]
         where = f"{p.name}:{lineno}"
         nid, part, title = rec["id"].strip(), rec["part"], rec["title"].strip()
         if part not in ("본문", "부칙"):
-            raise ValueError(f"{where}: 필드 'part' 는 '본문' 또는 '부칙' 이어야 합니다: {part!r}")
+            raise ValueError(f"{where}: 필드 'part'는 '본문' 또는 '부칙'이어야 합니다: {part!r}")
         expected = f"제{rec['number']}조" if part == "본문" else f"부칙 제{rec['number']}조"
         if nid != expected:
-            raise ValueError(f"{where}: id {nid!r} 가 part·number 로 만든 {expected!r} 와 다릅니다")
+            raise ValueError(f"{where}: id {nid!r}가 part·number로 만든 {expected!r}와 다릅니다")
         kws = []
         for k in rec["keywords"]:
             if not isinstance(k, str) or not k.strip():
-                raise ValueError(f"{where}: keywords 의 값은 비어 있지 않은 문자열이어야 합니다: {k!r}")
+                raise ValueError(f"{where}: keywords의 값은 비어 있지 않은 문자열이어야 합니다: {k!r}")
             kws.append(k.strip())
         if not kws:
-            raise ValueError(f"{where}: 필드 'keywords' 가 비어 있습니다 (id={nid!r})")
+            raise ValueError(f"{where}: 필드 'keywords'가 비어 있습니다 (id={nid!r})")
         out[nid] = ArticleNote(nid, part, rec["number"], title, tuple(kws))
     if not out:
         raise ValueError(f"조문 노트 파일이 비어 있습니다: {p.name}")
@@ -447,13 +447,13 @@ def load_article_questions(path: str | Path | None = None) -> dict[str, tuple[st
         qs: list[str] = []
         for q in rec["questions"]:
             if not isinstance(q, str) or not q.strip():
-                raise ValueError(f"{where}: questions 의 값은 비어 있지 않은 문자열이어야 합니다: {q!r}")
+                raise ValueError(f"{where}: questions의 값은 비어 있지 않은 문자열이어야 합니다: {q!r}")
             q = q.strip()
             if q in qs:
                 raise ValueError(f"{where}: 같은 조문 안에서 질문이 중복됩니다: {q!r}")
             qs.append(q)
         if not qs:
-            raise ValueError(f"{where}: 필드 'questions' 가 비어 있습니다 (id={qid!r})")
+            raise ValueError(f"{where}: 필드 'questions'가 비어 있습니다 (id={qid!r})")
         out[qid] = tuple(qs)
     if not out:
         raise ValueError(f"조문 질문 파일이 비어 있습니다: {p.name}")
@@ -481,16 +481,16 @@ def expand_chunks(
     """
     chunks = _check_chunks(chunks)
     if not isinstance(notes, dict):
-        raise TypeError(f"notes 는 조문 id → ArticleNote 인 dict 여야 합니다: {type(notes).__name__}")
+        raise TypeError(f"notes는 조문 id → ArticleNote인 dict여야 합니다: {type(notes).__name__}")
     if questions is not None and not isinstance(questions, dict):
-        raise TypeError(f"questions 는 조문 id → 질문 튜플인 dict 여야 합니다: {type(questions).__name__}")
+        raise TypeError(f"questions는 조문 id → 질문 튜플인 dict여야 합니다: {type(questions).__name__}")
     missing = sorted({c.source for c in chunks if c.source not in notes})
     if missing and require_all:
-        raise ValueError(f"notes 에 없는 출처가 있습니다 ({len(missing)}개): {missing[:3]!r}")
+        raise ValueError(f"notes에 없는 출처가 있습니다 ({len(missing)}개): {missing[:3]!r}")
     if questions is not None:
         missing_q = sorted({c.source for c in chunks if c.source not in questions})
         if missing_q and require_all:
-            raise ValueError(f"questions 에 없는 출처가 있습니다 ({len(missing_q)}개): {missing_q[:3]!r}")
+            raise ValueError(f"questions에 없는 출처가 있습니다 ({len(missing_q)}개): {missing_q[:3]!r}")
 
     def text(src: str) -> str:
         parts = [notes[src].text()] if src in notes else []
@@ -509,10 +509,10 @@ def normalize_query(query: str) -> str:
         query: 질문.
     """
     if not isinstance(query, str):
-        raise TypeError(f"query 는 str 이어야 합니다: {type(query).__name__}")
+        raise TypeError(f"query는 str이어야 합니다: {type(query).__name__}")
     q = " ".join(nfc(query).split())
     if not any(ch.isalnum() for ch in q):
-        raise ValueError(f"query 가 정규화 뒤 비어 있습니다 (글자·숫자가 없음): {query!r}")
+        raise ValueError(f"query가 정규화 뒤 비어 있습니다 (글자·숫자가 없음): {query!r}")
     return q
 
 
@@ -529,7 +529,7 @@ def analyze(text: str, stopwords: frozenset[str] = frozenset()) -> list[str]:
         stopwords: 추가로 뺄 형태.
     """
     if not isinstance(text, str):
-        raise TypeError(f"text 는 str 이어야 합니다: {type(text).__name__}")
+        raise TypeError(f"text는 str이어야 합니다: {type(text).__name__}")
     return analyze_batch([text], stopwords)[0]
 
 
@@ -540,7 +540,7 @@ def analyze_batch(texts: Sequence[str], stopwords: frozenset[str] = frozenset())
     items = []
     for i, t in enumerate(texts):
         if not isinstance(t, str):
-            raise TypeError(f"texts[{i}] 는 str 이어야 합니다: {type(t).__name__}")
+            raise TypeError(f"texts[{i}]는 str이어야 합니다: {type(t).__name__}")
         items.append(nfc(t))
     return [_content(ms, stopwords) for ms in tokenize_cached(items)]
 
@@ -552,24 +552,24 @@ def _check_ids(ids: Sequence[str], name: str) -> list[str]:
     ids = list(ids)
     for i, x in enumerate(ids):
         if not isinstance(x, str):
-            raise TypeError(f"{name}[{i}] 는 문서 id(str)여야 합니다: {x!r}")
+            raise TypeError(f"{name}[{i}]는 문서 id(str)여야 합니다: {x!r}")
     return ids
 
 
 def _check_k(k: int) -> int:
     if not isinstance(k, int) or isinstance(k, bool) or k < 1:
-        raise ValueError(f"k 는 1 이상의 정수여야 합니다: {k!r}")
+        raise ValueError(f"k는 1 이상의 정수여야 합니다: {k!r}")
     return k
 
 
 def _check_chunks(chunks: Sequence[Chunk]) -> list[Chunk]:
     if isinstance(chunks, (str, bytes)) or not isinstance(chunks, Sequence):
-        raise TypeError(f"chunks 는 Chunk 의 리스트여야 합니다: {type(chunks).__name__}")
+        raise TypeError(f"chunks는 Chunk의 리스트여야 합니다: {type(chunks).__name__}")
     if not chunks:
-        raise ValueError("chunks 가 비어 있습니다: 빈 색인은 만들 수 없습니다")
+        raise ValueError("chunks가 비어 있습니다: 빈 색인은 만들 수 없습니다")
     for i, c in enumerate(chunks):
         if not isinstance(c, Chunk):
-            raise TypeError(f"chunks[{i}] 는 Chunk 여야 합니다: {type(c).__name__}")
+            raise TypeError(f"chunks[{i}]는 Chunk여야 합니다: {type(c).__name__}")
     return _check_unique(list(chunks))
 
 
@@ -600,7 +600,7 @@ class BM25Retriever:
         analyzer: str = "morph",
     ) -> None:
         if analyzer not in ("morph", "char"):
-            raise ValueError(f"analyzer 는 'morph' 또는 'char' 여야 합니다: {analyzer!r}")
+            raise ValueError(f"analyzer는 'morph' 또는 'char'여야 합니다: {analyzer!r}")
         self.chunks = _check_chunks(chunks)
         self.stopwords = frozenset(stopwords)
         self.name = name
@@ -623,7 +623,7 @@ class BM25Retriever:
         q = normalize_query(query)
         toks = self._tokens([q], self.stopwords)[0]
         if not [t for t in toks if not t.startswith("c:")]:
-            raise ValueError(f"query 에서 검색할 내용 형태소가 하나도 남지 않았습니다: {query!r}")
+            raise ValueError(f"query에서 검색할 내용 형태소가 하나도 남지 않았습니다: {query!r}")
         return toks
 
     def search(self, query: str, k: int = 10) -> list[Hit]:
@@ -701,11 +701,11 @@ def rrf_fuse(
         weights: 검색기마다 가중치 (기본 모두 1).
     """
     if not rankings:
-        raise ValueError("rankings 가 비어 있습니다")
+        raise ValueError("rankings가 비어 있습니다")
     check_number(k, "k", low=0)  # NaN 이면 모든 점수가 NaN 이 되어 순위가 뜻을 잃는다
     w = [1.0] * len(rankings) if weights is None else [check_number(x, "weights[i]") for x in weights]
     if len(w) != len(rankings):
-        raise ValueError(f"weights 의 개수 {len(w)} 가 rankings 의 개수 {len(rankings)} 와 다릅니다")
+        raise ValueError(f"weights의 개수 {len(w)}가 rankings의 개수 {len(rankings)}와 다릅니다")
     score: dict[str, float] = {}
     chunk: dict[str, Chunk] = {}
     for wr, hits in zip(w, rankings, strict=True):
@@ -757,12 +757,12 @@ class HybridRetriever:
         name: str = "하이브리드",
     ) -> None:
         if not retrievers:
-            raise ValueError("retrievers 가 비어 있습니다")
+            raise ValueError("retrievers가 비어 있습니다")
         if fuse_by not in ("chunk", "source"):
-            raise ValueError(f"fuse_by 는 'chunk' 또는 'source' 여야 합니다: {fuse_by!r}")
+            raise ValueError(f"fuse_by는 'chunk' 또는 'source'여야 합니다: {fuse_by!r}")
         if weights is not None and len(weights) != len(retrievers):
             raise ValueError(
-                f"weights 의 개수 {len(weights)} 가 retrievers 의 개수 {len(retrievers)} 와 다릅니다"
+                f"weights의 개수 {len(weights)}가 retrievers의 개수 {len(retrievers)}와 다릅니다"
             )
         self.retrievers = list(retrievers)
         self.chunks = self.retrievers[0].chunks
@@ -815,11 +815,11 @@ def pseudo_questions(
 
     chunks = _check_chunks(chunks)
     if not isinstance(per_source, int) or isinstance(per_source, bool) or per_source < 1:
-        raise ValueError(f"per_source 는 1 이상의 정수여야 합니다: {per_source!r}")
+        raise ValueError(f"per_source는 1 이상의 정수여야 합니다: {per_source!r}")
     if not 0 <= drop < 1:
-        raise ValueError(f"drop 은 0 이상 1 미만이어야 합니다: {drop!r}")
+        raise ValueError(f"drop은 0 이상 1 미만이어야 합니다: {drop!r}")
     if notes is not None and not isinstance(notes, dict):
-        raise TypeError(f"notes 는 조문 id → ArticleNote 인 dict 여야 합니다: {type(notes).__name__}")
+        raise TypeError(f"notes는 조문 id → ArticleNote인 dict여야 합니다: {type(notes).__name__}")
     rng = random.Random(seed)
     by_source: dict[str, list[Chunk]] = {}
     for c in chunks:
@@ -847,7 +847,7 @@ def pseudo_questions(
                     break
             else:
                 raise ValueError(
-                    f"출처 {src!r} 에서 내용 형태소가 있는 가짜 질문을 20번 안에 만들지 못했습니다"
+                    f"출처 {src!r}에서 내용 형태소가 있는 가짜 질문을 20번 안에 만들지 못했습니다"
                 )
     return out
 
@@ -877,7 +877,7 @@ def fusion_features(
     """
     _check_k(depth)
     if not retrievers:
-        raise ValueError("retrievers 가 비어 있습니다")
+        raise ValueError("retrievers가 비어 있습니다")
     ranks = [_article_ranks(r, query) for r in retrievers]
     n_src = max(len(rk) for rk in ranks)
     fused: dict[str, float] = {}
@@ -910,11 +910,11 @@ def fit_logistic(
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
     if x.ndim != 2 or y.shape != (x.shape[0],):
-        raise ValueError(f"x 는 [n × d], y 는 [n] 이어야 합니다: x {x.shape}, y {y.shape}")
+        raise ValueError(f"x는 [n × d], y는 [n]이어야 합니다: x {x.shape}, y {y.shape}")
     if not set(np.unique(y)) == {0.0, 1.0}:
-        raise ValueError(f"y 는 0 과 1 을 모두 담아야 합니다: {sorted(set(np.unique(y).tolist()))!r}")
+        raise ValueError(f"y는 0과 1을 모두 담아야 합니다: {sorted(set(np.unique(y).tolist()))!r}")
     if not c > 0:
-        raise ValueError(f"c 는 양수여야 합니다: {c!r}")
+        raise ValueError(f"c는 양수여야 합니다: {c!r}")
     xb = np.hstack([x, np.ones((len(x), 1))])  # 마지막 열 = 절편
     reg = np.eye(xb.shape[1])
     reg[-1, -1] = 0.0  # 절편은 규제하지 않는다
@@ -950,11 +950,11 @@ def fit_fusion_weights(
         k_rrf: RRF 상수 k.
     """
     if not questions:
-        raise ValueError("questions 가 비어 있습니다")
+        raise ValueError("questions가 비어 있습니다")
     xs, ys = [], []
     for i, item in enumerate(questions):
         if not (isinstance(item, tuple) and len(item) == 2):
-            raise TypeError(f"questions[{i}] 는 (질문, 출처 id) 튜플이어야 합니다: {item!r}")
+            raise TypeError(f"questions[{i}]는 (질문, 출처 id) 튜플이어야 합니다: {item!r}")
         q, src = item
         cands, x = fusion_features(retrievers, q, depth, k_rrf)
         xs.append(x)
@@ -983,7 +983,7 @@ def recall_at_k(ranked: Sequence[str], gold: Sequence[str], k: int) -> float:
     _check_k(k)
     g = set(_check_ids(gold, "gold"))
     if not g:
-        raise ValueError("gold 가 비어 있습니다")
+        raise ValueError("gold가 비어 있습니다")
     return len(g & set(_check_ids(ranked, "ranked")[:k])) / len(g)
 
 
@@ -991,7 +991,7 @@ def reciprocal_rank(ranked: Sequence[str], gold: Sequence[str]) -> float:
     """1 / (첫 정답의 순위). 정답이 목록에 없으면 0."""
     g = set(_check_ids(gold, "gold"))
     if not g:
-        raise ValueError("gold 가 비어 있습니다")
+        raise ValueError("gold가 비어 있습니다")
     for r, d in enumerate(_check_ids(ranked, "ranked"), start=1):
         if d in g:
             return 1.0 / r
@@ -1013,9 +1013,9 @@ def evaluate_retrieval(
         ks: recall 을 잴 k 들.
     """
     if len(questions) != len(gold):
-        raise ValueError(f"questions({len(questions)}) 와 gold({len(gold)}) 의 개수가 다릅니다")
+        raise ValueError(f"questions({len(questions)})와 gold({len(gold)})의 개수가 다릅니다")
     if not questions:
-        raise ValueError("questions 가 비어 있습니다")
+        raise ValueError("questions가 비어 있습니다")
     depth = max(50, max(ks) * 5)
     sums = {f"recall@{k}": 0.0 for k in ks}
     mrr = 0.0
@@ -1097,9 +1097,9 @@ def choose_threshold(positive: Sequence[float], negative: Sequence[float], cost:
     """
     pos, neg = np.asarray(positive, dtype=float), np.asarray(negative, dtype=float)
     if pos.size == 0 or neg.size == 0:
-        raise ValueError(f"positive({pos.size}) 와 negative({neg.size}) 가 모두 비어 있지 않아야 합니다")
+        raise ValueError(f"positive({pos.size})와 negative({neg.size})가 모두 비어 있지 않아야 합니다")
     if not cost >= 0:
-        raise ValueError(f"cost 는 0 이상이어야 합니다: {cost!r}")
+        raise ValueError(f"cost는 0 이상이어야 합니다: {cost!r}")
     vals = np.unique(np.concatenate([pos, neg]))
     cands = np.concatenate([[vals[0] - 1e-9], (vals[:-1] + vals[1:]) / 2, [vals[-1] + 1e-9]])
     best_t, best = float(cands[0]), -np.inf
@@ -1134,6 +1134,7 @@ def build_prompt(question: str, hits: Sequence[Hit], max_chunks: int = 3, max_ch
         parts.append(block)
         used += len(block)
     context = "\n".join(parts) if parts else "(근거 없음)"
+    # 모델 입력(프롬프트)이라 글자 하나도 바꾸지 않는다: "id 를"의 띄어쓰기도 학습·평가에 쓴 그대로다.
     return f"다음 헌법 조문만 근거로 답하고, 근거 조문 id 를 [ ] 안에 적으세요.\n{context}\n질문: {q}\n답:"
 
 
@@ -1168,7 +1169,7 @@ def extractive_answer(
         (답 문장, 인용 청크 id).
     """
     if not hits:
-        raise ValueError("hits 가 비어 있습니다: 추출할 청크가 없습니다")
+        raise ValueError("hits가 비어 있습니다: 추출할 청크가 없습니다")
     top = hits[0].chunk
     qset = set(analyze(normalize_query(question), QUESTION_STOPWORDS))
     cands = _clauses(top.text) or [top.text]
@@ -1200,7 +1201,7 @@ def generate_answer(model, tokenizer, prompt: str, max_new_tokens: int = 24) -> 
     )
     if ids.shape[1] + max_new_tokens > n_pos:
         raise ValueError(
-            f"prompt 가 너무 깁니다: {ids.shape[1]} 토큰 + 생성 {max_new_tokens} > 모델 최대 길이 {n_pos}"
+            f"prompt가 너무 깁니다: {ids.shape[1]} 토큰 + 생성 {max_new_tokens} > 모델 최대 길이 {n_pos}"
         )
     with torch.no_grad():
         out = model.generate(
@@ -1272,7 +1273,7 @@ class RAGPipeline:
         if n_tokens(short) <= budget:
             return short
         raise ValueError(
-            f"question 이 너무 길어 모델 문맥({n_pos} 토큰)에 근거를 실을 수 없습니다: {question!r}"
+            f"question이 너무 길어 모델 문맥({n_pos} 토큰)에 근거를 실을 수 없습니다: {question!r}"
         )
 
     def answer(self, question: str) -> Answer:
@@ -1344,11 +1345,11 @@ def constitution_retrievers(
     from .dense import BiEncoder, LSAEncoder
 
     if isinstance(questions, str) or not all(isinstance(n, str) for n in questions):
-        raise TypeError(f"questions 는 검색기 이름 문자열의 튜플이어야 합니다: {questions!r}")
+        raise TypeError(f"questions는 검색기 이름 문자열의 튜플이어야 합니다: {questions!r}")
     unknown = [n for n in questions if n not in _RETRIEVER_NAMES]
     if unknown:
         raise ValueError(
-            f"questions 에 모르는 검색기 이름이 있습니다: {unknown!r} (가능: {_RETRIEVER_NAMES!r})"
+            f"questions에 모르는 검색기 이름이 있습니다: {unknown!r} (가능: {_RETRIEVER_NAMES!r})"
         )
     base = list(chunks) if chunks is not None else chunk_by_structure(constitution_documents(), "paragraph")
     by_name = dict.fromkeys(_RETRIEVER_NAMES, base)

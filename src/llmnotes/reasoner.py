@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import copy
 import math
 import random
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ import torch
 
 from llmnotes.checks import POSITIVE, check_fields, check_int
 from llmnotes.gpt import GPT, GPTConfig, to_hf
+from llmnotes.grpo import completion_logprobs, group_advantages, grpo_loss
 from llmnotes.reasoning import (
     ADD_VERBS,
     ITEMS,
@@ -48,6 +50,8 @@ __all__ = [
     "generate",
     "rollout_batch",
     "evaluate",
+    "GRPOConfig",
+    "train_grpo",
 ]
 
 PAD, SEP, EOS = "_", "▷", "⏎"
@@ -141,7 +145,7 @@ def prompt_ids(problems: list[Problem]) -> torch.Tensor:
         ids = VOCAB.encode(p.text)
         if len(ids) > PROMPT_LEN:
             raise ValueError(f"문제가 PROMPT_LEN={PROMPT_LEN} 보다 깁니다: {len(ids)}자")
-        rows.append([VOCAB.stoi[PAD]] * (PROMPT_LEN - len(ids)) + ids + [VOCAB.stoi[SEP]])
+        rows.append(ids + [VOCAB.stoi[PAD]] * (PROMPT_LEN - len(ids)) + [VOCAB.stoi[SEP]])
     return torch.tensor(rows, dtype=torch.long)
 
 
@@ -305,3 +309,98 @@ def evaluate(model: GPT, problems: list[Problem]) -> dict[int, float]:
     for p, o in zip(problems, outs, strict=True):
         by_level.setdefault(p.steps, []).append(parse_answer(o[0]) == p.answer)
     return {k: sum(v) / len(v) for k, v in sorted(by_level.items())}
+
+
+@dataclass
+class GRPOConfig:
+    """추론 모델의 GRPO 설정.
+
+    Args:
+        steps: 갱신 횟수.
+        problems_per_step: 갱신마다 문제 수 B.
+        group_size: 문제마다 뽑는 풀이 수 G (2 이상).
+        lr: 학습률 (고정).
+        beta: KL 항의 무게 β.
+        temperature: 풀이를 뽑는 온도.
+        min_steps: 문제의 최소 단계 수 (어려운 문제에 집중하려면 올린다).
+        seed: 문제 흐름과 샘플링 시드.
+    """
+
+    steps: int = 60
+    problems_per_step: int = 16
+    group_size: int = 8
+    lr: float = 1e-4
+    beta: float = 0.04
+    temperature: float = 1.0
+    min_steps: int = 1
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        for name in ("steps", "problems_per_step"):
+            check_int(getattr(self, name), name, low=1)
+        check_int(self.group_size, "group_size", low=2)
+        check_int(self.min_steps, "min_steps", low=1, high=MAX_STEPS)
+        check_int(self.seed, "seed", low=0)
+        check_fields(self, lr=POSITIVE, temperature=POSITIVE, beta={"low": 0})
+
+
+def train_grpo(
+    model: GPT, cfg: GRPOConfig, exclude: set, log_every: int = 0, log=print, progress: bool = False
+) -> tuple[GPT, list[dict]]:
+    """검증 가능한 보상(정답이면 1)으로 ``model`` 을 GRPO 갱신한다. 참조 정책은 시작할 때의 모델(복사본)이다.
+
+    갱신마다: 문제 B 개 → 문제마다 풀이 G 개 샘플링 → 보상 r → 묶음 상대 이점 A → 한 번 갱신
+    (한 번만 갱신하므로 π_old = π_θ, 비율은 1 이고 기울기는 A·∇log π 이다) + β·KL(π_θ‖π_ref).
+
+    Args:
+        model: 시작 모델 (제자리에서 갱신한다).
+        cfg: :class:`GRPOConfig`.
+        exclude: 쓰지 않을 문제 열쇠 (개발·시험 문제).
+        log_every: 0 이 아니면 이 갱신마다 ``log`` 로 평균 보상을 알린다.
+        progress: tqdm 진행 막대.
+
+    Returns:
+        ``(model, history)``; ``history[i]`` 는 갱신 i 의 ``{"reward": 평균 보상, "kl": 평균 KL}``.
+    """
+    from tqdm.auto import tqdm
+
+    ref = copy.deepcopy(model).eval()
+    for p in ref.parameters():
+        p.requires_grad_(False)
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, betas=(0.9, 0.98), weight_decay=0.0)
+    rng = random.Random(cfg.seed)
+    history: list[dict] = []
+    for step in tqdm(range(cfg.steps), disable=not progress, desc="GRPO"):
+        problems = []
+        while len(problems) < cfg.problems_per_step:
+            p = make_problem(rng, rng.randint(cfg.min_steps, MAX_STEPS))
+            if problem_key(p) not in exclude:
+                problems.append(p)
+        model.eval()
+        texts = generate(model, problems, samples=cfg.group_size, temperature=cfg.temperature,
+                         seed=cfg.seed * 100_003 + step)  # fmt: skip
+        rewards = torch.tensor(
+            [
+                float(parse_answer(t) == p.answer)
+                for p, outs in zip(problems, texts, strict=True)
+                for t in outs
+            ]
+        )
+        adv = group_advantages(rewards, cfg.group_size)
+        ids, mask = rollout_batch(problems, texts)
+        with torch.no_grad():
+            ref_lp = completion_logprobs(ref, ids, PROMPT_LEN + 1)
+        model.train()
+        lp = completion_logprobs(model, ids, PROMPT_LEN + 1)
+        loss, kl = grpo_loss(lp, lp.detach(), ref_lp, adv, mask, beta=cfg.beta)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        history.append({"reward": rewards.mean().item(), "kl": kl.item()})
+        if log_every and (step + 1) % log_every == 0:
+            recent = history[-log_every:]
+            log(
+                f"grpo step {step + 1}/{cfg.steps} reward {sum(h['reward'] for h in recent) / len(recent):.3f}"
+            )
+    return model.eval(), history

@@ -116,7 +116,7 @@ class _CellBase(nn.Module):
         super().__init__()
         for name, v in (("input_size", input_size), ("hidden_size", hidden_size)):
             if not isinstance(v, int) or v < 1:
-                raise ValueError(f"{name} 는 1 이상의 정수여야 합니다: {v!r}")
+                raise ValueError(f"{name}는 1 이상의 정수여야 합니다: {v!r}")
         self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
         g = self.n_gates * hidden_size
         self.weight_ih = nn.Parameter(torch.empty(g, input_size))
@@ -157,7 +157,7 @@ class RNNCell(_CellBase):
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True, nonlinearity: str = "tanh"):
         if nonlinearity not in ("tanh", "relu"):
-            raise ValueError(f"nonlinearity 는 'tanh' 또는 'relu' 여야 합니다: {nonlinearity!r}")
+            raise ValueError(f"nonlinearity는 'tanh' 또는 'relu'여야 합니다: {nonlinearity!r}")
         super().__init__(input_size, hidden_size, bias)
         self.nonlinearity = nonlinearity
 
@@ -227,7 +227,7 @@ class _LayerBase(nn.Module):
         super().__init__()
         for name, v in (("input_size", input_size), ("hidden_size", hidden_size), ("num_layers", num_layers)):
             if not isinstance(v, int) or v < 1:
-                raise ValueError(f"{name} 는 1 이상의 정수여야 합니다: {v!r}")
+                raise ValueError(f"{name}는 1 이상의 정수여야 합니다: {v!r}")
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
         self.bias, self.batch_first = bias, batch_first
         g = self.n_gates * hidden_size
@@ -254,7 +254,7 @@ class _LayerBase(nn.Module):
     def _prepare(self, x):
         if x.dim() != 3:
             raise ValueError(
-                f"x 는 3차원 (B, T, I) 또는 (T, B, I) 여야 합니다: 모양 {tuple(x.shape)} (batch_first={self.batch_first})"
+                f"x는 3차원 (B, T, I) 또는 (T, B, I)여야 합니다: 모양 {tuple(x.shape)} (batch_first={self.batch_first})"
             )
         x = x.transpose(0, 1) if self.batch_first else x  # 안에서는 (T, B, I) 로 계산
         check_shape(x, (None, None, self.input_size), name="x (T, B, I)")
@@ -292,7 +292,7 @@ class RNN(_LayerBase):
         batch_first: bool = False,
     ):
         if nonlinearity not in ("tanh", "relu"):
-            raise ValueError(f"nonlinearity 는 'tanh' 또는 'relu' 여야 합니다: {nonlinearity!r}")
+            raise ValueError(f"nonlinearity는 'tanh' 또는 'relu'여야 합니다: {nonlinearity!r}")
         super().__init__(input_size, hidden_size, num_layers, bias, batch_first)
         self.nonlinearity = nonlinearity
 
@@ -404,7 +404,7 @@ def grad_norm_by_step(module: nn.Module, x, batch_first: bool | None = None):
         (T,) 텐서: 시점별 기울기 노름.
     """
     if x.dim() != 3:
-        raise ValueError(f"x 는 3차원이어야 합니다: 모양 {tuple(x.shape)}")
+        raise ValueError(f"x는 3차원이어야 합니다: 모양 {tuple(x.shape)}")
     bf = getattr(module, "batch_first", False) if batch_first is None else batch_first
     x = x.detach().clone().requires_grad_(True)
     out, _ = module(x)

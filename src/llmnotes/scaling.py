@@ -83,9 +83,9 @@ HUBER_DELTA = 1e-3  # Hoffmann et al. 2022 와 같은 δ
 def _check_positive(value: Any, name: str) -> np.ndarray:
     arr = np.asarray(value, dtype=float)
     if arr.size == 0:
-        raise ValueError(f"{name} 가 비어 있습니다: {value!r}")
+        raise ValueError(f"{name}가 비어 있습니다: {value!r}")
     if not np.all(np.isfinite(arr)) or np.any(arr <= 0):
-        raise ValueError(f"{name} 는 모두 양의 유한한 수여야 합니다: {value!r}")
+        raise ValueError(f"{name}는 모두 양의 유한한 수여야 합니다: {value!r}")
     return arr
 
 
@@ -98,7 +98,7 @@ def non_embedding_params(config: GPTConfig) -> int:
         config: GPT 설정.
     """
     if not isinstance(config, GPTConfig):
-        raise TypeError(f"config 는 GPTConfig 여야 합니다: {type(config).__name__}")
+        raise TypeError(f"config는 GPTConfig여야 합니다: {type(config).__name__}")
     c, b = config.n_embd, int(config.bias)
     ln = c + b * c  # LayerNorm: 가중치 C (+ 편향 C)
     attn = (3 * c * c + b * 3 * c) + (c * c + b * c)  # c_attn: C→3C, c_proj: C→C
@@ -137,9 +137,9 @@ class CharVocab:
 
     def __post_init__(self) -> None:
         if not self.chars:
-            raise ValueError("chars 가 비어 있습니다")
+            raise ValueError("chars가 비어 있습니다")
         if len(set(self.chars)) != len(self.chars):
-            raise ValueError("chars 에 중복된 글자가 있습니다")
+            raise ValueError("chars에 중복된 글자가 있습니다")
         self.index = {c: i for i, c in enumerate(self.chars)}
 
     def __len__(self) -> int:
@@ -210,16 +210,16 @@ class GridConfig:
         )  # NaN·inf·범위 밖 값은 이름과 함께 거부
         self.sizes = [tuple(s) for s in self.sizes]  # JSON 에서 읽으면 리스트가 된다
         if not self.sizes or not self.budgets:
-            raise ValueError(f"sizes 와 budgets 는 비어 있으면 안 됩니다: {self.sizes!r}, {self.budgets!r}")
+            raise ValueError(f"sizes와 budgets는 비어 있으면 안 됩니다: {self.sizes!r}, {self.budgets!r}")
         if self.train_seed == self.val_seed:
-            raise ValueError(f"val_seed 는 train_seed 와 달라야 합니다: {self.val_seed!r}")
+            raise ValueError(f"val_seed는 train_seed와 달라야 합니다: {self.val_seed!r}")
         tokens_per_step = self.batch_size * self.block_size
         for d in self.budgets:
             if not isinstance(d, int) or d < tokens_per_step or d % tokens_per_step:
-                raise ValueError(f"budgets 의 값은 {tokens_per_step} 의 양의 배수여야 합니다: {d!r}")
+                raise ValueError(f"budgets의 값은 {tokens_per_step}의 양의 배수여야 합니다: {d!r}")
         for _n_layer, n_embd in self.sizes:
             if n_embd % self.head_dim:
-                raise ValueError(f"n_embd({n_embd}) 가 head_dim({self.head_dim}) 로 나누어떨어지지 않습니다")
+                raise ValueError(f"n_embd({n_embd})가 head_dim({self.head_dim})로 나누어떨어지지 않습니다")
 
     @property
     def tokens_per_step(self) -> int:
@@ -331,9 +331,9 @@ def train_run(
         ``(학습된 모델, 결과 사전)``.
     """
     if spec.tokens % cfg.tokens_per_step or spec.tokens < cfg.tokens_per_step:
-        raise ValueError(f"tokens 는 {cfg.tokens_per_step} 의 양의 배수여야 합니다: {spec.tokens!r}")
+        raise ValueError(f"tokens는 {cfg.tokens_per_step}의 양의 배수여야 합니다: {spec.tokens!r}")
     if train_ids.numel() < spec.tokens + 1:
-        raise ValueError(f"train_ids 가 짧습니다: {train_ids.numel()} < {spec.tokens + 1}")
+        raise ValueError(f"train_ids가 짧습니다: {train_ids.numel()} < {spec.tokens + 1}")
     torch.set_num_threads(cfg.threads)
     torch.manual_seed(cfg.init_seed)
     gcfg = model_config(cfg, spec.n_layer, spec.n_embd, len(vocab))
@@ -452,7 +452,7 @@ def run_grid(cfg: GridConfig, command: str = "", progress: bool = True) -> dict[
             )
     return {
         "format": GRID_FORMAT,
-        "description": "작은 GPT 격자(글자 단위, 생성 한국어 말뭉치)의 검증 손실. llmnotes.scaling 이 만든다.",
+        "description": "작은 GPT 격자(글자 단위, 생성 한국어 말뭉치)의 검증 손실. llmnotes.scaling이 만든다.",
         "command": command,
         "recipe": cfg.to_dict(),
         "n_convention": "Kaplan: 토큰·위치 임베딩(및 공유된 lm_head)을 뺀 파라미터 수",
@@ -478,9 +478,9 @@ def load_grid(path: str | Path) -> dict[str, Any]:
     data = json.loads(path.read_text(encoding="utf-8"))
     for key in ("format", "recipe", "runs", "vocab", "command"):
         if key not in data:
-            raise ValueError(f"격자 결과 파일에 {key!r} 가 없습니다")
+            raise ValueError(f"격자 결과 파일에 {key!r}가 없습니다")
     if not data["runs"]:
-        raise ValueError("격자 결과 파일의 runs 가 비어 있습니다")
+        raise ValueError("격자 결과 파일의 runs가 비어 있습니다")
     return data
 
 
@@ -612,7 +612,7 @@ def _fit_lse(logs: list[np.ndarray], loss: np.ndarray, inits: list[np.ndarray], 
 def _check_loss(loss: Any, n: int, name: str = "loss") -> np.ndarray:
     arr = _check_positive(loss, name)
     if arr.ndim != 1 or arr.size != n:
-        raise ValueError(f"{name} 의 길이가 {n} 이어야 합니다: shape={arr.shape}")
+        raise ValueError(f"{name}의 길이가 {n}이어야 합니다: shape={arr.shape}")
     return arr
 
 
@@ -630,7 +630,7 @@ def fit_chinchilla(n: Any, d: Any, loss: Any, delta: float = HUBER_DELTA) -> Chi
     n_arr = _check_positive(n, "n").ravel()
     d_arr = _check_positive(d, "d").ravel()
     if n_arr.size != d_arr.size:
-        raise ValueError(f"n 과 d 의 길이가 다릅니다: {n_arr.size} != {d_arr.size}")
+        raise ValueError(f"n과 d의 길이가 다릅니다: {n_arr.size} != {d_arr.size}")
     l_arr = _check_loss(np.ravel(loss), n_arr.size)
     if n_arr.size < 5:
         raise ValueError(f"계수 5개를 맞추려면 점이 5개 이상 필요합니다: {n_arr.size}")
@@ -692,7 +692,7 @@ def compute_optimal(fit: ChinchillaFit, flops: Any) -> tuple[np.ndarray, np.ndar
     """
     c = _check_positive(flops, "flops")
     if fit.alpha <= 0 or fit.beta <= 0:
-        raise ValueError(f"alpha, beta 가 양수여야 합니다: {fit.alpha!r}, {fit.beta!r}")
+        raise ValueError(f"alpha, beta가 양수여야 합니다: {fit.alpha!r}, {fit.beta!r}")
     g = (fit.alpha * fit.A / (fit.beta * fit.B)) ** (1.0 / (fit.alpha + fit.beta))
     a = fit.beta / (fit.alpha + fit.beta)
     b = fit.alpha / (fit.alpha + fit.beta)
@@ -710,7 +710,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any] | None:
     """``python -m llmnotes.scaling grid --out data/scaling/grid.json``."""
     parser = argparse.ArgumentParser(prog="python -m llmnotes.scaling", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="cmd", required=True)
-    g = sub.add_parser("grid", help="작은 GPT 격자를 학습해 결과를 JSON 으로 저장한다")
+    g = sub.add_parser("grid", help="작은 GPT 격자를 학습해 결과를 JSON으로 저장한다")
     g.add_argument("--out", required=True, help="결과 JSON 경로")
     g.add_argument("--quiet", action="store_true", help="진행 출력을 끈다")
     args = parser.parse_args(argv)

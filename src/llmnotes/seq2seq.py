@@ -93,11 +93,11 @@ class Seq2SeqConfig:
 
     def __post_init__(self) -> None:
         if self.cell not in ("gru", "lstm"):
-            raise ValueError(f"cell 은 'gru' 또는 'lstm' 이어야 합니다: {self.cell!r}")
+            raise ValueError(f"cell은 'gru' 또는 'lstm'이어야 합니다: {self.cell!r}")
         for name in ("src_vocab_size", "tgt_vocab_size", "emb_dim", "hidden_dim", "attn_dim", "max_len"):
             v = getattr(self, name)
             if not isinstance(v, int) or v < 1:
-                raise ValueError(f"{name} 는 1 이상의 정수여야 합니다: {v!r}")
+                raise ValueError(f"{name}는 1 이상의 정수여야 합니다: {v!r}")
 
 
 @dataclass
@@ -136,11 +136,11 @@ class TrainConfig:
             self, lr=POSITIVE, teacher_forcing=PROBABILITY, clip=CLIP_NORM
         )  # NaN·inf·범위 밖 값은 이름과 함께 거부
         if not 0.0 <= self.teacher_forcing <= 1.0:
-            raise ValueError(f"teacher_forcing 은 0 과 1 사이여야 합니다: {self.teacher_forcing!r}")
+            raise ValueError(f"teacher_forcing은 0과 1 사이여야 합니다: {self.teacher_forcing!r}")
         for name in ("steps", "batch_size", "n_train", "log_every"):
             v = getattr(self, name)
             if not isinstance(v, int) or v < 1:
-                raise ValueError(f"{name} 는 1 이상의 정수여야 합니다: {v!r}")
+                raise ValueError(f"{name}는 1 이상의 정수여야 합니다: {v!r}")
 
 
 def _rnn(cell: str, input_size: int, hidden: int, bidirectional: bool = False) -> nn.Module:
@@ -182,7 +182,7 @@ class Encoder(nn.Module):
         check_shape(src_mask, tuple(src.shape), name="src_mask")
         lengths = src_mask.sum(dim=1)
         if int(lengths.min()) < 1:
-            raise ValueError(f"src 의 길이는 모두 1 이상이어야 합니다: {lengths.tolist()}")
+            raise ValueError(f"src의 길이는 모두 1 이상이어야 합니다: {lengths.tolist()}")
         emb = self.embedding(src)  # (B, S, E)
         # 패딩을 건너뛰도록 묶는다: 마지막 상태가 실제 마지막 글자의 상태가 된다
         packed = pack_padded_sequence(emb, lengths.cpu(), batch_first=True, enforce_sorted=False)
@@ -296,7 +296,7 @@ class Seq2Seq(nn.Module):
         """
         if tgt_in.dim() != 2 or tgt_in.shape[0] != src.shape[0]:
             raise ValueError(
-                f"tgt_in 의 모양 {tuple(tgt_in.shape)} 이 src 의 모양 {tuple(src.shape)} 과 맞지 않습니다"
+                f"tgt_in의 모양 {tuple(tgt_in.shape)}이 src의 모양 {tuple(src.shape)}과 맞지 않습니다"
             )
         enc_out, context = self.encoder(src, src_mask)
         mem = self.decoder.init_state(enc_out, context, src_mask)
@@ -345,7 +345,7 @@ def greedy_decode(model: Seq2Seq, src, src_mask, max_len: int | None = None):
     model.eval()
     max_len = model.config.max_len if max_len is None else max_len
     if not isinstance(max_len, int) or max_len < 1:
-        raise ValueError(f"max_len 은 1 이상의 정수여야 합니다: {max_len!r}")
+        raise ValueError(f"max_len은 1 이상의 정수여야 합니다: {max_len!r}")
     enc_out, context = model.encoder(src, src_mask)
     mem = model.decoder.init_state(enc_out, context, src_mask)
     B = src.shape[0]
@@ -525,7 +525,7 @@ def load_checkpoint(directory, device=None, verify: bool = True) -> Seq2Seq:
 
     directory = Path(directory)
     if not (directory / "config.json").is_file():
-        raise ValueError(f"directory 에 config.json 이 없습니다: {directory.name!r}")
+        raise ValueError(f"directory에 config.json이 없습니다: {directory.name!r}")
     config = Seq2SeqConfig(**json.loads((directory / "config.json").read_text(encoding="utf-8")))
     weights = directory / "model.safetensors"
     recipe_path = directory / "recipe.json"
@@ -533,7 +533,7 @@ def load_checkpoint(directory, device=None, verify: bool = True) -> Seq2Seq:
         expected = json.loads(recipe_path.read_text(encoding="utf-8"))["sha256"]["model.safetensors"]
         actual = hashlib.sha256(weights.read_bytes()).hexdigest()
         if actual != expected:
-            raise ValueError(f"model.safetensors 의 sha256 이 recipe 와 다릅니다: {actual} != {expected}")
+            raise ValueError(f"model.safetensors의 sha256이 recipe와 다릅니다: {actual} != {expected}")
     model = Seq2Seq(config)
     model.load_state_dict(load_file(str(weights)))
     model.eval()
@@ -603,7 +603,7 @@ def main(argv: list[str] | None = None) -> None:
     """명령줄 진입점: ``train`` (체크포인트 학습) 과 ``results`` (길이별 정확도 JSON)."""
     p = argparse.ArgumentParser(prog="python -m llmnotes.seq2seq", description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="cmd", required=True)
-    t = sub.add_parser("train", help="숫자 읽기 seq2seq 를 학습해 체크포인트로 저장")
+    t = sub.add_parser("train", help="숫자 읽기 seq2seq를 학습해 체크포인트로 저장")
     t.add_argument("--attention", action="store_true", help="어텐션 디코더 (없으면 문맥 벡터 디코더)")
     t.add_argument("--out", required=True)
     t.add_argument("--steps", type=int, default=3000)
@@ -616,7 +616,7 @@ def main(argv: list[str] | None = None) -> None:
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--threads", type=int, default=1)
     t.set_defaults(func=_cmd_train)
-    r = sub.add_parser("results", help="두 체크포인트의 길이별 정확도를 JSON 으로")
+    r = sub.add_parser("results", help="두 체크포인트의 길이별 정확도를 JSON으로")
     r.add_argument("--out", required=True)
     r.set_defaults(func=_cmd_results)
     args = p.parse_args(argv)

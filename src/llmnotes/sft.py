@@ -92,18 +92,18 @@ CHAT_TEMPLATE = (
 def _check_messages(messages: Sequence[Mapping[str, str]]) -> list[dict[str, str]]:
     if isinstance(messages, (str, bytes)) or not isinstance(messages, Sequence):
         raise TypeError(
-            f"messages 는 {{'role', 'content'}} 사전의 목록이어야 합니다: {type(messages).__name__}"
+            f"messages는 {{'role', 'content'}} 사전의 목록이어야 합니다: {type(messages).__name__}"
         )
     if not messages:
-        raise ValueError("messages 가 비어 있습니다: []")
+        raise ValueError("messages가 비어 있습니다: []")
     out = []
     for i, m in enumerate(messages):
         if not isinstance(m, Mapping) or "role" not in m or "content" not in m:
-            raise ValueError(f"messages[{i}] 에 'role' 과 'content' 가 있어야 합니다: {m!r}")
+            raise ValueError(f"messages[{i}]에 'role'과 'content'가 있어야 합니다: {m!r}")
         if m["role"] not in ROLES:
-            raise ValueError(f"messages[{i}]['role'] 은 {ROLES} 가운데 하나여야 합니다: {m['role']!r}")
+            raise ValueError(f"messages[{i}]['role']은 {ROLES} 가운데 하나여야 합니다: {m['role']!r}")
         if not isinstance(m["content"], str):
-            raise TypeError(f"messages[{i}]['content'] 는 str 이어야 합니다: {type(m['content']).__name__}")
+            raise TypeError(f"messages[{i}]['content']는 str이어야 합니다: {type(m['content']).__name__}")
         out.append({"role": m["role"], "content": nfc(m["content"])})
     return out
 
@@ -141,12 +141,12 @@ def instruction_to_messages(example: Any, system: str | None = None) -> list[dic
     def get(key: str) -> str:
         value = example.get(key, "") if isinstance(example, Mapping) else getattr(example, key, None)
         if value is None or not isinstance(value, str):
-            raise ValueError(f"example 의 {key!r} 가 문자열이 아닙니다: {value!r}")
+            raise ValueError(f"example의 {key!r}가 문자열이 아닙니다: {value!r}")
         return nfc(value)
 
     instruction, inp, output = get("instruction"), get("input"), get("output")
     if not instruction.strip():
-        raise ValueError(f"example 의 'instruction' 이 비어 있습니다: {instruction!r}")
+        raise ValueError(f"example의 'instruction'이 비어 있습니다: {instruction!r}")
     user = instruction if not inp else f"{instruction}\n\n{inp}"
     messages = [{"role": "user", "content": user}, {"role": "assistant", "content": output}]
     if system is not None:
@@ -205,14 +205,14 @@ def tokenize_chat(
     """
     msgs = _check_messages(messages)
     if msgs[-1]["role"] != "assistant":
-        raise ValueError(f"마지막 메시지의 role 이 'assistant' 여야 합니다: {msgs[-1]['role']!r}")
+        raise ValueError(f"마지막 메시지의 role이 'assistant'여야 합니다: {msgs[-1]['role']!r}")
     prompt_ids = _encode(tokenizer, render_chat(msgs[:-1], add_generation_prompt=True))
     ids = _encode(tokenizer, render_chat(msgs))
     n_prompt = 0
     while n_prompt < min(len(prompt_ids), len(ids)) and prompt_ids[n_prompt] == ids[n_prompt]:
         n_prompt += 1  # 공통 접두사 길이
     if max_length is not None and len(ids) > max_length:
-        raise ValueError(f"토큰 수 {len(ids)} 가 max_length 를 넘습니다: {max_length!r}")
+        raise ValueError(f"토큰 수 {len(ids)}가 max_length를 넘습니다: {max_length!r}")
     labels = [IGNORE_INDEX] * n_prompt + ids[n_prompt:]  # 프롬프트 위치는 -100
     return {"input_ids": ids, "labels": labels, "attention_mask": [1] * len(ids)}
 
@@ -241,7 +241,7 @@ def collate(examples: Sequence[Mapping[str, Sequence[int]]], pad_token_id: int) 
         pad_token_id: 채울 토큰 id.
     """
     if not examples:
-        raise ValueError("examples 가 비어 있습니다: []")
+        raise ValueError("examples가 비어 있습니다: []")
     t_max = max(len(e["input_ids"]) for e in examples)
     n = len(examples)
     input_ids = torch.full((n, t_max), pad_token_id, dtype=torch.long)
@@ -252,10 +252,10 @@ def collate(examples: Sequence[Mapping[str, Sequence[int]]], pad_token_id: int) 
         lab = list(e.get("labels", ids))
         if len(lab) != len(ids):
             raise ValueError(
-                f"examples[{i}] 의 labels 길이({len(lab)})가 input_ids 길이와 다릅니다: {len(ids)}"
+                f"examples[{i}]의 labels 길이({len(lab)})가 input_ids 길이와 다릅니다: {len(ids)}"
             )
         if not ids:
-            raise ValueError(f"examples[{i}] 의 input_ids 가 비어 있습니다")
+            raise ValueError(f"examples[{i}]의 input_ids가 비어 있습니다")
         input_ids[i, : len(ids)] = torch.tensor(ids)
         labels[i, : len(ids)] = torch.tensor(lab)
         attention[i, : len(ids)] = 1
@@ -274,7 +274,7 @@ def masked_lm_loss(
     """
     if logits.dim() != 3 or labels.shape != logits.shape[:2]:
         raise ValueError(
-            f"logits (B,T,V) 와 labels (B,T) 의 모양이 맞지 않습니다: {tuple(logits.shape)}, {tuple(labels.shape)}"
+            f"logits (B,T,V)와 labels (B,T)의 모양이 맞지 않습니다: {tuple(logits.shape)}, {tuple(labels.shape)}"
         )
     if logits.dtype in (torch.float16, torch.bfloat16):
         logits = logits.float()  # 반정밀도 로짓은 float32 로 올려 log-softmax 를 계산한다
@@ -315,7 +315,7 @@ class SFTConfig:
         )  # NaN·inf·범위 밖 값은 이름과 함께 거부
         check_train_config(self)
         if not isinstance(self.warmup_steps, int) or self.warmup_steps < 0:
-            raise ValueError(f"warmup_steps 는 0 이상의 정수여야 합니다: {self.warmup_steps!r}")
+            raise ValueError(f"warmup_steps는 0 이상의 정수여야 합니다: {self.warmup_steps!r}")
 
 
 def train_sft(
@@ -339,10 +339,10 @@ def train_sft(
     """
     cfg = config or SFTConfig()
     if not examples:
-        raise ValueError("examples 가 비어 있습니다: []")
+        raise ValueError("examples가 비어 있습니다: []")
     params = [p for p in model.parameters() if p.requires_grad]
     if not params:
-        raise ValueError("학습할 파라미터가 없습니다 (requires_grad=True 인 파라미터 0 개)")
+        raise ValueError("학습할 파라미터가 없습니다 (requires_grad=True인 파라미터 0 개)")
     torch.manual_seed(cfg.seed)
     rng = random.Random(cfg.seed)
     opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)

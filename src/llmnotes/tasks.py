@@ -83,10 +83,10 @@ def read_number(n: int) -> str:
         한국어 읽기 문자열 (NFC). 만·억 묶음 사이는 한 칸 띄운다.
     """
     if isinstance(n, bool) or not isinstance(n, numbers.Integral):
-        raise TypeError(f"n 은 정수여야 합니다: {n!r}")
+        raise TypeError(f"n은 정수여야 합니다: {n!r}")
     n = int(n)  # numpy 정수도 받는다
     if not 0 <= n < MAX_NUMBER:
-        raise ValueError(f"n 은 0 이상 10**12 미만이어야 합니다: {n!r}")
+        raise ValueError(f"n은 0 이상 10**12 미만이어야 합니다: {n!r}")
     if n == 0:
         return DIGIT_NAMES[0]
     words = []
@@ -112,7 +112,7 @@ def parse_reading(text: str) -> int:
     for ch in text.replace(" ", ""):
         if ch in DIGIT_NAMES:
             if pending is not None:
-                raise ValueError(f"text 에 숫자가 연달아 나옵니다: {text!r}")
+                raise ValueError(f"text에 숫자가 연달아 나옵니다: {text!r}")
             pending = DIGIT_NAMES.index(ch)
         elif ch in "십백천":
             group += (1 if pending is None else pending) * 10 ** _PLACE_NAMES.index(ch)
@@ -122,10 +122,10 @@ def parse_reading(text: str) -> int:
             total += (group or 1) * 10 ** (4 * _GROUP_NAMES.index(ch))
             group, pending = 0, None
         else:
-            raise ValueError(f"text 에 읽을 수 없는 글자 {ch!r} 가 있습니다: {text!r}")
+            raise ValueError(f"text에 읽을 수 없는 글자 {ch!r}가 있습니다: {text!r}")
     n = total + group + (pending or 0)
     if read_number(n) != text:
-        raise ValueError(f"text 가 표준 읽기가 아닙니다: {text!r} (표준: {read_number(n)!r})")
+        raise ValueError(f"text가 표준 읽기가 아닙니다: {text!r} (표준: {read_number(n)!r})")
     return n
 
 
@@ -140,9 +140,9 @@ class Vocab:
         chars = [nfc(c) for c in chars]
         for c in chars:
             if len(c) != 1:
-                raise ValueError(f"chars 의 항목은 한 글자여야 합니다: {c!r}")
+                raise ValueError(f"chars의 항목은 한 글자여야 합니다: {c!r}")
         if len(set(chars)) != len(chars):
-            raise ValueError(f"chars 에 중복된 글자가 있습니다: {''.join(chars)!r}")
+            raise ValueError(f"chars에 중복된 글자가 있습니다: {''.join(chars)!r}")
         self.itos: list[str] = [*SPECIALS, *chars]
         self.stoi: dict[str, int] = {s: i for i, s in enumerate(self.itos)}
 
@@ -169,7 +169,7 @@ class Vocab:
         for ch in nfc(text):
             if ch not in self.stoi:
                 if strict:
-                    raise ValueError(f"text 의 글자 {ch!r} 가 어휘에 없습니다: {text!r}")
+                    raise ValueError(f"text의 글자 {ch!r}가 어휘에 없습니다: {text!r}")
                 ids.append(self.unk_id)
             else:
                 ids.append(self.stoi[ch])
@@ -186,7 +186,7 @@ class Vocab:
         for i in ids:
             i = int(i)
             if not 0 <= i < len(self.itos):
-                raise ValueError(f"ids 에 범위를 벗어난 id 가 있습니다: {i} (어휘 크기 {len(self)})")
+                raise ValueError(f"ids에 범위를 벗어난 id가 있습니다: {i} (어휘 크기 {len(self)})")
             if i == self.eos_id and stop_at_eos:
                 break
             if i in (self.pad_id, self.bos_id, self.eos_id):
@@ -230,11 +230,11 @@ def make_pairs(
         ``(source, target)`` 문자열 쌍의 목록.
     """
     if isinstance(n, bool) or not isinstance(n, int) or n < 0:
-        raise ValueError(f"n 은 0 이상의 정수여야 합니다: {n!r}")
+        raise ValueError(f"n은 0 이상의 정수여야 합니다: {n!r}")
     if not isinstance(min_digits, int) or min_digits < 1:
-        raise ValueError(f"min_digits 는 1 이상의 정수여야 합니다: {min_digits!r}")
+        raise ValueError(f"min_digits는 1 이상의 정수여야 합니다: {min_digits!r}")
     if not isinstance(max_digits, int) or not min_digits <= max_digits <= 12:
-        raise ValueError(f"max_digits 는 min_digits({min_digits}) 이상 12 이하여야 합니다: {max_digits!r}")
+        raise ValueError(f"max_digits는 min_digits({min_digits}) 이상 12 이하여야 합니다: {max_digits!r}")
     rng = random.Random(seed)
     pairs = []
     for _ in range(n):
@@ -285,7 +285,7 @@ def encode_batch(texts: Sequence[str], vocab: Vocab, add_bos: bool = False, add_
     import torch
 
     if len(texts) == 0:
-        raise ValueError("texts 가 비어 있습니다")
+        raise ValueError("texts가 비어 있습니다")
     seqs = [vocab.encode(t, add_bos=add_bos, add_eos=add_eos) for t in texts]
     width = max(len(s) for s in seqs)
     ids = torch.full((len(seqs), width), vocab.pad_id, dtype=torch.long)
@@ -305,7 +305,7 @@ def make_batch(pairs: Sequence[tuple[str, str]], src_vocab: Vocab, tgt_vocab: Vo
         tgt_vocab: 출력 어휘.
     """
     if len(pairs) == 0:
-        raise ValueError("pairs 가 비어 있습니다")
+        raise ValueError("pairs가 비어 있습니다")
     src, src_mask = encode_batch([s for s, _ in pairs], src_vocab)
     tgt_full, full_mask = encode_batch([t for _, t in pairs], tgt_vocab, add_bos=True, add_eos=True)
     # tgt_full = <bos> y_1 … y_n <eos>: 입력은 마지막을 뺀 것, 정답은 처음을 뺀 것 (한 칸 밀기)
@@ -338,7 +338,7 @@ def iter_batches(
         seed: 섞기 시드.
     """
     if not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size 는 1 이상의 정수여야 합니다: {batch_size!r}")
+        raise ValueError(f"batch_size는 1 이상의 정수여야 합니다: {batch_size!r}")
     order = list(range(len(pairs)))
     if shuffle:
         random.Random(seed).shuffle(order)
@@ -354,9 +354,9 @@ def exact_match(predictions: Sequence[str], targets: Sequence[str]) -> float:
         targets: 정답 문자열들 (길이가 ``predictions`` 와 같아야 한다).
     """
     if len(predictions) != len(targets):
-        raise ValueError(f"predictions 와 targets 의 길이가 다릅니다: {len(predictions)} != {len(targets)}")
+        raise ValueError(f"predictions와 targets의 길이가 다릅니다: {len(predictions)} != {len(targets)}")
     if len(targets) == 0:
-        raise ValueError("targets 가 비어 있습니다")
+        raise ValueError("targets가 비어 있습니다")
     return sum(nfc(p) == nfc(t) for p, t in zip(predictions, targets)) / len(targets)
 
 
@@ -380,7 +380,7 @@ def accuracy_by_length(
     """
     if not len(sources) == len(predictions) == len(targets):
         raise ValueError(
-            f"sources, predictions, targets 의 길이가 다릅니다: {len(sources)}, {len(predictions)}, {len(targets)}"
+            f"sources, predictions, targets의 길이가 다릅니다: {len(sources)}, {len(predictions)}, {len(targets)}"
         )
     groups: dict[int, list[bool]] = defaultdict(list)
     for s, p, t in zip(sources, predictions, targets):

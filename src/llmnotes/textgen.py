@@ -223,9 +223,9 @@ class GeneratorConfig:
 
     def __post_init__(self) -> None:
         if not isinstance(self.seed, int) or isinstance(self.seed, bool):
-            raise ValueError(f"seed 는 정수여야 합니다: {self.seed!r}")
+            raise ValueError(f"seed는 정수여야 합니다: {self.seed!r}")
         if not self.templates:
-            raise ValueError("templates 가 비어 있습니다")
+            raise ValueError("templates가 비어 있습니다")
         unknown = [t for t in self.templates if t not in TEMPLATES]
         if unknown:
             raise ValueError(f"알 수 없는 문장 틀: {unknown}. 가능한 값: {list(TEMPLATES)}")
@@ -235,7 +235,7 @@ class GeneratorConfig:
                     f"weights 길이({len(self.weights)})가 templates 길이({len(self.templates)})와 다릅니다"
                 )
             if any(w < 0 for w in self.weights) or sum(self.weights) <= 0:
-                raise ValueError(f"weights 는 음수가 아니고 합이 양수여야 합니다: {self.weights!r}")
+                raise ValueError(f"weights는 음수가 아니고 합이 양수여야 합니다: {self.weights!r}")
 
 
 def iter_sentences(config: GeneratorConfig | None = None) -> Iterator[str]:
@@ -272,7 +272,7 @@ def generate(
             (``llmnotes.pretrain``, ``llmnotes.dirty``). 새 데이터에는 쓰지 않는다. 난수 흐름이 같아서 다른 문장은 똑같다.
     """
     if not isinstance(n, int) or isinstance(n, bool) or n < 0:
-        raise ValueError(f"n 은 0 이상의 정수여야 합니다: {n!r}")
+        raise ValueError(f"n은 0 이상의 정수여야 합니다: {n!r}")
     cfg = (
         GeneratorConfig(seed=seed)
         if templates is None
@@ -286,7 +286,7 @@ def generate(
 def generate_text(n_sentences: int, seed: int = 0, sentences_per_line: int = 1) -> str:
     """문장들을 줄바꿈으로 이어 붙인 텍스트. 사전학습/스케일링 실험용."""
     if not isinstance(sentences_per_line, int) or sentences_per_line < 1:
-        raise ValueError(f"sentences_per_line 은 1 이상의 정수여야 합니다: {sentences_per_line!r}")
+        raise ValueError(f"sentences_per_line은 1 이상의 정수여야 합니다: {sentences_per_line!r}")
     sents = generate(n_sentences, seed=seed)
     lines = [" ".join(sents[i : i + sentences_per_line]) for i in range(0, len(sents), sentences_per_line)]
     return "\n".join(lines)

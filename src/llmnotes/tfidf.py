@@ -35,14 +35,14 @@ def check_documents(documents: object, name: str = "documents", allow_empty: boo
         allow_empty: ``False`` 면 문서가 하나도 없을 때 ``ValueError``.
     """
     if isinstance(documents, (str, bytes)) or not isinstance(documents, Sequence):
-        raise TypeError(f"{name} 는 토큰 리스트들의 리스트여야 합니다: {type(documents).__name__}")
+        raise TypeError(f"{name}는 토큰 리스트들의 리스트여야 합니다: {type(documents).__name__}")
     docs = list(documents)
     if not docs and not allow_empty:
-        raise ValueError(f"{name} 가 비어 있습니다: 문서가 하나 이상 필요합니다")
+        raise ValueError(f"{name}가 비어 있습니다: 문서가 하나 이상 필요합니다")
     for i, d in enumerate(docs):
         if isinstance(d, (str, bytes)) or not isinstance(d, (list, tuple)):
             raise TypeError(
-                f"{name}[{i}] 는 토큰(str)의 리스트여야 합니다 (문자열이면 먼저 토큰화하세요): {type(d).__name__}"
+                f"{name}[{i}]는 토큰(str)의 리스트여야 합니다 (문자열이면 먼저 토큰화하세요): {type(d).__name__}"
             )
     return docs
 
@@ -50,7 +50,7 @@ def check_documents(documents: object, name: str = "documents", allow_empty: boo
 def _check_token_types(tokens: Sequence[object], name: str) -> None:
     bad = [t for t in tokens if not isinstance(t, str)]
     if bad:
-        raise TypeError(f"{name} 의 토큰은 str 이어야 합니다: {bad[0]!r} ({type(bad[0]).__name__})")
+        raise TypeError(f"{name}의 토큰은 str이어야 합니다: {bad[0]!r} ({type(bad[0]).__name__})")
 
 
 def count_matrix(
@@ -79,7 +79,7 @@ def count_matrix(
         # 서로 다른 토큰 → 임시 번호 (처음 나온 순서). dict.fromkeys 는 C 안에서 중복을 없앤다.
         raw_ids = {t: i for i, t in enumerate(dict.fromkeys(flat_tokens))}
     except TypeError as e:  # 리스트처럼 해시가 안 되는 토큰
-        raise TypeError(f"{name} 의 토큰은 str 이어야 합니다: {e}") from None
+        raise TypeError(f"{name}의 토큰은 str이어야 합니다: {e}") from None
     raw_tokens = list(raw_ids)
     _check_token_types(raw_tokens, name)
     flat = np.fromiter(map(raw_ids.__getitem__, flat_tokens), dtype=np.int64, count=len(flat_tokens))
@@ -129,22 +129,22 @@ class TfidfConfig:
 
     def __post_init__(self) -> None:
         if self.norm not in ("l2", "l1", None):
-            raise ValueError(f"norm 은 'l2', 'l1', None 중 하나여야 합니다: {self.norm!r}")
+            raise ValueError(f"norm은 'l2', 'l1', None 중 하나여야 합니다: {self.norm!r}")
         for name in ("use_idf", "smooth_idf", "sublinear_tf"):
             v = getattr(self, name)
             if not isinstance(v, bool):  # "no" 같은 문자열은 참으로 읽혀 조용히 뜻이 뒤집힌다
-                raise TypeError(f"{name} 는 True 또는 False 여야 합니다: {v!r}")
+                raise TypeError(f"{name}는 True 또는 False여야 합니다: {v!r}")
         for name in ("min_df", "max_df"):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, Real):
-                raise TypeError(f"{name} 는 정수 또는 실수여야 합니다: {v!r}")
+                raise TypeError(f"{name}는 정수 또는 실수여야 합니다: {v!r}")
             if isinstance(v, Integral):
                 # scikit-learn 과 같게 정수 0 은 거부한다 (정수는 문서 수이고, 0 개 문서에 나오는 토큰은 어휘에 없다).
                 # 비율로 '제한 없음' 을 뜻하려면 실수 0.0 을 쓴다.
                 if v < 1:
-                    raise ValueError(f"{name} 가 정수면 1 이상이어야 합니다 (scikit-learn 과 같음): {v!r}")
+                    raise ValueError(f"{name}가 정수면 1 이상이어야 합니다 (scikit-learn과 같음): {v!r}")
             elif not 0.0 <= v <= 1.0:
-                raise ValueError(f"{name} 가 실수면 0 이상 1 이하여야 합니다: {v!r}")
+                raise ValueError(f"{name}가 실수면 0 이상 1 이하여야 합니다: {v!r}")
 
 
 class TfidfVectorizer:
@@ -174,17 +174,17 @@ class TfidfVectorizer:
         counts, vocab = count_matrix(documents)
         n_docs = counts.shape[0]
         if not vocab:
-            raise ValueError("documents 에 토큰이 하나도 없습니다: 어휘가 비어 있습니다")
+            raise ValueError("documents에 토큰이 하나도 없습니다: 어휘가 비어 있습니다")
         # min_df/max_df: 정수면 문서 수, 실수면 비율 × 문서 수 (sklearn 과 같은 규칙)
         high = cfg.max_df if isinstance(cfg.max_df, Integral) else cfg.max_df * n_docs
         low = cfg.min_df if isinstance(cfg.min_df, Integral) else cfg.min_df * n_docs
         if high < low:
-            raise ValueError(f"max_df={cfg.max_df!r} 가 min_df={cfg.min_df!r} 보다 적은 문서 수에 해당합니다")
+            raise ValueError(f"max_df={cfg.max_df!r}가 min_df={cfg.min_df!r}보다 적은 문서 수에 해당합니다")
         df = np.bincount(counts.indices, minlength=counts.shape[1])  # df(t) = t 가 나온 문서 수
         mask = (df <= high) & (df >= low)
         if not mask.any():
             raise ValueError(
-                f"min_df={cfg.min_df!r}, max_df={cfg.max_df!r} 로 거르고 나니 남은 토큰이 없습니다"
+                f"min_df={cfg.min_df!r}, max_df={cfg.max_df!r}로 거르고 나니 남은 토큰이 없습니다"
             )
         if not mask.all():
             kept = np.flatnonzero(mask)
@@ -204,7 +204,7 @@ class TfidfVectorizer:
     def transform(self, documents: Sequence[Sequence[str]]) -> sp.csr_matrix:
         """학습한 어휘와 idf 로 새 문서들을 변환한다. 어휘에 없는 토큰은 (sklearn 처럼) 세지 않는다."""
         if self.vocabulary_ is None:
-            raise ValueError("벡터라이저가 아직 학습되지 않았습니다: 먼저 fit(documents) 를 부르세요")
+            raise ValueError("벡터라이저가 아직 학습되지 않았습니다: 먼저 fit(documents)를 부르세요")
         counts, _ = count_matrix(documents, self.vocabulary_)
         return self._weight(counts)
 
@@ -228,5 +228,5 @@ class TfidfVectorizer:
     def get_feature_names_out(self) -> np.ndarray:
         """열 번호 순서의 어휘 (sklearn 과 같은 이름)."""
         if self.vocabulary_ is None:
-            raise ValueError("벡터라이저가 아직 학습되지 않았습니다: 먼저 fit(documents) 를 부르세요")
+            raise ValueError("벡터라이저가 아직 학습되지 않았습니다: 먼저 fit(documents)를 부르세요")
         return np.array(sorted(self.vocabulary_, key=self.vocabulary_.__getitem__), dtype=object)

@@ -56,7 +56,7 @@ __all__ = [
 
 def _positive_int(name: str, value: object) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"{name} 는 1 이상의 정수여야 합니다: {value!r}")
+        raise ValueError(f"{name}는 1 이상의 정수여야 합니다: {value!r}")
     return value
 
 
@@ -65,7 +65,7 @@ def _check_heads(d_model: int, n_heads: int) -> None:
     _positive_int("n_heads", n_heads)
     if d_model % n_heads != 0:
         raise ValueError(
-            f"d_model={d_model} 은 n_heads={n_heads} 로 나누어떨어져야 합니다 (헤드 차원 = d_model/n_heads)"
+            f"d_model={d_model}은 n_heads={n_heads}로 나누어떨어져야 합니다 (헤드 차원 = d_model/n_heads)"
         )
 
 
@@ -114,7 +114,7 @@ class SinusoidalPositionalEncoding(nn.Module):
         check_shape(x, (None, None, self.d_model), name="x")
         T = x.shape[1]
         if T > self.max_len:
-            raise ValueError(f"입력 길이 T={T} 가 max_len={self.max_len} 보다 깁니다 (잘라내지 않습니다)")
+            raise ValueError(f"입력 길이 T={T}가 max_len={self.max_len}보다 깁니다 (잘라내지 않습니다)")
         return x + self.pe[:T].to(x.dtype)  # x_t + PE_t
 
 
@@ -137,7 +137,7 @@ class LearnedPositionalEncoding(nn.Module):
         check_shape(x, (None, None, self.d_model), name="x")
         T = x.shape[1]
         if T > self.max_len:
-            raise ValueError(f"입력 길이 T={T} 가 max_len={self.max_len} 보다 깁니다 (잘라내지 않습니다)")
+            raise ValueError(f"입력 길이 T={T}가 max_len={self.max_len}보다 깁니다 (잘라내지 않습니다)")
         return x + self.embedding.weight[:T]  # x_t + P_t
 
 
@@ -190,7 +190,7 @@ class MultiHeadAttention(nn.Module):
         if key_padding_mask is not None:
             if key_padding_mask.dtype != torch.bool:
                 raise ValueError(
-                    f"key_padding_mask 는 불리언(True=유효)이어야 합니다: dtype={key_padding_mask.dtype}, "
+                    f"key_padding_mask는 불리언(True=유효)이어야 합니다: dtype={key_padding_mask.dtype}, "
                     f"shape={tuple(key_padding_mask.shape)}"
                 )
             check_shape(key_padding_mask, (B, S), name="key_padding_mask")
@@ -204,10 +204,10 @@ class MultiHeadAttention(nn.Module):
                 am = attn_mask
             else:
                 raise ValueError(
-                    f"attn_mask 는 (L, S)=({L}, {S}) 또는 (B, h, L, S) 모양이어야 합니다: shape={tuple(attn_mask.shape)}"
+                    f"attn_mask는 (L, S)=({L}, {S}) 또는 (B, h, L, S) 모양이어야 합니다: shape={tuple(attn_mask.shape)}"
                 )
             if am.dtype != torch.bool and am.dtype != dtype:
-                raise ValueError(f"attn_mask 의 dtype 은 bool 또는 {dtype} 이어야 합니다: dtype={am.dtype}")
+                raise ValueError(f"attn_mask의 dtype은 bool 또는 {dtype}이어야 합니다: dtype={am.dtype}")
             if mask is None:
                 mask = am
             elif am.dtype == torch.bool:
@@ -278,8 +278,8 @@ class MultiHeadAttention(nn.Module):
         """
         if ref.embed_dim != self.d_model or ref.num_heads != self.n_heads or ref.in_proj_weight is None:
             raise ValueError(
-                f"ref 의 (embed_dim, num_heads)=({ref.embed_dim}, {ref.num_heads}) 이 "
-                f"({self.d_model}, {self.n_heads}) 과 다르거나 q/k/v 차원이 다릅니다"
+                f"ref의 (embed_dim, num_heads)=({ref.embed_dim}, {ref.num_heads})이 "
+                f"({self.d_model}, {self.n_heads})과 다르거나 q/k/v 차원이 다릅니다"
             )
         w_q, w_k, w_v = ref.in_proj_weight.chunk(3, dim=0)  # in_proj_weight = [W_Q; W_K; W_V] (3D, D)
         for lin, w in ((self.q_proj, w_q), (self.k_proj, w_k), (self.v_proj, w_v)):
@@ -510,9 +510,9 @@ class TransformerConfig:
             _positive_int(name, getattr(self, name))
         _check_heads(self.d_model, self.n_heads)
         if self.positional not in ("sinusoidal", "learned"):
-            raise ValueError(f"positional 은 'sinusoidal' 또는 'learned' 여야 합니다: {self.positional!r}")
+            raise ValueError(f"positional은 'sinusoidal' 또는 'learned'여야 합니다: {self.positional!r}")
         if not 0.0 <= self.dropout < 1.0:
-            raise ValueError(f"dropout 은 0 이상 1 미만이어야 합니다: {self.dropout!r}")
+            raise ValueError(f"dropout은 0 이상 1 미만이어야 합니다: {self.dropout!r}")
 
 
 class Seq2SeqTransformer(nn.Module):
@@ -528,7 +528,7 @@ class Seq2SeqTransformer(nn.Module):
     def __init__(self, config: TransformerConfig) -> None:
         super().__init__()
         if not isinstance(config, TransformerConfig):
-            raise TypeError(f"config 는 TransformerConfig 여야 합니다: {type(config).__name__}")
+            raise TypeError(f"config는 TransformerConfig여야 합니다: {type(config).__name__}")
         c = self.config = config
         self.src_embed = nn.Embedding(c.src_vocab_size, c.d_model, padding_idx=c.pad_id)
         self.tgt_embed = nn.Embedding(c.tgt_vocab_size, c.d_model, padding_idx=c.pad_id)
@@ -552,13 +552,13 @@ class Seq2SeqTransformer(nn.Module):
     def _check_ids(self, ids: torch.Tensor, name: str, vocab_size: int) -> None:
         if not isinstance(ids, torch.Tensor) or ids.dtype != torch.long or ids.dim() != 2:
             raise ValueError(
-                f"{name} 는 (B, T) torch.long 텐서여야 합니다: "
+                f"{name}는 (B, T) torch.long 텐서여야 합니다: "
                 f"shape={tuple(getattr(ids, 'shape', ()))}, dtype={getattr(ids, 'dtype', type(ids).__name__)}"
             )
         if ids.shape[1] > self.config.max_len:
-            raise ValueError(f"{name} 의 길이 {ids.shape[1]} 가 max_len={self.config.max_len} 보다 깁니다")
+            raise ValueError(f"{name}의 길이 {ids.shape[1]}가 max_len={self.config.max_len}보다 깁니다")
         if ids.numel() and (int(ids.min()) < 0 or int(ids.max()) >= vocab_size):
-            raise ValueError(f"{name} 에 어휘 범위 [0, {vocab_size}) 밖의 id 가 있습니다")
+            raise ValueError(f"{name}에 어휘 범위 [0, {vocab_size}) 밖의 id가 있습니다")
 
     def encode(self, src: torch.Tensor, src_mask: torch.Tensor | None = None) -> torch.Tensor:
         """입력 ``src`` ``(B, S)`` 를 인코더 출력 memory ``(B, S, d_model)`` 로 바꾼다."""
@@ -636,7 +636,7 @@ class Seq2SeqTransformer(nn.Module):
             c.max_len - 1 if max_new_tokens is None else _positive_int("max_new_tokens", max_new_tokens)
         )
         if max_new_tokens > c.max_len - 1:
-            raise ValueError(f"max_new_tokens={max_new_tokens} 는 max_len-1={c.max_len - 1} 이하여야 합니다")
+            raise ValueError(f"max_new_tokens={max_new_tokens}는 max_len-1={c.max_len - 1} 이하여야 합니다")
         if src_mask is None:
             src_mask = src != c.pad_id
         was_training = self.training
@@ -861,7 +861,7 @@ def load_checkpoint(path: str | Path | None = None, verify: bool = True) -> Seq2
         expected = json.loads((folder / "recipe.json").read_text(encoding="utf-8")).get("sha256", {})
         for name, digest in expected.items():
             if _sha256(folder / name) != digest:
-                raise ValueError(f"{name} 의 sha256 이 recipe.json 과 다릅니다 (파일이 바뀌었습니다)")
+                raise ValueError(f"{name}의 sha256이 recipe.json과 다릅니다 (파일이 바뀌었습니다)")
     config = TransformerConfig(**json.loads((folder / "config.json").read_text(encoding="utf-8")))
     model = Seq2SeqTransformer(config)
     model.load_state_dict(torch.load(folder / "model.pt", map_location="cpu", weights_only=True))

@@ -37,18 +37,18 @@ def _as_matrix(x: object, name: str, dim: int | None = None) -> np.ndarray:
     if arr.dtype == object or not (
         np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)
     ):
-        raise TypeError(f"{name} 는 실수 배열이어야 합니다: dtype={arr.dtype}")
+        raise TypeError(f"{name}는 실수 배열이어야 합니다: dtype={arr.dtype}")
     if arr.ndim == 1:
         arr = arr[None, :]
     if arr.ndim != 2:
-        raise ValueError(f"{name} 는 [개수 × 차원] 2차원 배열이어야 합니다: shape={arr.shape}")
+        raise ValueError(f"{name}는 [개수 × 차원] 2차원 배열이어야 합니다: shape={arr.shape}")
     if arr.shape[0] == 0:
-        raise ValueError(f"{name} 가 비어 있습니다: shape={arr.shape}")
+        raise ValueError(f"{name}가 비어 있습니다: shape={arr.shape}")
     if dim is not None and arr.shape[1] != dim:
-        raise ValueError(f"{name} 의 차원이 저장소 차원 {dim} 과 다릅니다: shape={arr.shape}")
+        raise ValueError(f"{name}의 차원이 저장소 차원 {dim}과 다릅니다: shape={arr.shape}")
     arr = np.ascontiguousarray(arr, dtype=np.float32)
     if not np.isfinite(arr).all():
-        raise ValueError(f"{name} 에 NaN 이나 무한대가 있습니다")
+        raise ValueError(f"{name}에 NaN이나 무한대가 있습니다")
     return arr
 
 
@@ -62,13 +62,13 @@ class VectorStore:
 
     def __init__(self, dim: int, backend: str = "auto") -> None:
         if not isinstance(dim, int) or isinstance(dim, bool) or dim < 1:
-            raise ValueError(f"dim 은 1 이상의 정수여야 합니다: {dim!r}")
+            raise ValueError(f"dim은 1 이상의 정수여야 합니다: {dim!r}")
         if backend not in BACKENDS:
-            raise ValueError(f"backend 는 {list(BACKENDS)} 중 하나여야 합니다: {backend!r}")
+            raise ValueError(f"backend는 {list(BACKENDS)} 중 하나여야 합니다: {backend!r}")
         if backend == "auto":
             backend = "faiss" if faiss_available() else "numpy"
         if backend == "faiss" and not faiss_available():
-            raise ValueError("backend='faiss' 이지만 faiss 를 import 할 수 없습니다 (faiss-cpu 설치 필요)")
+            raise ValueError("backend='faiss'이지만 faiss를 import 할 수 없습니다 (faiss-cpu 설치 필요)")
         self.dim = dim
         self.backend = backend
         self.ids: list[str] = []
@@ -97,16 +97,16 @@ class VectorStore:
         """
         x = _as_matrix(vectors, "vectors", self.dim)
         if isinstance(ids, str) or not isinstance(ids, Sequence):
-            raise TypeError(f"ids 는 문자열들의 리스트여야 합니다: {type(ids).__name__}")
+            raise TypeError(f"ids는 문자열들의 리스트여야 합니다: {type(ids).__name__}")
         ids = list(ids)
         if len(ids) != x.shape[0]:
-            raise ValueError(f"ids 의 개수 {len(ids)} 가 vectors 의 행 수 {x.shape[0]} 와 다릅니다")
+            raise ValueError(f"ids의 개수 {len(ids)}가 vectors의 행 수 {x.shape[0]}와 다릅니다")
         seen: set[str] = set()
         for i in ids:
             if not isinstance(i, str):
-                raise TypeError(f"ids 의 원소는 str 이어야 합니다: {i!r}")
+                raise TypeError(f"ids의 원소는 str이어야 합니다: {i!r}")
             if i in seen or i in self._pos:
-                raise ValueError(f"ids 에 중복된 식별자가 있습니다: {i!r}")
+                raise ValueError(f"ids에 중복된 식별자가 있습니다: {i!r}")
             seen.add(i)
         for i in ids:
             self._pos[i] = len(self.ids)
@@ -133,9 +133,9 @@ class VectorStore:
             (질의마다 식별자 리스트, 점수 [m × k'] float32). 점수 내림차순, 동점은 먼저 더한 벡터가 앞.
         """
         if not isinstance(k, int) or isinstance(k, bool) or k < 1:
-            raise ValueError(f"k 는 1 이상의 정수여야 합니다: {k!r}")
+            raise ValueError(f"k는 1 이상의 정수여야 합니다: {k!r}")
         if not self.ids:
-            raise ValueError("벡터 저장소가 비어 있습니다: 먼저 add(vectors, ids) 로 벡터를 넣으세요")
+            raise ValueError("벡터 저장소가 비어 있습니다: 먼저 add(vectors, ids)로 벡터를 넣으세요")
         q = _as_matrix(queries, "queries", self.dim)
         k = min(k, len(self.ids))
         if self._index is not None:
@@ -193,7 +193,7 @@ class VectorStore:
         path = Path(path)
         meta_path = path / "meta.json"
         if not meta_path.is_file():
-            raise ValueError(f"path 에 meta.json 이 없습니다: {path.name!r}")
+            raise ValueError(f"path에 meta.json이 없습니다: {path.name!r}")
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
         if meta.get("format_version") != _FORMAT_VERSION:
             raise ValueError(f"지원하지 않는 저장 형식 버전입니다: {meta.get('format_version')!r}")
@@ -205,10 +205,10 @@ class VectorStore:
 
             self._index = faiss.read_index(str(path / "index.faiss"))
             if self._index.ntotal != len(self.ids) or self._index.d != self.dim:
-                raise ValueError(f"index.faiss 의 크기가 meta.json 과 다릅니다: ntotal={self._index.ntotal}")
+                raise ValueError(f"index.faiss의 크기가 meta.json과 다릅니다: ntotal={self._index.ntotal}")
         else:
             with np.load(path / "vectors.npz", allow_pickle=False) as z:
                 self._vectors = np.ascontiguousarray(z["vectors"], dtype=np.float32)
             if self._vectors.shape != (len(self.ids), self.dim):
-                raise ValueError(f"vectors.npz 의 모양이 meta.json 과 다릅니다: {self._vectors.shape}")
+                raise ValueError(f"vectors.npz의 모양이 meta.json과 다릅니다: {self._vectors.shape}")
         return self

@@ -110,9 +110,9 @@ class Word2VecConfig:
         for name in ("vector_size", "window", "negative", "epochs", "batch_size", "chunk_tokens"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"{name} 는 1 이상의 정수여야 합니다: {value!r}")
+                raise ValueError(f"{name}는 1 이상의 정수여야 합니다: {value!r}")
         if not isinstance(self.min_count, int) or self.min_count < 1:
-            raise ValueError(f"min_count 는 1 이상의 정수여야 합니다: {self.min_count!r}")
+            raise ValueError(f"min_count는 1 이상의 정수여야 합니다: {self.min_count!r}")
         check_number(self.sample, "sample", low=0)
         # ns_exponent 는 음수도 뜻이 있다 (드문 단어를 더 자주 뽑는다). NaN·inf 만 거부한다.
         check_number(self.ns_exponent, "ns_exponent")
@@ -123,16 +123,16 @@ class Word2VecConfig:
             check_number(self.max_exp, "max_exp", low=0, low_open=True)
         if not (self.alpha > 0 and 0 <= self.min_alpha <= self.alpha):
             raise ValueError(
-                f"0 <= min_alpha <= alpha, alpha > 0 이어야 합니다: alpha={self.alpha!r}, min_alpha={self.min_alpha!r}"
+                f"0 <= min_alpha <= alpha, alpha > 0이어야 합니다: alpha={self.alpha!r}, min_alpha={self.min_alpha!r}"
             )
         if self.shuffle not in (None, True, False):
-            raise ValueError(f"shuffle 은 None, True, False 중 하나여야 합니다: {self.shuffle!r}")
+            raise ValueError(f"shuffle은 None, True, False 중 하나여야 합니다: {self.shuffle!r}")
         if self.update not in ("pair", "batch"):
-            raise ValueError(f"update 는 'pair' 또는 'batch' 여야 합니다: {self.update!r}")
+            raise ValueError(f"update는 'pair' 또는 'batch'여야 합니다: {self.update!r}")
         if self.grad not in ("manual", "autograd"):
-            raise ValueError(f"grad 는 'manual' 또는 'autograd' 여야 합니다: {self.grad!r}")
+            raise ValueError(f"grad는 'manual' 또는 'autograd'여야 합니다: {self.grad!r}")
         if not isinstance(self.seed, int) or self.seed < 0:
-            raise ValueError(f"seed 는 0 이상의 정수여야 합니다: {self.seed!r}")
+            raise ValueError(f"seed는 0 이상의 정수여야 합니다: {self.seed!r}")
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -172,18 +172,18 @@ def _prepare(sentences: Iterable[Sequence[str]]) -> tuple[list[list[str]], Count
     정규화는 서로 다른 토큰 종류마다 한 번만 한다 (토큰마다 하면 느리다).
     """
     if isinstance(sentences, str):
-        raise TypeError("sentences 는 토큰 목록들의 목록이어야 합니다 (문자열 하나가 아님)")
+        raise TypeError("sentences는 토큰 목록들의 목록이어야 합니다 (문자열 하나가 아님)")
     sents = list(sentences)
     counts: Counter[str] = Counter()
     for i, sent in enumerate(sents):
         if isinstance(sent, str) or not isinstance(sent, Sequence):
-            raise TypeError(f"sentences[{i}] 는 토큰 목록이어야 합니다: {str(sent)[:20]!r}")
+            raise TypeError(f"sentences[{i}]는 토큰 목록이어야 합니다: {str(sent)[:20]!r}")
         counts.update(sent)
     bad = [t for t in counts if not isinstance(t, str)]
     if bad:
-        raise TypeError(f"sentences 에 문자열이 아닌 토큰이 있습니다: {bad[0]!r}")
+        raise TypeError(f"sentences에 문자열이 아닌 토큰이 있습니다: {bad[0]!r}")
     if not counts:
-        raise ValueError(f"sentences 가 비어 있습니다 (문장 {len(sents)}개, 토큰 0개)")
+        raise ValueError(f"sentences가 비어 있습니다 (문장 {len(sents)}개, 토큰 0개)")
     norm = {t: nfc(t) for t in counts}
     if any(t != n for t, n in norm.items()):  # NFD 등이 섞여 있으면 토큰을 바꾸고 다시 센다
         sents = [[norm[t] for t in sent] for sent in sents]
@@ -206,7 +206,7 @@ def build_vocab(sentences: Iterable[Sequence[str]], min_count: int = 5) -> Vocab
 
 def _vocab_from_counts(counts: Counter[str], min_count: int) -> Vocabulary:
     if not isinstance(min_count, int) or min_count < 1:
-        raise ValueError(f"min_count 는 1 이상의 정수여야 합니다: {min_count!r}")
+        raise ValueError(f"min_count는 1 이상의 정수여야 합니다: {min_count!r}")
     # Counter 는 처음 나온 순서를 지키므로, 안정 정렬이면 같은 빈도는 처음 나온 순서가 된다.
     kept = sorted(((w, c) for w, c in counts.items() if c >= min_count), key=lambda wc: -wc[1])
     if not kept:
@@ -468,19 +468,19 @@ def sgd_pairs(
     global _PAIR_SGD_JIT
     for name, arr in (("w_in", w_in), ("w_out", w_out)):
         if not (isinstance(arr, np.ndarray) and arr.dtype == np.float32 and arr.flags.c_contiguous):
-            raise TypeError(f"{name} 는 C 연속 float32 NumPy 배열이어야 합니다: {type(arr).__name__}")
+            raise TypeError(f"{name}는 C 연속 float32 NumPy 배열이어야 합니다: {type(arr).__name__}")
     n = len(inp)
     if w_in.shape != w_out.shape or w_in.ndim != 2:
-        raise ValueError(f"w_in {w_in.shape} 과 w_out {w_out.shape} 은 같은 (V, d) 모양이어야 합니다")
+        raise ValueError(f"w_in {w_in.shape}과 w_out {w_out.shape}은 같은 (V, d) 모양이어야 합니다")
     if len(out) != n or len(lr) != n or neg.ndim != 2 or len(neg) != n:
         raise ValueError(
-            f"inp {np.shape(inp)}, out {np.shape(out)}, neg {np.shape(neg)}, lr {np.shape(lr)} 의 쌍 수가 맞지 않습니다"
+            f"inp {np.shape(inp)}, out {np.shape(out)}, neg {np.shape(neg)}, lr {np.shape(lr)}의 쌍 수가 맞지 않습니다"
         )
     if n == 0:
         return 0.0
     for name, arr in (("inp", inp), ("out", out), ("neg", neg)):
         if arr.min() < 0 or arr.max() >= len(w_in):
-            raise ValueError(f"{name} 에 어휘 범위 [0, {len(w_in)}) 밖의 번호가 있습니다: {int(arr.max())}")
+            raise ValueError(f"{name}에 어휘 범위 [0, {len(w_in)}) 밖의 번호가 있습니다: {int(arr.max())}")
     if _PAIR_SGD_JIT is None:
         _PAIR_SGD_JIT = _compile_pair_sgd()
     return float(
@@ -513,17 +513,17 @@ class WordVectors:
         vectors = np.asarray(vectors, dtype=np.float32)
         if vectors.ndim != 2 or vectors.shape[0] != len(index_to_key):
             raise ValueError(
-                f"vectors 모양 {vectors.shape} 이 단어 수 {len(index_to_key)} 와 맞지 않습니다 (기대: (V, d))"
+                f"vectors 모양 {vectors.shape} 이 단어 수 {len(index_to_key)}와 맞지 않습니다 (기대: (V, d))"
             )
         bad = np.flatnonzero(~np.isfinite(vectors).all(axis=1))
         if bad.size:
             raise ValueError(
-                f"vectors 에 NaN 이나 inf 가 있는 행이 {bad.size}개 있습니다 (처음: {int(bad[0])}번 "
+                f"vectors에 NaN이나 inf가 있는 행이 {bad.size}개 있습니다 (처음: {int(bad[0])}번 "
                 f"{index_to_key[int(bad[0])]!r}): 유사도를 계산할 수 없습니다"
             )
         self.index_to_key = [nfc(w) for w in index_to_key]
         if len(set(self.index_to_key)) != len(self.index_to_key):
-            raise ValueError("index_to_key 에 중복된 단어가 있습니다")
+            raise ValueError("index_to_key에 중복된 단어가 있습니다")
         self.key_to_index = {w: i for i, w in enumerate(self.index_to_key)}
         self.vectors = vectors
         self._norm: np.ndarray | None = None
@@ -541,7 +541,7 @@ class WordVectors:
     def index(self, word: str) -> int:
         """단어의 번호. 어휘에 없으면 단어를 밝힌 ``KeyError``."""
         if not isinstance(word, str):
-            raise TypeError(f"word 는 str 이어야 합니다: {word!r}")
+            raise TypeError(f"word는 str이어야 합니다: {word!r}")
         w = nfc(word)
         if w not in self.key_to_index:
             raise KeyError(f"어휘에 없는 단어입니다: {w!r} (어휘 크기 {len(self)})")
@@ -564,7 +564,7 @@ class WordVectors:
 
     def _rank(self, query: np.ndarray, exclude: Sequence[int], topn: int) -> list[tuple[str, float]]:
         if not isinstance(topn, int) or topn < 1:
-            raise ValueError(f"topn 은 1 이상의 정수여야 합니다: {topn!r}")
+            raise ValueError(f"topn은 1 이상의 정수여야 합니다: {topn!r}")
         q = query / max(float(np.linalg.norm(query)), 1e-12)
         sims = self.unit_vectors() @ q  # 모든 단어와의 코사인
         sims[list(exclude)] = -np.inf
@@ -601,7 +601,7 @@ class WordVectors:
             words: 단어 2개 이상.
         """
         if len(words) < 2:
-            raise ValueError(f"words 는 2개 이상이어야 합니다: {list(words)!r}")
+            raise ValueError(f"words는 2개 이상이어야 합니다: {list(words)!r}")
         n = self.unit_vectors()[[self.index(w) for w in words]]
         mean = n.mean(0)
         return nfc(words[int(np.argmin(n @ mean))])
@@ -642,7 +642,7 @@ def load_word2vec_format(path: str | Path, binary: bool = False) -> WordVectors:
     nl = data.find(b"\n")
     header = data[:nl].decode("utf-8").split()
     if len(header) != 2:
-        raise ValueError(f"word2vec 형식의 첫 줄은 'V d' 여야 합니다: {data[:nl][:40]!r}")
+        raise ValueError(f"word2vec 형식의 첫 줄은 'V d'여야 합니다: {data[:nl][:40]!r}")
     n_words, dim = int(header[0]), int(header[1])
     words: list[str] = []
     vecs = np.empty((n_words, dim), dtype=np.float32)
@@ -660,11 +660,11 @@ def load_word2vec_format(path: str | Path, binary: bool = False) -> WordVectors:
         lines = data[pos:].decode("utf-8").splitlines()
         lines = [ln for ln in lines if ln.strip()]
         if len(lines) != n_words:
-            raise ValueError(f"단어 줄 수 {len(lines)} 가 머리줄의 V={n_words} 와 다릅니다")
+            raise ValueError(f"단어 줄 수 {len(lines)}가 머리줄의 V={n_words}와 다릅니다")
         for i, ln in enumerate(lines):
             parts = ln.rstrip().split(" ")
             if len(parts) != dim + 1:
-                raise ValueError(f"{i}번째 줄의 값 개수 {len(parts) - 1} 가 d={dim} 와 다릅니다")
+                raise ValueError(f"{i}번째 줄의 값 개수 {len(parts) - 1}가 d={dim}와 다릅니다")
             words.append(parts[0])
             vecs[i] = np.array(parts[1:], dtype=np.float32)
     return WordVectors(words, vecs)
@@ -723,7 +723,7 @@ class Word2Vec:
     def wv(self) -> WordVectors:
         """학습된 입력 임베딩을 :class:`WordVectors` 로."""
         if self.model is None or self.vocab is None:
-            raise RuntimeError("아직 학습하지 않았습니다: train(sentences) 를 먼저 부르세요")
+            raise RuntimeError("아직 학습하지 않았습니다: train(sentences)를 먼저 부르세요")
         return WordVectors(self.vocab.index_to_key, self.model.w_in.weight.detach().cpu().numpy().copy())
 
     def train(self, sentences: Iterable[Sequence[str]]) -> Word2Vec:
@@ -812,8 +812,8 @@ class Word2Vec:
             if not np.isfinite(self.losses[-1]):
                 # 학습률이 너무 크거나 큰 배치에서 잦은 단어의 기울기가 한꺼번에 더해지면 발산할 수 있다: 조용히 넘기지 않는다.
                 raise FloatingPointError(
-                    f"에포크 {epoch + 1} 에서 손실이 발산했습니다 (update={cfg.update!r}, "
-                    f"batch_size={cfg.batch_size}, alpha={cfg.alpha}). batch_size 나 alpha 를 줄이세요"
+                    f"에포크 {epoch + 1}에서 손실이 발산했습니다 (update={cfg.update!r}, "
+                    f"batch_size={cfg.batch_size}, alpha={cfg.alpha}). batch_size나 alpha를 줄이세요"
                 )
         if pbar is not None:
             pbar.close()
@@ -915,16 +915,16 @@ def korean_corpus(
     from . import corpora, morph, textgen
 
     if not isinstance(n_generated, int) or n_generated < 0:
-        raise ValueError(f"n_generated 는 0 이상의 정수여야 합니다: {n_generated!r}")
+        raise ValueError(f"n_generated는 0 이상의 정수여야 합니다: {n_generated!r}")
     if unit not in ("sentence", "eojeol"):
-        raise ValueError(f"unit 은 'sentence' 또는 'eojeol' 이어야 합니다: {unit!r}")
+        raise ValueError(f"unit은 'sentence' 또는 'eojeol'이어야 합니다: {unit!r}")
     generated = textgen.generate(n_generated, seed=seed)
     real_sents: list[str] = []
     if real:
         docs = corpora.load_corpus("constitution") + corpora.load_bills()
         real_sents = [s for d in docs for s in corpora.split_sentences(d.text)]
     if not generated and not real_sents:
-        raise ValueError("말뭉치가 비어 있습니다: n_generated=0 이고 real=False")
+        raise ValueError("말뭉치가 비어 있습니다: n_generated=0이고 real=False")
     if unit == "eojeol":
         units = [s.split() for s in generated] + [[s] for s in real_sents]
     else:
@@ -994,9 +994,7 @@ def analogy_answer(vectors: Any, a: str, b: str, c: str) -> str | None:
     if isinstance(vectors, WordVectors):
         return vectors.analogy(a, b, c)[0][0]
     if not hasattr(vectors, "most_similar"):
-        raise TypeError(
-            f"vectors 는 WordVectors 나 gensim KeyedVectors 여야 합니다: {type(vectors).__name__}"
-        )
+        raise TypeError(f"vectors는 WordVectors나 gensim KeyedVectors여야 합니다: {type(vectors).__name__}")
     return vectors.most_similar(positive=[b, c], negative=[a], topn=1)[0][0]
 
 
@@ -1021,9 +1019,9 @@ def neighbour_overlap(a: Any, b: Any, words: Sequence[str], topn: int = 10) -> f
         topn: 이웃 수 k (≥ 1).
     """
     if isinstance(topn, bool) or not isinstance(topn, int) or topn < 1:
-        raise ValueError(f"topn 은 1 이상의 정수여야 합니다: {topn!r}")
+        raise ValueError(f"topn은 1 이상의 정수여야 합니다: {topn!r}")
     if len(words) == 0:
-        raise ValueError(f"words 가 비어 있습니다: {list(words)!r}")
+        raise ValueError(f"words가 비어 있습니다: {list(words)!r}")
     shared = [
         len({w for w, _ in a.most_similar(x, topn=topn)} & {w for w, _ in b.most_similar(x, topn=topn)})
         / topn

@@ -145,3 +145,34 @@ def test_open_save_unchanged_then_restart_run_all(page, lab_server, shot_dir):
     assert "news" not in body.lower() and "뉴스" not in body
     page.screenshot(path=str(shot_dir / "lab-run-all.png"))
     assert page.guard.outside == [], page.guard.outside
+
+
+def test_rise_live_slideshow_opens_and_advances(page, lab_server, shot_dir):
+    """JupyterLab 안의 라이브 슬라이드(jupyterlab-rise): 노트북 05 를 /rise/ 주소로 열면 reveal.js 덱이 뜨고 넘어가며,
+    가운데 정렬 수식이 조판되고, 바깥 요청이 없다."""
+    base, token, work = lab_server
+    name = "05_attention.ipynb"
+    nb = nbmeta.normalise(json.loads((ROOT / "notebooks" / name).read_text(encoding="utf-8")))
+    (work / name).write_text(nbmeta.dumps(nb), encoding="utf-8")
+    page.goto(f"{base}/rise/{name}?token={token}")
+    page.wait_for_selector(".reveal .slides section", timeout=180_000)
+    page.wait_for_function(
+        "document.querySelectorAll('.reveal .slides > section').length >= 5", timeout=120_000
+    )
+    assert "05. 어텐션" in page.inner_text(".reveal .slides > section.present")
+    # 키보드로 넘긴다 (코드 셀은 조각이라 여러 번 누른다): 가운데 정렬 수식이 있는 1절 슬라이드까지
+    for _ in range(40):
+        page.keyboard.press("ArrowRight")
+        page.wait_for_timeout(300)
+        if "1. 문맥 벡터 하나로는 모자라다" in page.inner_text(".reveal .slides > section.present"):
+            break
+    present = page.locator(".reveal .slides > section.present")
+    assert "1. 문맥 벡터 하나로는 모자라다" in present.inner_text()
+    page.wait_for_function(
+        "document.querySelector('.reveal .slides > section.present mjx-container[display=\"true\"]') !== null",
+        timeout=60_000,
+    )
+    assert "$$" not in present.inner_text()  # 조판되지 않은 TeX 원문이 남지 않았다
+    page.wait_for_timeout(800)  # 전환 애니메이션
+    page.screenshot(path=str(shot_dir / "rise-live.png"))
+    assert page.guard.outside == [], page.guard.outside

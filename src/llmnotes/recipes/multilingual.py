@@ -220,15 +220,126 @@ def run(recipe: ExtensionRecipe, progress: bool = True) -> dict[str, Any]:
     }
 
 
+@dataclass
+class TransferRecipe:
+    """교차언어 전이 실험 설정 (이중언어 리뷰, 주제 5개, 한국어로 탐사 학습 → 영어로 시험).
+
+    Args:
+        conditions: 사전학습 조건 (``transfer.CONDITIONS`` 에서).
+        seeds: 시드마다 데이터·토크나이저·모델을 새로 만든다.
+        n_mono: 언어마다 단일언어 리뷰 수.
+        n_extra: 병렬 쌍 또는 코드 스위칭 리뷰 수.
+        n_task: 과제 학습(한국어)·시험(한국어, 영어) 리뷰 수.
+        vocab_size: 공유 BPE 어휘 크기.
+        n_layer, n_embd, n_head: 모델 크기.
+        steps, lr, batch_size, block_size: 사전학습.
+        probe_C: 선형 탐사의 규제 역수.
+    """
+
+    conditions: tuple[str, ...] = ("ko", "ko+en+parallel", "ko+en+code-switch")
+    seeds: tuple[int, ...] = (0, 1, 2)
+    n_mono: int = 1500
+    n_extra: int = 1500
+    n_task: int = 300
+    vocab_size: int = 1024
+    n_layer: int = 2
+    n_embd: int = 64
+    n_head: int = 2
+    steps: int = 200
+    lr: float = 3e-3
+    batch_size: int = 32
+    block_size: int = 64
+    probe_C: float = 0.1
+
+
+def run_transfer(recipe: TransferRecipe, progress: bool = True) -> dict[str, Any]:
+    """조건 × 시드마다 작은 GPT 를 사전학습하고, 한국어 주제 분류 탐사의 한국어·영어 정확도를 잰다."""
+    from .. import bpe
+    from ..gpt import GPTConfig
+    from ..multilingual import transfer as xl
+
+    rows = []
+    for seed in recipe.seeds:
+        task_train = xl.generate_reviews(recipe.n_task, 1000 + 10 * seed)
+        task_test = xl.generate_reviews(recipe.n_task, 1001 + 10 * seed)
+        held = task_train + task_test
+        base = xl.pretraining_documents("ko+en", recipe.n_mono, 0, seed, exclude=held)
+        tok = bpe.train(base, vocab_size=recipe.vocab_size, pattern=xl.SCRIPT_SPLIT_PATTERN)
+        for cond in recipe.conditions:
+            t0 = time.time()
+            docs = xl.pretraining_documents(cond, recipe.n_mono, recipe.n_extra, seed, exclude=held)
+            ids = torch.tensor([i for d in docs for i in (0, *tok.encode(d))])
+            torch.manual_seed(seed)
+            cfg = GPTConfig(
+                vocab_size=tok.vocab_size,
+                n_layer=recipe.n_layer,
+                n_head=recipe.n_head,
+                n_embd=recipe.n_embd,
+                block_size=recipe.block_size,
+            )
+            model = GPT(cfg)
+            hist = ml.further_pretrain(
+                model,
+                ids,
+                ids[: 20 * recipe.block_size],
+                steps=recipe.steps,
+                lr=recipe.lr,
+                batch_size=recipe.batch_size,
+                block_size=recipe.block_size,
+                seed=seed,
+                eval_steps=(recipe.steps,),
+            )
+            feats = {
+                name: xl.sentence_features(model, tok.encode, [getattr(r, lang) for r in part])
+                for name, lang, part in [
+                    ("train", "ko", task_train),
+                    ("ko", "ko", task_test),
+                    ("en", "en", task_test),
+                ]
+            }
+            probe = xl.LinearProbe(C=recipe.probe_C).fit(feats["train"], [r.topic for r in task_train])
+            y = [r.topic for r in task_test]
+            row = dict(
+                seed=seed,
+                condition=cond,
+                documents=len(docs),
+                tokens=int(ids.numel()),
+                train_loss_window=hist["eval_loss"][-1],
+                acc_ko=probe.accuracy(feats["ko"], y),
+                acc_en=probe.accuracy(feats["en"], y),
+            )
+            rows.append(row)
+            if progress:
+                print(
+                    f"seed {seed} {cond}: ko {row['acc_ko']:.3f} en {row['acc_en']:.3f} ({time.time() - t0:.0f}s)",
+                    flush=True,
+                )
+    return {
+        "format": 1,
+        "recipe": asdict(recipe),
+        "command": "python -m llmnotes.recipes.multilingual --transfer --out data/multilingual/transfer-results.json",
+        "versions": {"torch": torch.__version__, "python": sys.version.split()[0]},
+        "chance": 1 / 5,
+        "rows": rows,
+    }
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
-    parser = argparse.ArgumentParser(description="노트북 19 어휘 확장 실험")
-    parser.add_argument("--out", default="data/multilingual/extension-results.json")
-    parser.add_argument("--steps", type=int, default=ExtensionRecipe.steps)
+    parser = argparse.ArgumentParser(description="노트북 19 어휘 확장 실험 (--transfer: 교차언어 전이 실험)")
+    parser.add_argument("--out", default=None)
+    parser.add_argument("--steps", type=int, default=None)
+    parser.add_argument("--transfer", action="store_true")
     args = parser.parse_args(argv)
-    recipe = ExtensionRecipe(steps=args.steps)
-    if args.steps != 100:
-        recipe.eval_steps = tuple(s for s in recipe.eval_steps if s <= args.steps)
-    result = run(recipe)
+    if args.transfer:
+        trecipe = TransferRecipe() if args.steps is None else TransferRecipe(steps=args.steps)
+        result = run_transfer(trecipe)
+        args.out = args.out or "data/multilingual/transfer-results.json"
+    else:
+        recipe = ExtensionRecipe(steps=args.steps or ExtensionRecipe.steps)
+        if recipe.steps != 100:
+            recipe.eval_steps = tuple(s for s in recipe.eval_steps if s <= recipe.steps)
+        result = run(recipe)
+        args.out = args.out or "data/multilingual/extension-results.json"
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")

@@ -6,6 +6,9 @@
 - ``eval``: 개발(dev)·시험(test) 문제에서 난이도별 정확도 (direct, cot, plan 의 자기 답, plan 의 식을
   안전한 계산기로 계산한 PoT), 그리고 cot 모델의 자기 일관성(k = 1, 2, 4, 8, 16)과 단계별 검증 필터.
   샘플링 온도는 개발 집합에서 고른다.
+- ``grpo``: cot 모델에서 시작해 GRPO(검증 가능한 보상)로 갱신하고 ``cot-grpo/`` 에 저장, 갱신 전후 정확도.
+- ``icl``: 인컨텍스트 러닝 메타 학습 모델(``llmnotes.icl``)을 학습해 ``icl/`` 에 저장하고, 남겨 둔 과제에서
+  샷 수별 정확도(보정 전후)와 예시 순서에 따른 흔들림을 잰다.
 - ``all``: 모두 (기본값).
 
 결과 숫자는 ``results.json`` 에, 재현 정보(명령, 시드, 설정, 데이터 해시, 파일 해시)는 ``recipe.json`` 에 쓴다.
@@ -27,7 +30,16 @@ from pathlib import Path
 import torch
 
 from llmnotes.gpt import load_pretrained, save_pretrained
-from llmnotes.reasoner import ReasonerConfig, generate, train_reasoner
+from llmnotes.icl import (
+    ICLConfig,
+    calibrate,
+    format_prompt,
+    label_probs,
+    sample_examples,
+    task_split,
+    train_icl,
+)
+from llmnotes.reasoner import GRPOConfig, ReasonerConfig, generate, train_grpo, train_reasoner
 from llmnotes.reasoning import (
     MAX_STEPS,
     STYLES,
@@ -45,6 +57,12 @@ N_DEV, N_TEST = 100, 200  # 난이도마다
 N_DEV_SC = 50  # 온도를 고를 때 쓰는 개발 4단계 문제 수
 KS = (1, 2, 4, 8, 16)
 TEMPERATURES = (0.5, 1.0)  # 자기 일관성 샘플링 온도 후보 (개발 집합에서 고른다)
+
+
+# 개발 집합에서 고른 설정 (고른 과정은 데이터시트에)
+REASONER = ReasonerConfig(steps=1500)
+GRPO = GRPOConfig(steps=40, problems_per_step=8, group_size=8, min_steps=3)
+ICL = ICLConfig()
 
 
 def splits() -> tuple[list, list]:
@@ -183,6 +201,107 @@ def train_stage(out: Path, styles: tuple[str, ...], cfg: ReasonerConfig, log) ->
         log(f"{style}: saved, cpu {time.process_time() - t0:.0f}s")
 
 
+GRPO_LRS = (3e-4, 1e-3)  # 개발 집합 4단계 정확도로 고른다
+
+
+def grpo_stage(out: Path, cfg: GRPOConfig, log) -> dict:
+    """cot 모델을 GRPO 로 갱신한다. 학습률은 개발 집합 4단계 정확도로 고르고, 고른 모델만 시험 집합에서 한 번 잰다.
+
+    고른 모델은 ``out/cot-grpo/`` 에 저장한다.
+    """
+    from dataclasses import replace
+
+    dev, test = splits()
+    exclude = {problem_key(p) for p in dev + test}
+
+    def acc(m, problems):
+        outs = [o[0] for o in generate(m, problems)]
+        return by_level(problems, [parse_answer(o) == p.answer for o, p in zip(outs, problems, strict=True)])
+
+    before_dev = acc(load_pretrained(out / "cot"), dev)
+    t0 = time.process_time()
+    runs = []
+    for lr in GRPO_LRS:
+        c = replace(cfg, lr=lr)
+        model, history = train_grpo(load_pretrained(out / "cot"), c, exclude, log_every=10, log=log)
+        runs.append({"config": asdict(c), "dev": acc(model, dev), "model": model, "history": history})
+        log(f"grpo lr={lr}: dev {runs[-1]['dev']}")
+    best = max(runs, key=lambda r: (r["dev"][str(MAX_STEPS)], -r["config"]["lr"]))
+    save_pretrained(best["model"], out / "cot-grpo")
+    before = {"dev": before_dev, "test": acc(load_pretrained(out / "cot"), test)}
+    after = {"dev": best["dev"], "test": acc(best["model"], test)}
+    log(f"grpo before {before} after {after}")
+    return {"config": best["config"], "before": before, "after": after,
+            "dev_by_lr": {str(r["config"]["lr"]): r["dev"] for r in runs},
+            "reward_curve": [round(h["reward"], 4) for h in best["history"]],
+            "kl_curve": [round(h["kl"], 5) for h in best["history"]],
+            "cpu_seconds": round(time.process_time() - t0, 1)}  # fmt: skip
+
+
+ICL_SHOTS = tuple(range(9))
+ICL_QUERIES = 20  # 과제·샷 수마다 질의 수
+ICL_ORDERINGS = 24  # 순서 흔들림: 같은 예시 4개의 순서 24가지 (4! = 24)
+
+
+def icl_eval(model, tasks: list, seed: int) -> dict:
+    """샷 수별 정확도(보정 전후)와, 같은 예시 4개의 순서를 바꿨을 때 정확도의 흔들림."""
+    import itertools
+    import random
+    import statistics
+
+    rng = random.Random(seed)
+    raw, cal = {}, {}
+    for k in ICL_SHOTS:
+        prompts, cf_prompts, labels, gold = [], [], [], []
+        for t in tasks:
+            for _ in range(ICL_QUERIES):
+                ex = sample_examples(t, k + 1, rng)
+                q, y = ex[-1]
+                prompts.append(format_prompt(ex[:-1], q))
+                cf_prompts.append(format_prompt(ex[:-1], "?"))  # 내용 없는 입력
+                labels.append((t.yes, t.no))
+                gold.append(0 if y == t.yes else 1)
+        p = label_probs(model, prompts, labels)
+        pc = calibrate(p, label_probs(model, cf_prompts, labels))
+        g = torch.tensor(gold)
+        raw[str(k)] = round((p.argmax(-1) == g).float().mean().item(), 4)
+        cal[str(k)] = round((pc.argmax(-1) == g).float().mean().item(), 4)
+    # 순서 흔들림: 과제마다 예시 4개와 질의 20개를 고정하고, 예시 순서 24가지마다 정확도를 잰다.
+    spreads, per_task = [], []
+    for t in tasks:
+        ex = sample_examples(t, 4 + ICL_QUERIES, rng)
+        shots, queries = ex[:4], ex[4:]
+        accs = []
+        for perm in itertools.permutations(shots):
+            prompts = [format_prompt(list(perm), q) for q, _ in queries]
+            p = label_probs(model, prompts, [(t.yes, t.no)] * len(queries))
+            g = torch.tensor([0 if y == t.yes else 1 for _, y in queries])
+            accs.append((p.argmax(-1) == g).float().mean().item())
+        spreads.append(max(accs) - min(accs))
+        per_task.append({"task": f"{t.predicate}:{t.yes}/{t.no}", "min": round(min(accs), 4),
+                         "max": round(max(accs), 4), "std": round(statistics.pstdev(accs), 4)})  # fmt: skip
+    return {"raw": raw, "calibrated": cal, "order": {"mean_range": round(sum(spreads) / len(spreads), 4),
+            "per_task": per_task}}  # fmt: skip
+
+
+def icl_stage(out: Path, cfg: ICLConfig, log) -> dict:
+    """메타 학습 모델을 학습해 ``out/icl/`` 에 저장하고 남겨 둔 과제(개발 절반, 시험 절반)에서 잰다."""
+    train, held = task_split()
+    pairs = sorted({(t.yes, t.no) for t in held})
+    dev_pairs = set(pairs[: len(pairs) // 2])
+    dev = [t for t in held if (t.yes, t.no) in dev_pairs]
+    test = [t for t in held if (t.yes, t.no) not in dev_pairs]
+    t0 = time.process_time()
+    model, losses = train_icl(cfg, train, log_every=200, log=log)
+    save_pretrained(model, out / "icl")
+    res = {"config": asdict(cfg), "losses": [round(x, 5) for x in losses[::10]],
+           "cpu_seconds": round(time.process_time() - t0, 1),
+           "dev_tasks": len(dev), "test_tasks": len(test),
+           "dev": icl_eval(model, dev, seed=11), "test": icl_eval(model, test, seed=22)}  # fmt: skip
+    log(f"icl dev {res['dev']['raw']} test {res['test']['raw']} cal {res['test']['calibrated']}")
+    return res
+
+
 def _update_json(path: Path, key: str, value) -> None:
     """``path`` 의 JSON 에서 ``key`` 만 바꾼다. 단계를 여러 프로세스로 나눠 돌려도 덮어쓰지 않게 파일을 잠근다."""
     with open(path.with_suffix(".lock"), "w") as lock:
@@ -195,7 +314,7 @@ def _update_json(path: Path, key: str, value) -> None:
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description="노트북 10 의 작은 추론 모델 레시피")
     ap.add_argument("--out", default="data/models/reasoners")
-    ap.add_argument("--stage", default="all", choices=["train", "eval", "all"])
+    ap.add_argument("--stage", default="all", choices=["train", "eval", "grpo", "icl", "all"])
     ap.add_argument("--styles", default=",".join(STYLES))
     args = ap.parse_args(argv)
     out = Path(args.out)
@@ -205,20 +324,24 @@ def main(argv: list[str] | None = None) -> None:
     def log(msg: str) -> None:
         print(msg, flush=True)
 
-    cfg = ReasonerConfig()
+    cfg = REASONER
     results, recipe = out / "results.json", out / "recipe.json"
     if args.stage in ("train", "all"):
         train_stage(out, tuple(args.styles.split(",")), cfg, log)
     if args.stage in ("eval", "all"):
         _update_json(results, "eval", eval_stage(out, log))
+    if args.stage in ("grpo", "all"):
+        _update_json(results, "grpo", grpo_stage(out, GRPO, log))
+    if args.stage in ("icl", "all"):
+        _update_json(results, "icl", icl_stage(out, ICL, log))
     dev, test = splits()
-    _update_json(
-        recipe,
-        "command",
-        "python -m llmnotes.recipes.reasoners " + " ".join(sys.argv[1:] if argv is None else argv),
-    )
+    key = f"command_{args.stage}" + (f"_{args.styles}" if args.stage == "train" else "")
+    command = "python -m llmnotes.recipes.reasoners " + " ".join(sys.argv[1:] if argv is None else argv)
+    _update_json(recipe, key, command)
     _update_json(recipe, "torch", torch.__version__)
     _update_json(recipe, "reasoner_config", asdict(cfg))
+    _update_json(recipe, "grpo_config", asdict(GRPO))
+    _update_json(recipe, "icl_config", asdict(ICL))
     _update_json(recipe, "splits", {"dev_seed": DEV_SEED, "test_seed": TEST_SEED, "dev_per_level": N_DEV,
                                     "test_per_level": N_TEST, "dev_sha256": data_hash(dev),
                                     "test_sha256": data_hash(test)})  # fmt: skip
