@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from transformers import GPT2Config, GPT2LMHeadModel
+from transformers import LlamaConfig, LlamaForCausalLM
 from transformers.models.clip.modeling_clip import image_text_contrastive_loss
 
 from llmnotes import shapes
@@ -23,7 +23,14 @@ from llmnotes.clip import (
     token_wise_similarity,
 )
 from llmnotes.paths import models_dir
-from llmnotes.vlm_bridge import MLPProjector, QFormerLite, VisionLanguageModel, count_trainable, make_batch
+from llmnotes.vlm_bridge import (
+    HFTokenizerCodec,
+    MLPProjector,
+    QFormerLite,
+    VisionLanguageModel,
+    count_trainable,
+    make_batch,
+)
 
 TOK = WordTokenizer(shapes.vocabulary())
 
@@ -84,31 +91,104 @@ def test_recall_at_k():
         recall_at_k(sim, rel, 0)
 
 
-def _tiny_lm(d: int = 32) -> GPT2LMHeadModel:
+def _tiny_lm(d: int = 32, vocab: int | None = None) -> LlamaForCausalLM:
+    """척추 모델과 같은 구조(LlamaForCausalLM)의 아주 작은 모델 (설정에서 무작위 가중치로 만든다)."""
     torch.manual_seed(0)
-    return GPT2LMHeadModel(GPT2Config(vocab_size=len(TOK), n_positions=48, n_embd=d, n_layer=1, n_head=2))
+    cfg = LlamaConfig(
+        vocab_size=vocab or len(TOK),
+        hidden_size=d,
+        intermediate_size=2 * d,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        num_key_value_heads=1,
+        max_position_embeddings=64,
+        tie_word_embeddings=True,
+    )
+    return LlamaForCausalLM(cfg).eval()
 
 
 @pytest.mark.parametrize("kind", ["llava", "qformer"])
-def test_bridge_shapes_and_only_bridge_trains(kind):
+@pytest.mark.parametrize("lm_mode", ["frozen", "lora"])
+def test_bridge_shapes_and_what_trains(kind, lm_mode):
     torch.manual_seed(0)
     clip = TinyClip(ClipConfig(vocab_size=len(TOK)))
     lm = _tiny_lm()
+    n_lm = sum(p.numel() for p in lm.parameters())
     bridge = MLPProjector(64, 32) if kind == "llava" else QFormerLite(64, 32, n_queries=5)
-    vlm = VisionLanguageModel(clip.image_encoder, bridge, lm)
+    vlm = VisionLanguageModel(clip.image_encoder, bridge, lm, lm_mode=lm_mode, lora_r=4)
     scenes = shapes.sample_scenes(4, 0, "train", kinds=("single",))
     x = images_to_tensor(shapes.render_batch(scenes))
     assert vlm.prefix(x).shape == ((4, 16, 32) if kind == "llava" else (4, 5, 32))
-    assert count_trainable(vlm) == sum(p.numel() for p in bridge.parameters())
+    n_bridge = sum(p.numel() for p in bridge.parameters())
+    # LoRA: q_proj (32→32), v_proj (32→16, 키·값 헤드 하나) 에 r=4 의 A, B
+    n_lora = 4 * (32 + 32) + 4 * (32 + 16) if lm_mode == "lora" else 0
+    assert count_trainable(vlm) == n_bridge + n_lora
+    assert (
+        sum(p.numel() for n, p in lm.named_parameters() if "lora_" not in n) == n_lm
+    )  # 원래 가중치는 그대로
     batch = make_batch(TOK, [shapes.QUESTIONS["colour"]] * 4, [shapes.answer(s, "colour") for s in scenes])
     assert (batch.labels != -100).sum().item() == 4 * 2  # 답 한 낱말 + <eos>
     loss = vlm(x, batch)
     loss.backward()
     assert torch.isfinite(loss)
-    assert all(p.grad is None for p in [*lm.parameters(), *clip.parameters()])
+    assert all(p.grad is None for p in clip.parameters())
+    assert all(p.grad is None for n, p in lm.named_parameters() if "lora_" not in n)
     assert all(p.grad is not None for p in bridge.parameters())
-    out = vlm.generate(x[:2], TOK, [shapes.QUESTIONS["count"]] * 2, max_new=3)
-    assert len(out) == 2 and all(isinstance(o, str) for o in out)
+    if lm_mode == "lora":
+        assert all(p.grad is not None for n, p in lm.named_parameters() if "lora_B" in n)
+
+
+def test_loss_equals_hf_labels_loss_and_cached_generation_equals_recompute():
+    """답 자리만 골라 계산한 손실 = HF 가 labels 로 계산한 손실; 키·값 캐시 생성 = 매번 처음부터 다시 계산한 생성."""
+    torch.manual_seed(1)
+    clip = TinyClip(ClipConfig(vocab_size=len(TOK)))
+    lm = _tiny_lm()
+    vlm = VisionLanguageModel(clip.image_encoder, MLPProjector(64, 32), lm)
+    scenes = shapes.sample_scenes(3, 1, "train", kinds=("single",))
+    x = images_to_tensor(shapes.render_batch(scenes))
+    qs = [shapes.QUESTIONS["caption"]] * 3
+    batch = make_batch(TOK, qs, [s.caption for s in scenes])
+    with torch.no_grad():
+        pre = vlm.prefix(x)
+        P = pre.shape[1]
+        emb = torch.cat([pre, lm.get_input_embeddings()(batch.ids)], 1)
+        attn = torch.cat([torch.ones(3, P, dtype=torch.long), batch.mask.long()], 1)
+        labels = torch.cat([torch.full((3, P), -100), batch.labels], 1)
+        ref = lm(inputs_embeds=emb, attention_mask=attn, labels=labels).loss
+        torch.testing.assert_close(vlm(x, batch), ref)
+        got = vlm.generate(x, TOK, qs, max_new=5)
+        for b in range(3):  # 캐시 없이: 매 토큰마다 전체를 다시 계산
+            ids = make_batch(TOK, [qs[b]], [None]).ids
+            new = []
+            for _ in range(5):
+                e = torch.cat([pre[b : b + 1], lm.get_input_embeddings()(ids)], 1)
+                nxt = int(lm(inputs_embeds=e).logits[0, -1].argmax())
+                if nxt == TOK.eos_id:
+                    break
+                new.append(nxt)
+                ids = torch.cat([ids, torch.tensor([[nxt]])], 1)
+            assert got[b] == TOK.decode(new)
+
+
+def test_hf_tokenizer_codec_roundtrip_and_batch():
+    from llmnotes import bpe
+
+    texts = [s.caption for s in shapes.sample_scenes(60, 0, "train")] + list(shapes.QUESTIONS.values())
+    hf = bpe.train(texts, 300, special_tokens=["<|endoftext|>", "<pad>"]).to_transformers()
+    codec = HFTokenizerCodec(hf)
+    assert codec.bos_id == codec.eos_id == hf.convert_tokens_to_ids("<|endoftext|>")
+    assert codec.pad_id == hf.convert_tokens_to_ids("<pad>")
+    for t in ["왼쪽에 큰 빨간 원", "마름모예요", "세 개예요"]:
+        assert codec.decode(codec.encode(t)) == t
+    batch = make_batch(codec, ["무슨 모양이야?", "몇 개야?"], ["마름모예요", None])
+    n0 = len(codec.encode("무슨 모양이야?")) + 2
+    assert batch.ids[0, 0] == codec.bos_id and batch.ids[0, n0 - 1] == codec.sep_id
+    assert codec.decode(batch.ids[0][batch.labels[0] >= 0]) == "마름모예요"
+    assert batch.mask[1].sum() == len(codec.encode("몇 개야?")) + 2 and (batch.labels[1] == -100).all()
+    with pytest.raises(ValueError, match="비어"):
+        codec.encode("  ")
+    with pytest.raises(TypeError, match="str"):
+        codec.encode(3)
 
 
 def test_bad_input_is_rejected_clearly():
@@ -132,6 +212,32 @@ def test_bad_input_is_rejected_clearly():
         ).prefix(torch.zeros(3, 32, 32))
     with pytest.raises(ValueError, match="questions"):
         make_batch(TOK, ["몇 개야?"], [])
+    with pytest.raises(ValueError, match="lm_mode"):
+        VisionLanguageModel(
+            TinyClip(ClipConfig(vocab_size=len(TOK))).image_encoder, MLPProjector(64, 32), _tiny_lm(), "lroa"
+        )
+    vlm = VisionLanguageModel(
+        TinyClip(ClipConfig(vocab_size=len(TOK))).image_encoder, MLPProjector(64, 32), _tiny_lm()
+    )
+    with pytest.raises(ValueError, match="질문"):
+        vlm.generate(torch.zeros(2, 3, 32, 32), TOK, ["몇 개야?"])
+    with pytest.raises(ValueError, match="images"):
+        vlm.prefix(torch.zeros(2, 1, 32, 32))
+
+
+def test_zero_shot_rule_is_chosen_from_dev_numbers_and_probe_learns():
+    from llmnotes.recipes.clip import choose_zero_shot_rule, linear_probe
+
+    dev = {"coarse": 0.5, "coarse_mean": 0.7, "coarse_short": 0.6, "fine": 0.99}  # 'fine' 은 후보가 아니다
+    assert choose_zero_shot_rule(dev) == "coarse_mean"
+    assert (
+        choose_zero_shot_rule({"coarse": 0.7, "coarse_mean": 0.7, "coarse_short": 0.7}) == "coarse"
+    )  # 동점: 먼저 것
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(200, 5, generator=g)
+    y = x[:, :4].argmax(1)  # 가장 큰 좌표 = 클래스: 소프트맥스 선형 분류기로 정확히 나뉜다
+    probe = linear_probe(x, y)
+    assert (probe(x).argmax(1) == y).float().mean() >= 0.9
 
 
 CKPT = models_dir() / "tiny-clip"
@@ -143,17 +249,53 @@ CKPT = models_dir() / "tiny-clip"
 def test_shipped_checkpoint_hashes_sizes_and_recorded_result():
     import hashlib
 
-    from llmnotes.recipes.clip import evaluate_zero_shot, load_artefacts
+    from llmnotes.recipes.clip import RecipeConfig, choose_zero_shot_rule, evaluate_zero_shot, load_artefacts
 
     recipe = json.loads((CKPT / "recipe.json").read_text(encoding="utf-8"))
     for name, digest in recipe["files_sha256"].items():
         p = CKPT / name
         assert p.stat().st_size <= 10 * 1024 * 1024
         assert hashlib.sha256(p.read_bytes()).hexdigest() == digest, name
-    art = load_artefacts(CKPT)
-    cfg = recipe["config"]
-    scenes = shapes.sample_scenes(cfg["n_eval"], cfg["seed"] + 2, "test", kinds=("single",))
+    assert sum((CKPT / n).stat().st_size for n in recipe["files_sha256"]) <= 10 * 1024 * 1024
+    # CLIP·FILIP 손실 곡선이 기록되어 있고 내려갔다
+    for name in ("clip", "filip"):
+        curve = recipe["loss_logs"][name]
+        assert len(curve) >= 50 and np.mean(curve[-10:]) < np.mean(curve[:5]) - 1.0
+    cfg = RecipeConfig(**recipe["config"])
+    res = recipe["results"]
+    # 규칙은 dev 에서 고른 것이고, 시험 분할은 예전 시드 2 가 아니다
+    assert res["zero_shot_rule"]["chosen"] == choose_zero_shot_rule(res["clip_dev"]["zero_shot"])
+    assert cfg.test_seed != 2
+    art = load_artefacts(CKPT, bridges=False)
+    scenes = shapes.sample_scenes(cfg.n_eval, cfg.test_seed, "test", kinds=("single",))
     got = evaluate_zero_shot(art["clip"], art["tokenizer"], scenes)
-    for level, acc in recipe["results"]["clip_test"]["zero_shot"].items():
-        assert abs(got[level] - acc) <= 2 / cfg["n_eval"] + 1e-9, level  # 다른 CPU 에서 한두 장 차이까지
-    assert recipe["results"]["clip_test"]["zero_shot"]["coarse"] >= 0.9
+    for level, acc in res["clip_test"]["zero_shot"].items():
+        assert abs(got[level] - acc) <= 2 / cfg.n_eval + 1e-9, level  # 다른 CPU 에서 한두 장 차이까지
+    assert res["zero_shot_rule"]["test"] == res["clip_test"]["zero_shot"][res["zero_shot_rule"]["chosen"]]
+
+
+@pytest.mark.skipif(
+    not (CKPT / "llava.safetensors").exists()
+    or not (models_dir() / "tiny-ko-llama" / "config.json").exists(),
+    reason="다리 체크포인트 또는 척추 모델 data/models/tiny-ko-llama 가 없습니다",
+)
+def test_shipped_bridges_load_onto_the_spine_with_only_bridge_and_lora_trained():
+    from llmnotes.recipes.clip import load_artefacts
+
+    art = load_artefacts(CKPT)
+    recipe = art["recipe"]
+    for name in ("llava", "qformer"):
+        vlm = art[name]
+        n = recipe["results"][f"{name}_trainable"]
+        assert n["bridge"] == sum(p.numel() for p in vlm.bridge.parameters())
+        assert n["lora"] == sum(p.numel() for k, p in vlm.lm.named_parameters() if "lora_" in k) > 0
+        assert n["frozen_lm"] == sum(p.numel() for p in art["spine"].parameters())
+        # LoRA 가 붙은 사본과 얼린 원본은 같은 기저 가중치를 갖는다 (척추 모델 자체는 바뀌지 않았다)
+        base = dict(art["spine"].named_parameters())
+        for k, p in vlm.lm.named_parameters():
+            if "lora_" not in k:
+                assert torch.equal(p, base[k.replace(".base.", ".")]), k
+    scenes = shapes.sample_scenes(3, 5, "train", kinds=("single",))
+    x = images_to_tensor(shapes.render_batch(scenes))
+    out = art["llava"].generate(x, art["codec"], [shapes.QUESTIONS["colour"]] * 3)
+    assert sum(o == shapes.answer(s, "colour") for o, s in zip(out, scenes, strict=True)) >= 2

@@ -6,26 +6,79 @@
 - LLaVA (Liu et al., 2023): 조각 토큰마다 같은 2층 MLP → P = N 개의 그림 토큰.
 - Q-Former (BLIP-2, Li et al., 2023): 학습되는 질의(query) K 개가 교차 어텐션으로 조각 토큰을 읽고
   → P = K 개의 그림 토큰 (조각 수와 무관하게 고정).
+
+언어 모델은 ``inputs_embeds`` 를 받는 Hugging Face 인과 언어 모델이면 된다 (노트북 20 은 척추 모델
+``tiny-ko-llama`` = ``LlamaForCausalLM``). 언어 모델은 ``lm_mode`` 로 얼리거나('frozen'), 얼린 가중치 옆에 LoRA 만
+학습하거나('lora'), 전부 학습한다('full').
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .clip import WordTokenizer
+from .lora import inject_lora
 
 __all__ = [
+    "TextCodec",
+    "HFTokenizerCodec",
     "MLPProjector",
     "QFormerLite",
     "VisionLanguageModel",
     "BridgeBatch",
     "make_batch",
     "count_trainable",
+    "LM_MODES",
 ]
+
+LM_MODES = ("frozen", "lora", "full")
+
+
+class TextCodec(Protocol):
+    """다리가 쓰는 토크나이저의 모양: ``encode``/``decode`` 와 특수 토큰 id 넷."""
+
+    bos_id: int
+    eos_id: int
+    sep_id: int
+    pad_id: int
+
+    def encode(self, text: str) -> list[int]: ...
+
+    def decode(self, ids) -> str: ...
+
+
+class HFTokenizerCodec:
+    """Hugging Face 토크나이저(척추 모델의 바이트 수준 BPE)를 :class:`TextCodec` 으로 감싼다.
+
+    글의 시작과 끝은 모두 ``<|endoftext|>`` (척추 모델이 문서 경계로 배운 토큰), 질문과 답 사이는 줄바꿈 "\\n".
+    """
+
+    def __init__(self, tokenizer):
+        self.tokenizer = tokenizer
+        eos = tokenizer.eos_token_id
+        if eos is None:
+            raise ValueError("tokenizer 에 eos_token 이 없습니다")
+        self.bos_id = self.eos_id = int(eos)
+        pad = tokenizer.pad_token_id
+        self.pad_id = int(pad) if pad is not None else int(eos)
+        sep = tokenizer("\n", add_special_tokens=False)["input_ids"]
+        if len(sep) != 1:
+            raise ValueError(f"줄바꿈이 토큰 하나가 아닙니다: {sep!r}")
+        self.sep_id = int(sep[0])
+
+    def encode(self, text: str) -> list[int]:
+        if not isinstance(text, str):
+            raise TypeError(f"text 는 str 이어야 합니다: {type(text).__name__}")
+        if not text.strip():
+            raise ValueError(f"text 가 비어 있습니다: {text!r}")
+        return list(self.tokenizer(text, add_special_tokens=False)["input_ids"])
+
+    def decode(self, ids) -> str:
+        return self.tokenizer.decode([int(i) for i in ids], skip_special_tokens=True)
 
 
 class MLPProjector(nn.Module):
@@ -80,14 +133,14 @@ class QFormerLite(nn.Module):
 
 @dataclass
 class BridgeBatch:
-    """언어 모델 입력: 글 토큰 id (B, T), 손실 표시(답 토큰 = 학습 대상) (B, T), 패딩 마스크 (B, T)."""
+    """언어 모델 입력: 글 토큰 id (B, T), 손실 표시(답 토큰 = 학습 대상, 나머지 -100) (B, T), 패딩 마스크 (B, T)."""
 
     ids: torch.Tensor
     labels: torch.Tensor
     mask: torch.Tensor
 
 
-def make_batch(tok: WordTokenizer, questions: list[str], answers: list[str | None]) -> BridgeBatch:
+def make_batch(tok: TextCodec, questions: list[str], answers: list[str | None]) -> BridgeBatch:
     """'<bos> 질문 <sep> 답 <eos>' 를 오른쪽 패딩으로 묶는다. 답이 None 이면 '<bos> 질문 <sep>' 까지만 (생성용)."""
     if len(questions) == 0 or len(questions) != len(answers):
         raise ValueError(
@@ -102,68 +155,95 @@ def make_batch(tok: WordTokenizer, questions: list[str], answers: list[str | Non
     T = max(map(len, seqs))
     ids = torch.full((len(seqs), T), tok.pad_id, dtype=torch.long)
     labels = torch.full((len(seqs), T), -100, dtype=torch.long)
+    mask = torch.zeros((len(seqs), T), dtype=torch.bool)
     for b, (s, lab) in enumerate(zip(seqs, labs, strict=True)):
         ids[b, : len(s)] = torch.tensor(s)
         labels[b, : len(lab)] = torch.tensor(lab)
-    return BridgeBatch(ids, labels, ids != tok.pad_id)
+        mask[b, : len(s)] = True  # pad 와 eos 가 같은 id 일 수 있어 id 로 마스크를 만들지 않는다
+    return BridgeBatch(ids, labels, mask)
 
 
 class VisionLanguageModel(nn.Module):
-    """얼린 그림 인코더 → 다리(bridge) → 언어 모델. 다리는 늘 학습하고, 언어 모델은 ``freeze_lm`` 이면 얼린다.
+    """얼린 그림 인코더 → 다리(bridge) → 언어 모델. 다리는 늘 학습한다.
 
     Args:
-        image_encoder: 그림 (B, 3, H, W) → 조각 토큰 (B, N, d_img) 인 모듈 (``TinyClip.image_tokens``).
+        image_encoder: 그림 (B, 3, H, W) → 조각 토큰 (B, N, d_img) 인 모듈 (``TinyClip.image_encoder``). 늘 얼린다.
         bridge: ``MLPProjector`` 또는 ``QFormerLite``.
-        lm: ``inputs_embeds`` 를 받는 Hugging Face 인과 언어 모델 (예: ``GPT2LMHeadModel``).
-        freeze_lm: 참이면 언어 모델을 얼린다.
+        lm: ``inputs_embeds`` 를 받는 Hugging Face 인과 언어 모델 (예: ``LlamaForCausalLM``).
+        lm_mode: 'frozen' (언어 모델을 얼림; LLaVA 1단계, BLIP-2), 'lora' (얼린 가중치 옆 LoRA 만 학습),
+            'full' (언어 모델 전부 학습; LLaVA 2단계).
+        lora_targets, lora_r, lora_alpha: 'lora' 일 때 LoRA 를 붙일 선형층 이름과 랭크, 스케일 분자.
     """
 
-    def __init__(self, image_encoder: nn.Module, bridge: nn.Module, lm: nn.Module, freeze_lm: bool = True):
+    def __init__(
+        self,
+        image_encoder: nn.Module,
+        bridge: nn.Module,
+        lm: nn.Module,
+        lm_mode: str = "frozen",
+        lora_targets: tuple[str, ...] = ("q_proj", "v_proj"),
+        lora_r: int = 8,
+        lora_alpha: float = 16.0,
+    ):
         super().__init__()
-        self.image_encoder, self.bridge, self.lm = image_encoder, bridge, lm
+        if lm_mode not in LM_MODES:
+            raise ValueError(f"lm_mode 는 {LM_MODES} 중 하나여야 합니다: {lm_mode!r}")
+        self.image_encoder, self.bridge, self.lm, self.lm_mode = image_encoder, bridge, lm, lm_mode
         for p in image_encoder.parameters():
             p.requires_grad_(False)
-        for p in lm.parameters():  # LLaVA 1단계·BLIP-2: 얼림, LLaVA 2단계: 함께 학습
-            p.requires_grad_(not freeze_lm)
+        for p in lm.parameters():
+            p.requires_grad_(lm_mode == "full")
+        if lm_mode == "lora":  # 얼린 W 옆에 ΔW = (α/r)·BA 만 학습 (노트북 12)
+            inject_lora(lm, target_modules=lora_targets, r=lora_r, alpha=lora_alpha)
 
     def prefix(self, images: torch.Tensor) -> torch.Tensor:
         """그림 → 언어 모델 임베딩 공간의 그림 토큰 (B, P, d_lm)."""
-        if images.ndim != 4:
+        if images.ndim != 4 or images.shape[1] != 3:
             raise ValueError(f"images 는 (B, 3, H, W) 여야 합니다: {tuple(images.shape)}")
         with torch.no_grad():
             feats = self.image_encoder(images)
         return self.bridge(feats)
 
-    def forward(self, images: torch.Tensor, batch: BridgeBatch) -> torch.Tensor:
-        """답 토큰의 평균 교차 엔트로피."""
-        pre = self.prefix(images)
+    def loss_from_prefix(self, pre: torch.Tensor, batch: BridgeBatch) -> torch.Tensor:
+        """그림 토큰 (B, P, d_lm) 과 글 배치로 답 토큰의 평균 교차 엔트로피를 계산한다."""
         B, P = pre.shape[:2]
         if batch.ids.shape[0] != B:
             raise ValueError(f"그림 {B}개와 글 {batch.ids.shape[0]}개의 배치 크기가 다릅니다")
         emb = torch.cat([pre, self.lm.get_input_embeddings()(batch.ids)], dim=1)  # [그림 토큰 | 글 토큰]
         attn = torch.cat([torch.ones(B, P, dtype=torch.long), batch.mask.long()], dim=1)
-        logits = self.lm(inputs_embeds=emb, attention_mask=attn).logits[:, P:]
-        # 위치 t 의 로짓이 t+1 번째 토큰을 맞힌다
-        return F.cross_entropy(logits[:, :-1].reshape(-1, logits.shape[-1]), batch.labels[:, 1:].reshape(-1))
+        h = self.lm.base_model(inputs_embeds=emb, attention_mask=attn).last_hidden_state[:, P:]
+        # 위치 t 의 출력이 t+1 번째 토큰을 맞힌다. 답 토큰 자리만 어휘 로짓을 계산한다 (어휘가 커서 아낀다).
+        target = batch.labels[:, 1:]
+        keep = target != -100
+        logits = self.lm.get_output_embeddings()(h[:, :-1][keep])
+        return F.cross_entropy(logits, target[keep])
+
+    def forward(self, images: torch.Tensor, batch: BridgeBatch) -> torch.Tensor:
+        """답 토큰의 평균 교차 엔트로피."""
+        return self.loss_from_prefix(self.prefix(images), batch)
 
     @torch.no_grad()
     def generate(
-        self, images: torch.Tensor, tok: WordTokenizer, questions: list[str], max_new: int = 16
+        self, images: torch.Tensor, tok: TextCodec, questions: list[str], max_new: int = 40
     ) -> list[str]:
-        """탐욕적 디코딩으로 질문마다 답을 만든다 (<eos> 에서 멈춤)."""
+        """탐욕적 디코딩으로 질문마다 답을 만든다 (<eos> 에서 멈춤, 키·값 캐시 사용)."""
+        if len(questions) != len(images):
+            raise ValueError(f"그림 {len(images)}개와 질문 {len(questions)}개의 수가 다릅니다")
         pre = self.prefix(images)
-        B, P = pre.shape[:2]
-        out: list[list[int]] = [[] for _ in range(B)]
-        for b in range(B):  # 질문 길이가 달라 한 장씩 (작은 모델이라 충분히 빠르다)
+        out: list[str] = []
+        for b in range(len(images)):  # 질문 길이가 달라 한 장씩
             ids = make_batch(tok, [questions[b]], [None]).ids
+            emb = torch.cat([pre[b : b + 1], self.lm.get_input_embeddings()(ids)], dim=1)
+            res = self.lm(inputs_embeds=emb, use_cache=True)
+            new: list[int] = []
             for _ in range(max_new):
-                emb = torch.cat([pre[b : b + 1], self.lm.get_input_embeddings()(ids)], dim=1)
-                nxt = int(self.lm(inputs_embeds=emb).logits[0, -1].argmax())
+                nxt = int(res.logits[0, -1].argmax())
                 if nxt == tok.eos_id:
                     break
-                out[b].append(nxt)
-                ids = torch.cat([ids, torch.tensor([[nxt]])], dim=1)
-        return [tok.decode(o) for o in out]
+                new.append(nxt)
+                res = self.lm(input_ids=torch.tensor([[nxt]]), cache=res.cache, use_cache=True)
+            out.append(tok.decode(new))
+        return out
 
 
 def count_trainable(module: nn.Module) -> int:

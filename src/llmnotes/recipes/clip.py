@@ -1,16 +1,19 @@
-"""레시피: 노트북 20 의 작은 CLIP·FILIP, 작은 언어 모델, 두 다리(LLaVA 투영기, Q-Former)를 학습해 내보낸다.
+"""레시피: 노트북 20 의 작은 CLIP·FILIP 과, 척추 모델(tiny-ko-llama)에 그림을 넣는 두 다리를 학습해 내보낸다.
 
 실행: ``PYTHONHASHSEED=0 OMP_NUM_THREADS=1 python -m llmnotes.recipes.clip --out data/models/tiny-clip``
+(``--stage clip`` 과 ``--stage bridges`` 로 나눠 돌릴 수 있다; 단계마다 시드를 따로 고정한다.)
 
-쓰는 파일 (모두 float32 safetensors, 합쳐 몇 MB):
-    clip.safetensors, filip.safetensors   CLIP (전체 벡터 InfoNCE) 과 FILIP (토큰 단위) 목표로 학습한 같은 구조
-    lm/                                   GPT-2 구조의 작은 언어 모델 (낱말 토크나이저, 질문·답·설명 글로만 학습)
-    llava.safetensors, qformer.safetensors 얼린 CLIP 그림 인코더와 언어 모델 사이의 다리
-    lm_llava/, lm_qformer/                각 다리와 함께 학습한 lm 사본 (train_lm_with_bridge=True)
-    vocab.json, recipe.json               어휘, 설정·시드·데이터 해시·결과·파일 해시 (데이터시트)
+쓰는 파일 (float32 safetensors, 합쳐 몇 MB):
+    clip.safetensors, filip.safetensors    CLIP (전체 벡터 InfoNCE) 과 FILIP (토큰 단위) 목표로 학습한 같은 구조
+    llava.safetensors, qformer.safetensors 다리 가중치(``bridge.*``)와 그 다리와 함께 학습한 척추 모델의 LoRA(``lm.*lora_*``)
+    vocab.json, recipe.json                CLIP 글 인코더의 어휘, 설정·시드·데이터 해시·손실 기록·결과·파일 해시 (데이터시트)
 
-분할: 학습 장면은 ``shapes.HELD_OUT`` 조합을 담지 않는다. dev 분할(빠진 조합, 시드 1)과 test 분할(빠진 조합, 시드 2)은
-이 레시피가 마지막에 함께 잰다. 제로샷 점수 규칙(최댓값)은 앞선 실행의 test 결과를 본 뒤 골랐다 (data/README.md).
+척추 모델 자체는 복사하지 않는다: ``data/models/tiny-ko-llama`` 를 읽고, 그 파일 해시를 ``recipe.json`` 에 적어
+다른 척추 모델에 LoRA 를 잘못 붙이지 않게 한다.
+
+분할: 학습 장면은 ``shapes.HELD_OUT`` 조합을 담지 않는다. dev 분할(시드 seed+1)은 설정과 제로샷 점수 규칙을 고르는 데
+쓰고, 시험 분할(시드 ``test_seed``)은 고른 뒤에 한 번 잰다. 예전 시험 분할(시드 2)은 제로샷 규칙을 그 결과를 본 뒤에
+골랐으므로 더는 시험에 쓰지 않는다 (data/README.md).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from typing import Any
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from safetensors.torch import load_file, save_file
 
 from .. import shapes
@@ -39,17 +43,27 @@ from ..clip import (
     recall_at_k,
     token_wise_similarity,
 )
-from ..vlm_bridge import MLPProjector, QFormerLite, VisionLanguageModel, make_batch
+from ..paths import models_dir
+from ..vlm_bridge import HFTokenizerCodec, MLPProjector, QFormerLite, VisionLanguageModel, make_batch
 
 __all__ = [
     "RecipeConfig",
+    "ZERO_SHOT_RULES",
     "build_qa",
+    "load_spine",
     "load_artefacts",
     "evaluate_zero_shot",
+    "choose_zero_shot_rule",
     "evaluate_retrieval",
     "evaluate_bridge",
+    "linear_probe",
+    "shape_probes",
+    "evaluation_scenes",
     "main",
 ]
+
+# 제로샷 거친 분류(도형 4가지)의 후보 점수 규칙. dev 분할에서 가장 좋은 것을 고르고 시험 분할은 그 뒤에 한 번 잰다.
+ZERO_SHOT_RULES = ("coarse", "coarse_mean", "coarse_short")
 
 
 @dataclass(frozen=True)
@@ -59,20 +73,20 @@ class RecipeConfig:
     seed: int = 0
     n_train: int = 8000
     n_eval: int = 300
+    test_seed: int = 1002  # 새 시험 분할 (예전 시드 2 는 규칙을 고를 때 보았으므로 쓰지 않는다)
     clip_steps: int = 300
     clip_batch: int = 128
     clip_lr: float = 2e-3
-    lm_embd: int = 64
-    lm_layers: int = 2
-    lm_steps: int = 300
-    n_bridge_train: int = 4000
-    bridge_steps: int = 400
-    bridge_batch: int = 64
-    bridge_lr: float = 3e-3
+    spine: str = "tiny-ko-llama"  # data/models 아래 폴더 이름 또는 경로
+    lm_mode: str = "lora"  # 'frozen' 은 얼린 척추 모델로 학습이 거의 되지 않았다 (데이터시트)
+    lora_targets: str = "q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj"
+    lora_r: int = 8
+    n_bridge_train: int = 1200
+    bridge_steps: int = 120
+    bridge_batch: int = 24
+    bridge_lr: float = 5e-3
     qformer_queries: int = 4
-    n_eval_bridge: int = 120
-    # 다리와 함께 언어 모델도 학습하는가 (LLaVA 2단계). 얼린 채로는 400스텝 안에 그림 정보를 쓰지 못했다 (데이터시트).
-    train_lm_with_bridge: bool = True
+    n_eval_bridge: int = 48
 
 
 def build_qa(scenes: list[shapes.Scene]) -> tuple[list[int], list[str], list[str]]:
@@ -87,62 +101,57 @@ def build_qa(scenes: list[shapes.Scene]) -> tuple[list[int], list[str], list[str
     return idx, qs, ans
 
 
-def _lm_config(tok: WordTokenizer, cfg: RecipeConfig):
-    from transformers import GPT2Config
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
-    return GPT2Config(
-        vocab_size=len(tok),
-        n_positions=48,
-        n_embd=cfg.lm_embd,
-        n_layer=cfg.lm_layers,
-        n_head=4,
-        resid_pdrop=0.0,
-        embd_pdrop=0.0,
-        attn_pdrop=0.0,
-        bos_token_id=tok.bos_id,
-        eos_token_id=tok.eos_id,
-        pad_token_id=tok.pad_id,
+
+def _spine_dir(spine: str | Path) -> Path:
+    p = Path(spine)
+    return p if p.is_absolute() or p.exists() else models_dir() / str(spine)
+
+
+def load_spine(spine: str | Path) -> tuple[Any, HFTokenizerCodec, str]:
+    """척추 모델(``LlamaForCausalLM``, float32 로 올림), 그 토크나이저를 감싼 codec, 가중치 파일 해시를 돌려준다."""
+    from transformers import AutoTokenizer, LlamaForCausalLM
+
+    path = _spine_dir(spine)
+    if not (path / "config.json").is_file():
+        raise FileNotFoundError(f"척추 모델 폴더에 config.json 이 없습니다: {path.name}")
+    lm = LlamaForCausalLM.from_pretrained(str(path), local_files_only=True, dtype=torch.float32).eval()
+    codec = HFTokenizerCodec(AutoTokenizer.from_pretrained(str(path), local_files_only=True))
+    return lm, codec, _sha256(path / "model.safetensors")
+
+
+def _bridge_factories(ccfg: ClipConfig, d_lm: int, cfg: RecipeConfig) -> dict[str, Any]:
+    return {
+        "llava": lambda: MLPProjector(ccfg.width, d_lm),
+        "qformer": lambda: QFormerLite(ccfg.width, d_lm, n_queries=cfg.qformer_queries),
+    }
+
+
+def _make_vlm(clip_model: TinyClip, bridge, lm, cfg: RecipeConfig) -> VisionLanguageModel:
+    return VisionLanguageModel(
+        clip_model.image_encoder,
+        bridge,
+        lm,
+        lm_mode=cfg.lm_mode,
+        lora_targets=tuple(cfg.lora_targets.split(",")),
+        lora_r=cfg.lora_r,
+        lora_alpha=2.0 * cfg.lora_r,
     )
 
 
-def train_lm(tok: WordTokenizer, cfg: RecipeConfig) -> tuple[Any, list[float]]:
-    """질문·답·설명 글만으로 작은 GPT-2 를 학습한다. 글은 모든 (색, 도형) 조합을 담는다 (그림은 없다)."""
-    from transformers import GPT2LMHeadModel
-
-    torch.manual_seed(cfg.seed)
-    lm = GPT2LMHeadModel(_lm_config(tok, cfg))
-    scenes = shapes.sample_scenes(3000, cfg.seed + 10, "train") + shapes.sample_scenes(
-        3000, cfg.seed + 11, "test"
-    )
-    _, qs, ans = build_qa(scenes)
-    batch = make_batch(tok, qs, ans)
-    labels = batch.ids.masked_fill(~batch.mask, -100)  # 언어 모델 사전학습: 질문 포함 모든 토큰을 예측
-    opt = torch.optim.AdamW(lm.parameters(), lr=3e-3, weight_decay=0.01)
-    g = torch.Generator().manual_seed(cfg.seed)
-    losses = []
-    lm.train()
-    n_pos, T = lm.config.n_positions, batch.ids.shape[1]
-    for _ in range(cfg.lm_steps):
-        b = torch.randint(len(labels), (64,), generator=g)
-        # 위치를 무작위로 밀어 모든 위치 임베딩을 학습한다: 나중에 글 앞에 그림 토큰이 붙어 글이 뒤로 밀리기 때문이다
-        offset = int(torch.randint(n_pos - T + 1, (1,), generator=g))
-        pos = torch.arange(offset, offset + T).expand(len(b), -1)
-        loss = lm(
-            input_ids=batch.ids[b], attention_mask=batch.mask[b].long(), position_ids=pos, labels=labels[b]
-        ).loss
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        losses.append(loss.item())
-    lm.eval()
-    return lm, losses
+def _trained_state(vlm: VisionLanguageModel) -> dict[str, torch.Tensor]:
+    """저장할 것: 다리 전부와, 언어 모델에서 학습한 파라미터(LoRA 의 A, B)만."""
+    names = {n for n, p in vlm.named_parameters() if p.requires_grad}
+    return {k: v.detach().contiguous() for k, v in vlm.state_dict().items() if k in names}
 
 
 def train_bridge(
-    vlm: VisionLanguageModel, feats: torch.Tensor, tok, idx, qs, ans, cfg: RecipeConfig
+    vlm: VisionLanguageModel, feats: torch.Tensor, codec, idx, qs, ans, cfg: RecipeConfig, log=None
 ) -> list[float]:
-    """다리(와 ``freeze_lm`` 이 아니면 언어 모델)를 학습한다 (그림 특징은 미리 계산해 둔 얼린 CLIP 조각 토큰)."""
-    batch = make_batch(tok, qs, ans)
+    """다리(와 LoRA)를 학습한다. 그림 특징은 미리 계산해 둔 얼린 CLIP 조각 토큰 ``feats`` (장면 수, N, d_img)."""
+    batch = make_batch(codec, qs, ans)
     idx_t = torch.tensor(idx)
     params = [p for p in vlm.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=cfg.bridge_lr, weight_decay=0.01)
@@ -150,23 +159,22 @@ def train_bridge(
         opt, max_lr=cfg.bridge_lr, total_steps=cfg.bridge_steps, pct_start=0.1
     )
     g = torch.Generator().manual_seed(cfg.seed)
-    emb = vlm.lm.get_input_embeddings()
     losses = []
-    for _ in range(cfg.bridge_steps):
+    vlm.train()
+    for step in range(cfg.bridge_steps):
         b = torch.randint(len(idx_t), (cfg.bridge_batch,), generator=g)
-        pre = vlm.bridge(feats[idx_t[b]])
-        P = pre.shape[1]
-        x = torch.cat([pre, emb(batch.ids[b])], dim=1)
-        attn = torch.cat([torch.ones(len(b), P, dtype=torch.long), batch.mask[b].long()], dim=1)
-        logits = vlm.lm(inputs_embeds=x, attention_mask=attn).logits[:, P:]
-        loss = torch.nn.functional.cross_entropy(
-            logits[:, :-1].reshape(-1, logits.shape[-1]), batch.labels[b][:, 1:].reshape(-1)
-        )
+        sub = type(batch)(batch.ids[b], batch.labels[b], batch.mask[b])
+        T = int(sub.mask.sum(1).max())  # 이 배치의 가장 긴 글까지만 (패딩 계산을 줄인다)
+        sub = type(batch)(sub.ids[:, :T], sub.labels[:, :T], sub.mask[:, :T])
+        loss = vlm.loss_from_prefix(vlm.bridge(feats[idx_t[b]]), sub)
         opt.zero_grad()
         loss.backward()
         opt.step()
         sched.step()
         losses.append(loss.item())
+        if log and (step + 1) % 25 == 0:
+            log(f"  스텝 {step + 1}/{cfg.bridge_steps} 손실 {np.mean(losses[-25:]):.4f}")
+    vlm.eval()
     return losses
 
 
@@ -197,6 +205,11 @@ def evaluate_zero_shot(
     return out
 
 
+def choose_zero_shot_rule(dev_zero_shot: dict[str, float]) -> str:
+    """dev 정확도가 가장 높은 거친 분류 규칙 (``ZERO_SHOT_RULES`` 순서에서 먼저 나온 것이 동점을 이긴다)."""
+    return max(ZERO_SHOT_RULES, key=lambda r: (dev_zero_shot[r], -ZERO_SHOT_RULES.index(r)))
+
+
 @torch.no_grad()
 def evaluate_retrieval(
     model: TinyClip, tok: WordTokenizer, scenes: list[shapes.Scene], filip: bool = False
@@ -220,11 +233,11 @@ def evaluate_retrieval(
 
 
 @torch.no_grad()
-def evaluate_bridge(vlm: VisionLanguageModel, tok: WordTokenizer, scenes: list[shapes.Scene]) -> dict:
+def evaluate_bridge(vlm: VisionLanguageModel, codec, scenes: list[shapes.Scene]) -> dict:
     """질문 종류별 정확 일치율 (탐욕적 생성)."""
     idx, qs, ans = build_qa(scenes)
     x = images_to_tensor(shapes.render_batch(scenes))[torch.tensor(idx)]
-    pred = vlm.generate(x, tok, qs)
+    pred = vlm.generate(x, codec, qs)
     res: dict[str, list[bool]] = {}
     for q, a, p in zip(qs, ans, pred, strict=True):
         key = next(k for k, v in shapes.QUESTIONS.items() if v == q)
@@ -232,14 +245,91 @@ def evaluate_bridge(vlm: VisionLanguageModel, tok: WordTokenizer, scenes: list[s
     return {k: round(float(np.mean(v)), 4) for k, v in res.items()}
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def linear_probe(x: torch.Tensor, y: torch.Tensor, seed: int = 0, steps: int = 300) -> torch.nn.Linear:
+    """선형 탐사(linear probe): 얼린 특징 ``x`` (N, D) 에서 정수 표지 ``y`` 를 맞히는 선형층을 전체 배치로 학습한다."""
+    torch.manual_seed(seed)
+    probe = torch.nn.Linear(x.shape[1], int(y.max()) + 1)
+    opt = torch.optim.AdamW(probe.parameters(), lr=1e-2, weight_decay=0.01)
+    for _ in range(steps):  # 전체 배치 경사 하강 (로지스틱 회귀)
+        loss = F.cross_entropy(probe(x), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return probe
 
 
-def load_artefacts(path: str | Path) -> dict[str, Any]:
-    """내보낸 폴더에서 tokenizer, clip, filip, lm, llava, qformer(각각 VisionLanguageModel) 와 recipe 를 읽는다."""
-    from transformers import GPT2LMHeadModel
+def shape_probes(
+    model: TinyClip,
+    tok: WordTokenizer,
+    train: list[shapes.Scene],
+    evals: dict[str, list[shapes.Scene]],
+    seed: int = 0,
+) -> dict[str, dict[str, float]]:
+    """얼린 CLIP 그림 임베딩에서 도형을 읽는 선형 분류기(probe)들: 처음 보는 조합에서 무엇이 도형을 알아보는가.
 
+    - 'image_probe': 학습 분할 그림(본 조합)의 임베딩 → 도형. 다리가 배우는 것과 같은 '그림에서 배운 읽기'.
+    - 'colour_probe': 같은 그림 → 색 (비교용).
+    - 'text_probe': 그림 없이 96가지 세밀한 프롬프트의 **글** 임베딩(빠진 조합의 글 포함) → 도형, 그림에 적용.
+    - 'zero_shot': 학습 없이 가장 가까운 세밀한 프롬프트의 도형 (``evaluate_zero_shot`` 의 'fine' 과 같은 프롬프트).
+    ``evals`` 의 장면은 'single' 이어야 한다.
+    """
+    with torch.no_grad():
+        enc = {k: model.encode_image(images_to_tensor(shapes.render_batch(v))) for k, v in evals.items()}
+        xtr = model.encode_image(images_to_tensor(shapes.render_batch(train)))
+        prompts = [p for ps in shapes.zero_shot_prompts("fine") for p in ps]
+        txt = model.encode_text(*tok.batch(prompts, model.cfg.max_len))
+    fine = shapes.fine_classes()
+    shape_of = lambda ss: torch.tensor([shapes.SHAPES.index(s.objects[0].shape) for s in ss])  # noqa: E731
+    colour_of = lambda ss: torch.tensor([list(shapes.COLOURS).index(s.objects[0].colour) for s in ss])  # noqa: E731
+    y_txt = torch.tensor([shapes.SHAPES.index(f[3]) for f in fine])
+    probes = {
+        "image_probe": (linear_probe(xtr, shape_of(train), seed), shape_of),
+        "colour_probe": (linear_probe(xtr, colour_of(train), seed), colour_of),
+        "text_probe": (linear_probe(txt, y_txt, seed), shape_of),
+    }
+    out: dict[str, dict[str, float]] = {}
+    with torch.no_grad():
+        for name, (probe, label) in probes.items():
+            out[name] = {
+                k: round((probe(e).argmax(1) == label(evals[k])).float().mean().item(), 4)
+                for k, e in enc.items()
+            }
+        out["zero_shot"] = {
+            k: round((y_txt[(e @ txt.T).argmax(1)] == shape_of(evals[k])).float().mean().item(), 4)
+            for k, e in enc.items()
+        }
+    return out
+
+
+def evaluation_scenes(cfg: RecipeConfig) -> dict[str, dict[str, list[shapes.Scene]]]:
+    """평가 장면: 분할마다 'single'(제로샷) 과 섞인 장면(검색, 다리). dev 시드 = seed+1, 시험 시드 = ``test_seed``.
+
+    'seen' 은 학습 분할의 새 장면(시드 seed+4, 본 조합만)이다: 다리가 본 조합에서는 되는지 비교한다.
+    """
+    out = {
+        split: {
+            "single": shapes.sample_scenes(cfg.n_eval, s, split, kinds=("single",)),
+            "mixed": shapes.sample_scenes(cfg.n_eval, s, split),
+        }
+        for split, s in (("dev", cfg.seed + 1), ("test", cfg.test_seed))
+    }
+    out["seen"] = {
+        "single": shapes.sample_scenes(cfg.n_eval, cfg.seed + 4, "train", kinds=("single",)),
+        "mixed": shapes.sample_scenes(cfg.n_eval, cfg.seed + 4, "train"),
+    }
+    return out
+
+
+def load_artefacts(path: str | Path, spine: str | Path | None = None, bridges: bool = True) -> dict[str, Any]:
+    """내보낸 폴더에서 tokenizer, clip, filip, spine(얼린 척추 모델), codec(척추 토크나이저),
+    llava, qformer(각각 :class:`VisionLanguageModel`, 척추 모델 사본 + 학습한 LoRA) 와 recipe 를 읽는다.
+
+    Args:
+        path: 레시피가 쓴 폴더.
+        spine: 척추 모델 폴더 (기본값: recipe 에 적힌 이름을 ``data/models`` 에서). 가중치 해시가 레시피에 적힌
+            것과 다르면 ``ValueError`` (LoRA 는 그 척추 모델에만 맞는다).
+        bridges: ``False`` 면 CLIP·FILIP 만 읽는다 (척추 모델이 필요 없다).
+    """
     path = Path(path)
     recipe = json.loads((path / "recipe.json").read_text(encoding="utf-8"))
     tok = WordTokenizer(json.loads((path / "vocab.json").read_text(encoding="utf-8")))
@@ -249,50 +339,69 @@ def load_artefacts(path: str | Path) -> dict[str, Any]:
         m = TinyClip(ccfg)
         m.load_state_dict(load_file(path / f"{name}.safetensors"))
         out[name] = m.eval()
-    out["lm"] = GPT2LMHeadModel.from_pretrained(path / "lm").eval()
-    rc = recipe["config"]
-    bridges = {
-        "llava": MLPProjector(ccfg.width, rc["lm_embd"]),
-        "qformer": QFormerLite(ccfg.width, rc["lm_embd"], n_queries=rc["qformer_queries"]),
-    }
-    for name, bridge in bridges.items():
-        bridge.load_state_dict(load_file(path / f"{name}.safetensors"))
-        tuned = path / f"lm_{name}"  # 다리와 함께 학습한 언어 모델이 있으면 그것을 쓴다
-        lm = GPT2LMHeadModel.from_pretrained(tuned).eval() if tuned.exists() else out["lm"]
-        out[name] = VisionLanguageModel(out["clip"].image_encoder, bridge.eval(), lm, freeze_lm=True)
+    if not bridges or not (path / "llava.safetensors").exists():
+        return out  # 'clip' 단계만 돌린 폴더
+    cfg = RecipeConfig(**recipe["config"])
+    lm, codec, digest = load_spine(spine if spine is not None else cfg.spine)
+    if digest != recipe["spine_sha256"]:
+        raise ValueError(
+            f"척추 모델 가중치가 레시피가 쓴 것과 다릅니다 (sha256 {digest[:12]} != {recipe['spine_sha256'][:12]}): "
+            "다리를 다시 학습하세요 (--stage bridges)"
+        )
+    out["spine"], out["codec"] = lm, codec
+    for name, factory in _bridge_factories(ccfg, lm.config.hidden_size, cfg).items():
+        vlm = _make_vlm(out["clip"], factory(), copy.deepcopy(lm), cfg)
+        state = load_file(path / f"{name}.safetensors")
+        _, unexpected = vlm.load_state_dict(state, strict=False)
+        trained = set(_trained_state(vlm))
+        if unexpected or trained - set(state):
+            raise ValueError(
+                f"{name}.safetensors 의 키가 맞지 않습니다: 빠짐 {sorted(trained - set(state))[:3]}"
+            )
+        for p in vlm.parameters():  # 불러온 모델은 평가용: 아무것도 학습하지 않는다
+            p.requires_grad_(False)
+        out[name] = vlm.eval()
     return out
 
 
-def evaluation_scenes(cfg: RecipeConfig) -> dict[str, dict[str, list[shapes.Scene]]]:
-    """평가 장면: 분할마다 'single'(제로샷) 과 섞인 장면(검색, 다리). dev 시드 = seed+1, test 시드 = seed+2."""
-    return {
-        split: {
-            "single": shapes.sample_scenes(cfg.n_eval, cfg.seed + s, split, kinds=("single",)),
-            "mixed": shapes.sample_scenes(cfg.n_eval, cfg.seed + s, split),
-        }
-        for split, s in (("dev", 1), ("test", 2))
-    }
-
-
-def evaluate_all(out: Path, cfg: RecipeConfig) -> dict[str, Any]:
-    """내보낸 파일을 다시 읽어 모든 결과를 잰다 (제로샷, 검색, 다리의 질문별 정확도)."""
-    art = load_artefacts(out)
+def evaluate_all(out: Path, cfg: RecipeConfig, spine: str | Path | None = None) -> dict[str, Any]:
+    """내보낸 파일을 다시 읽어 모든 결과를 잰다 (제로샷과 규칙 선택, 검색, 도형 읽기 probe, 다리)."""
+    art = load_artefacts(out, spine)
     tok = art["tokenizer"]
+    ev = evaluation_scenes(cfg)
     results: dict[str, Any] = {}
-    for split, ev in evaluation_scenes(cfg).items():
+    for split in ("dev", "test"):
         for name in ("clip", "filip"):
             m = art[name]
             results[f"{name}_{split}"] = {
-                "zero_shot": evaluate_zero_shot(m, tok, ev["single"], filip=name == "filip"),
-                "retrieval": evaluate_retrieval(m, tok, ev["mixed"], filip=name == "filip"),
+                "zero_shot": evaluate_zero_shot(m, tok, ev[split]["single"], filip=name == "filip"),
+                "retrieval": evaluate_retrieval(m, tok, ev[split]["mixed"], filip=name == "filip"),
                 "temperature": round(1.0 / m.scale().item(), 4),
             }
+    dev_zs = results["clip_dev"]["zero_shot"]
+    rule = choose_zero_shot_rule(dev_zs)
+    results["zero_shot_rule"] = {
+        "candidates": list(ZERO_SHOT_RULES),
+        "dev": {r: dev_zs[r] for r in ZERO_SHOT_RULES},
+        "chosen": rule,
+        "test": results["clip_test"]["zero_shot"][rule],
+    }
+    probe_train = shapes.sample_scenes(cfg.n_eval * 2, cfg.seed + 3, "train", kinds=("single",))
+    results["shape_probes"] = shape_probes(
+        art["clip"], tok, probe_train, {k: ev[k]["single"] for k in ("seen", "dev", "test")}, cfg.seed
+    )
+    if "llava" in art:
         for name in ("llava", "qformer"):
-            results[f"{name}_{split}"] = evaluate_bridge(art[name], tok, ev["mixed"][: cfg.n_eval_bridge])
-    for name in ("llava", "qformer"):
-        bridge_params = sum(p.numel() for p in art[name].bridge.parameters())
-        lm_params = sum(p.numel() for p in art[name].lm.parameters()) if cfg.train_lm_with_bridge else 0
-        results[f"{name}_trainable"] = bridge_params + lm_params
+            for split in ("seen", "dev", "test"):
+                results[f"{name}_{split}"] = evaluate_bridge(
+                    art[name], art["codec"], ev[split]["mixed"][: cfg.n_eval_bridge]
+                )
+            vlm = art[name]
+            results[f"{name}_trainable"] = {
+                "bridge": sum(p.numel() for p in vlm.bridge.parameters()),
+                "lora": sum(p.numel() for n, p in vlm.lm.named_parameters() if "lora_" in n),
+                "frozen_lm": sum(p.numel() for n, p in vlm.lm.named_parameters() if "lora_" not in n),
+            }
     return results
 
 
@@ -312,11 +421,20 @@ def _training_data(cfg: RecipeConfig, tok: WordTokenizer, max_len: int):
     return images_to_tensor(images), ids, mask, data_hash
 
 
-def run(cfg: RecipeConfig, out: Path, command: str = "", stage: str = "all") -> dict[str, Any]:
-    """레시피: 'clip' 단계(CLIP, FILIP) → 'bridges' 단계(언어 모델, 두 다리) → 저장한 파일로 결과 재기.
+def run(
+    cfg: RecipeConfig,
+    out: Path,
+    command: str = "",
+    stage: str = "all",
+    bridges: tuple[str, ...] = ("llava", "qformer"),
+) -> dict[str, Any]:
+    """레시피: 'clip' 단계(CLIP, FILIP) → 'bridges' 단계(척추 모델 + 두 다리) → 저장한 파일로 결과 재기.
 
-    두 단계는 각자 시드를 고정하므로 'all' 한 번과 'clip' 뒤 'bridges' 는 같은 파일을 만든다.
+    두 단계는 각자 시드를 고정하므로 'all' 한 번과 'clip' 뒤 'bridges' 는 같은 파일을 만든다. ``bridges`` 로 학습할
+    다리를 고를 수 있다 (두 프로세스가 다리 하나씩 같은 폴더에 학습한 뒤 ``--eval-only`` 로 결과를 잰다).
     """
+    if any(b not in ("llava", "qformer") for b in bridges) or not bridges:
+        raise ValueError(f"bridges 는 'llava', 'qformer' 중에서 골라야 합니다: {bridges!r}")
     if stage not in ("all", "clip", "bridges"):
         raise ValueError(f"stage 는 'all', 'clip', 'bridges' 중 하나여야 합니다: {stage!r}")
     t0 = time.time()
@@ -331,18 +449,18 @@ def run(cfg: RecipeConfig, out: Path, command: str = "", stage: str = "all") -> 
     if stage == "bridges" and recipe_path.exists():
         recipe = json.loads(recipe_path.read_text(encoding="utf-8"))
     else:
-        recipe = {"recipe": "llmnotes.recipes.clip", "seed": cfg.seed, "loss_logs": {}}
+        recipe = {"recipe": "llmnotes.recipes.clip", "seed": cfg.seed, "loss_logs": {}, "commands": []}
     recipe.update(config=asdict(cfg), clip_config=asdict(ccfg), torch=torch.__version__)
-    recipe.setdefault("commands", []).append(command)
+    recipe["commands"].append(command)
     recipe["held_out"] = sorted(f"{c} {s}" for c, s in shapes.HELD_OUT)
-    x, ids, mask, recipe["data_sha256"] = _training_data(cfg, tok, ccfg.max_len)
-    log(f"데이터: 학습 장면 {cfg.n_train}, 해시 {recipe['data_sha256'][:12]}")
     logs = recipe["loss_logs"]
 
     def keep(vals: list[float]) -> list[float]:
         return [round(v, 4) for v in vals[:: max(1, len(vals) // 100)]]
 
     if stage in ("all", "clip"):
+        x, ids, mask, recipe["data_sha256"] = _training_data(cfg, tok, ccfg.max_len)
+        log(f"데이터: 학습 장면 {cfg.n_train}, 해시 {recipe['data_sha256'][:12]}")
         for name in ("clip", "filip"):
             torch.manual_seed(cfg.seed)
             m = TinyClip(ccfg)
@@ -354,42 +472,41 @@ def run(cfg: RecipeConfig, out: Path, command: str = "", stage: str = "all") -> 
             json.dumps(shapes.vocabulary(), ensure_ascii=False, indent=0), encoding="utf-8"
         )
         _write_recipe(out, recipe)
-    if stage == "clip":
-        return recipe
-
-    lm, losses = train_lm(tok, cfg)
-    logs["lm"] = keep(losses)
-    log(f"lm: 마지막 50스텝 평균 손실 {np.mean(losses[-50:]):.4f}")
-    lm.save_pretrained(out / "lm")
-    clip_model = TinyClip(ccfg)
-    clip_model.load_state_dict(load_file(out / "clip.safetensors"))
-    clip_model.eval()
-    btrain = shapes.sample_scenes(cfg.n_bridge_train, cfg.seed + 3, "train")
-    with torch.no_grad():
-        feats = clip_model.image_tokens(images_to_tensor(shapes.render_batch(btrain)))
-    idx, qs, ans = build_qa(btrain)
-    factories = {
-        "llava": lambda: MLPProjector(ccfg.width, cfg.lm_embd),
-        "qformer": lambda: QFormerLite(ccfg.width, cfg.lm_embd, n_queries=cfg.qformer_queries),
-    }
-    for name, factory in factories.items():
-        torch.manual_seed(cfg.seed)
-        bridge = factory()
-        lm_copy = copy.deepcopy(lm)
-        vlm = VisionLanguageModel(
-            clip_model.image_encoder, bridge, lm_copy, freeze_lm=not cfg.train_lm_with_bridge
-        )
-        losses = train_bridge(vlm, feats, tok, idx, qs, ans, cfg)
-        lm_copy.eval()
-        logs[name] = keep(losses)
-        log(f"{name}: 마지막 50스텝 평균 손실 {np.mean(losses[-50:]):.4f}")
-        save_file({k: v.contiguous() for k, v in bridge.state_dict().items()}, out / f"{name}.safetensors")
-        if cfg.train_lm_with_bridge:
-            lm_copy.save_pretrained(out / f"lm_{name}")
-    (out / "vocab.json").write_text(
-        json.dumps(shapes.vocabulary(), ensure_ascii=False, indent=0), encoding="utf-8"
-    )
+    if stage in ("all", "bridges"):
+        lm, codec, recipe["spine_sha256"] = load_spine(cfg.spine)
+        recipe["spine"] = {
+            "name": _spine_dir(cfg.spine).name,
+            "params": sum(p.numel() for p in lm.parameters()),
+        }
+        clip_model = TinyClip(ccfg)
+        clip_model.load_state_dict(load_file(out / "clip.safetensors"))
+        clip_model.eval()
+        btrain = shapes.sample_scenes(cfg.n_bridge_train, cfg.seed + 3, "train")
+        with torch.no_grad():
+            feats = clip_model.image_tokens(images_to_tensor(shapes.render_batch(btrain)))
+        idx, qs, ans = build_qa(btrain)
+        for name, factory in _bridge_factories(ccfg, lm.config.hidden_size, cfg).items():
+            if name not in bridges:
+                continue
+            torch.manual_seed(cfg.seed)
+            vlm = _make_vlm(clip_model, factory(), copy.deepcopy(lm), cfg)
+            log(f"{name}: 학습 파라미터 {sum(p.numel() for p in vlm.parameters() if p.requires_grad):,}")
+            losses = train_bridge(vlm, feats, codec, idx, qs, ans, cfg, log)
+            log(f"{name}: 마지막 25스텝 평균 손실 {np.mean(losses[-25:]):.4f}")
+            save_file(_trained_state(vlm), out / f"{name}.safetensors")
+            # 다른 다리를 다른 프로세스가 같은 폴더에서 함께 학습할 수 있다: 기록은 쓰기 직전에 다시 읽어 이 다리 것만 더한다
+            if recipe_path.exists():
+                stored = json.loads(recipe_path.read_text(encoding="utf-8"))
+                recipe["loss_logs"] = stored["loss_logs"]
+                recipe["commands"] = stored["commands"] + [
+                    c for c in recipe["commands"] if c not in stored["commands"]
+                ]
+            recipe["loss_logs"][name] = keep(losses)
+            _write_recipe(out, recipe)
     _write_recipe(out, recipe)
+    if not all((out / f"{b}.safetensors").exists() for b in ("llava", "qformer")):
+        log("다리 파일이 아직 다 있지 않아 결과 재기를 건너뛴다 (나머지 다리를 학습한 뒤 --eval-only)")
+        return recipe
     recipe["results"] = evaluate_all(out, cfg)
     _write_recipe(out, recipe)
     log(f"끝: {json.dumps(recipe['results'], ensure_ascii=False)}")
@@ -400,7 +517,6 @@ def evaluate_only(out: Path, command: str = "") -> dict[str, Any]:
     """이미 학습한 폴더의 결과만 다시 잰다 (가중치는 바꾸지 않는다)."""
     recipe = json.loads((out / "recipe.json").read_text(encoding="utf-8"))
     cfg = RecipeConfig(**recipe["config"])
-    recipe["config"] = asdict(cfg)
     recipe["results"] = evaluate_all(out, cfg)
     recipe.setdefault("commands", []).append(command)
     _write_recipe(out, recipe)
@@ -414,16 +530,18 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     for f, default in asdict(RecipeConfig()).items():
         parser.add_argument(f"--{f.replace('_', '-')}", type=type(default), default=default)
     parser.add_argument("--stage", default="all", choices=["all", "clip", "bridges"])
+    parser.add_argument("--bridges", default="llava,qformer", help="학습할 다리 (쉼표로): llava, qformer")
     parser.add_argument(
         "--eval-only", action="store_true", help="학습하지 않고 --out 의 파일로 결과만 다시 잰다"
     )
     args = vars(parser.parse_args(argv))
     out, stage, eval_only = args.pop("out"), args.pop("stage"), args.pop("eval_only")
+    bridges = tuple(b for b in args.pop("bridges").split(",") if b)
     torch.set_num_threads(1)
     command = "python -m llmnotes.recipes.clip " + " ".join(argv if argv is not None else sys.argv[1:])
     if eval_only:
         return evaluate_only(out, command)
-    return run(RecipeConfig(**args), out, command=command, stage=stage)
+    return run(RecipeConfig(**args), out, command=command, stage=stage, bridges=bridges)
 
 
 if __name__ == "__main__":
