@@ -26,7 +26,7 @@ from llmnotes.nb import FIGURE_DPI
 ROOT = Path(__file__).resolve().parents[1]
 
 # 검사하는 노트북 (번호). 07, 09, 10, 18, 19, 20 은 각 담당자가 110 dpi 로 다시 실행한 뒤 여기에 더한다.
-FIGURE_NOTEBOOKS = ("00", "01", "02", "03", "04", "05", "06", "08", "11", "12", "13", "14", "15")
+FIGURE_NOTEBOOKS = ("00", "01", "02", "03", "04", "05", "06", "07", "08", "09", "11", "12", "13", "14", "15")
 
 BODY_WIDTH_PX = 850  # 1280×720 화면의 JupyterLab 본문 폭
 VISIBLE_HEIGHT_PX = 590  # 같은 화면에서 메뉴·도구 막대를 뺀 높이
