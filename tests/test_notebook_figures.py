@@ -25,7 +25,7 @@ from llmnotes.nb import FIGURE_DPI
 
 ROOT = Path(__file__).resolve().parents[1]
 
-# 검사하는 노트북 (번호). 07, 09, 10, 18, 19, 20 은 각 담당자가 110 dpi 로 다시 실행한 뒤 여기에 더한다.
+# 검사하는 노트북 (번호): 모든 노트북. 새 노트북은 110 dpi 로 실행한 뒤 여기에 더한다.
 FIGURE_NOTEBOOKS = (
     "00",
     "01",
