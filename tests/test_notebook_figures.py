@@ -138,3 +138,9 @@ def test_figure_check_catches_old_dpi_wide_and_tall_figures():
     assert any("높이" in p for p in figure_problems(_png((6, 7), FIGURE_DPI)))
     with pytest.raises(ValueError, match="PNG"):
         png_info(b"GIF89a" + bytes(30))
+
+
+def test_every_notebook_is_checked():
+    """새 노트북이 목록에서 빠지지 않게: 목록 = notebooks/ 의 모든 번호 노트북."""
+    numbers = {p.name[:2] for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")}
+    assert set(FIGURE_NOTEBOOKS) == numbers, sorted(numbers ^ set(FIGURE_NOTEBOOKS))
