@@ -60,7 +60,8 @@ TEMPERATURES = (0.5, 1.0)  # 자기 일관성 샘플링 온도 후보 (개발 �
 
 
 # 개발 집합에서 고른 설정 (고른 과정은 데이터시트에)
-REASONER = ReasonerConfig(steps=1500)
+REASONER = ReasonerConfig(steps=4000)
+DEV_EVERY = 500  # 학습 중 개발 정확도를 재는 간격
 GRPO = GRPOConfig(steps=40, problems_per_step=8, group_size=8, min_steps=3)
 ICL = ICLConfig()
 
@@ -193,10 +194,20 @@ def train_stage(out: Path, styles: tuple[str, ...], cfg: ReasonerConfig, log) ->
     exclude = {problem_key(p) for p in dev + test}
     for style in styles:
         t0 = time.process_time()
-        model, losses = train_reasoner(style, cfg, exclude, log_every=100, log=log)
+        dev_curve: dict[str, dict[str, float]] = {}
+
+        def on_log(step: int, model, style=style, dev_curve=dev_curve) -> None:
+            if step % DEV_EVERY == 0:  # 학습 곡선: 개발 집합 정확도 (탐욕적)
+                outs = [o[0] for o in generate(model, dev)]
+                dev_curve[str(step)] = by_level(
+                    dev, [parse_answer(o) == p.answer for o, p in zip(outs, dev, strict=True)]
+                )
+                log(f"{style} step {step} dev {dev_curve[str(step)]}")
+
+        model, losses = train_reasoner(style, cfg, exclude, log_every=100, log=log, callback=on_log)
         save_pretrained(model, out / style)
         record = {"config": asdict(cfg), "losses": [round(x, 5) for x in losses[::10]],
-                  "cpu_seconds": round(time.process_time() - t0, 1)}  # fmt: skip
+                  "dev_curve": dev_curve, "cpu_seconds": round(time.process_time() - t0, 1)}  # fmt: skip
         (out / style / "train_log.json").write_text(json.dumps(record, indent=1), encoding="utf-8")
         log(f"{style}: saved, cpu {time.process_time() - t0:.0f}s")
 
