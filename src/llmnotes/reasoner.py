@@ -360,7 +360,13 @@ class GRPOConfig:
 
 
 def train_grpo(
-    model: GPT, cfg: GRPOConfig, exclude: set, log_every: int = 0, log=print, progress: bool = False
+    model: GPT,
+    cfg: GRPOConfig,
+    exclude: set,
+    log_every: int = 0,
+    log=print,
+    progress: bool = False,
+    callback=None,
 ) -> tuple[GPT, list[dict]]:
     """검증 가능한 보상(정답이면 1)으로 ``model`` 을 GRPO 갱신한다. 참조 정책은 시작할 때의 모델(복사본)이다.
 
@@ -373,6 +379,7 @@ def train_grpo(
         exclude: 쓰지 않을 문제 열쇠 (개발·시험 문제).
         log_every: 0 이 아니면 이 갱신마다 ``log`` 로 평균 보상을 알린다.
         progress: tqdm 진행 막대.
+        callback: ``None`` 이 아니면 ``log_every`` 갱신마다 ``callback(step, model)`` (예: 개발 정확도 기록).
 
     Returns:
         ``(model, history)``; ``history[i]`` 는 갱신 i 의 ``{"reward": 평균 보상, "kl": 평균 KL}``.
@@ -418,4 +425,6 @@ def train_grpo(
             log(
                 f"grpo step {step + 1}/{cfg.steps} reward {sum(h['reward'] for h in recent) / len(recent):.3f}"
             )
+            if callback is not None:
+                callback(step + 1, model.eval())
     return model.eval(), history
