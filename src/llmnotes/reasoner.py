@@ -338,6 +338,9 @@ class GRPOConfig:
         beta: KL 항의 무게 β.
         temperature: 풀이를 뽑는 온도.
         min_steps: 문제의 최소 단계 수 (어려운 문제에 집중하려면 올린다).
+        optimizer: ``"adam"`` (AdamW) 또는 ``"sgd"``. Adam 은 파라미터마다 기울기를 제 크기로 나누므로, 잡음뿐인 아주 작은
+            기울기도 학습률만큼의 걸음으로 키운다. 보상 신호가 드물고 잡음이 큰 강화학습에서는 SGD 가 기울기 크기에 비례해
+            움직여 신호가 있는 방향만 크게 움직인다.
         seed: 문제 흐름과 샘플링 시드.
     """
 
@@ -348,9 +351,12 @@ class GRPOConfig:
     beta: float = 0.04
     temperature: float = 1.0
     min_steps: int = 1
+    optimizer: str = "adam"
     seed: int = 0
 
     def __post_init__(self) -> None:
+        if self.optimizer not in ("adam", "sgd"):
+            raise ValueError(f"optimizer 는 'adam' 또는 'sgd' 여야 합니다: {self.optimizer!r}")
         for name in ("steps", "problems_per_step"):
             check_int(getattr(self, name), name, low=1)
         check_int(self.group_size, "group_size", low=2)
@@ -389,7 +395,10 @@ def train_grpo(
     ref = copy.deepcopy(model).eval()
     for p in ref.parameters():
         p.requires_grad_(False)
-    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, betas=(0.9, 0.98), weight_decay=0.0)
+    if cfg.optimizer == "sgd":
+        opt = torch.optim.SGD(model.parameters(), lr=cfg.lr)  # θ ← θ − η·g (기울기 크기에 비례)
+    else:
+        opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, betas=(0.9, 0.98), weight_decay=0.0)
     rng = random.Random(cfg.seed)
     history: list[dict] = []
     for step in tqdm(range(cfg.steps), disable=not progress, desc="GRPO"):
