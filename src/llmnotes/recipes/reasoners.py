@@ -408,8 +408,7 @@ def main(argv: list[str] | None = None) -> None:
     dev, test = splits()
     key = (
         f"command_{args.stage}"
-        + (f"_{args.styles}" if args.stage == "train" else "")
-        + ("_short" if args.short else "")
+        + (("_short" if args.short else f"_{args.styles}") if args.stage == "train" else "")
         + (f"_{args.grpo_settings}" if args.stage == "grpo" and args.grpo_settings else "")
     )
     command = "python -m llmnotes.recipes.reasoners " + " ".join(sys.argv[1:] if argv is None else argv)
