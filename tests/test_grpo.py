@@ -159,3 +159,62 @@ def test_loss_matches_trl_grpo_trainer(beta):
     g_ours = torch.autograd.grad(ours, logps, retain_graph=True)[0]
     g_theirs = torch.autograd.grad(theirs, logps)[0]
     torch.testing.assert_close(g_ours, g_theirs, rtol=1e-6, atol=1e-6)
+
+
+# --- 방향 검사: 한 번의 작은 SGD 걸음이 이점의 부호대로 로그확률을 움직이는가 ----------------------------------------
+
+
+def _tiny_batch():
+    torch.manual_seed(0)
+    model = GPT(GPTConfig(vocab_size=13, n_layer=1, n_head=2, n_embd=16, block_size=12))
+    ids = torch.randint(1, 13, (6, 12))  # 프롬프트 4 + 풀이 8
+    mask = torch.ones(6, 8)
+    mask[1, 5:] = 0  # 끝 기호 뒤 (채움)
+    mask[4, 3:] = 0
+    return model, ids, mask
+
+
+def _seq_logp(model, ids, mask):
+    with torch.no_grad():
+        return (completion_logprobs(model, ids, prompt_len=4) * mask).sum(1)
+
+
+def test_one_sgd_step_raises_positive_and_lowers_negative_advantage_rows():
+    model, ids, mask = _tiny_batch()
+    adv = torch.tensor([1.5, -0.5, 0.7, -1.0, 0.4, -1.1])
+    before = _seq_logp(model, ids, mask)
+    opt = torch.optim.SGD(model.parameters(), lr=0.05)
+    lp = completion_logprobs(model, ids, prompt_len=4)
+    loss, _ = grpo_loss(lp, lp.detach(), lp.detach(), adv, mask, beta=0.0)
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+    delta = _seq_logp(model, ids, mask) - before
+    assert (delta[adv > 0] > 0).all(), delta  # 이점이 양수인 풀이마다 로그확률이 오른다
+    assert (delta[adv < 0] < 0).all(), delta  # 음수인 풀이마다 내린다
+
+
+def test_tokens_outside_the_mask_do_not_change_loss_or_gradient():
+    """끝 기호 뒤(마스크 0) 토큰을 바꿔도 손실과 기울기가 그대로다: 채움 토큰은 손실에 들어가지 않는다."""
+    model, ids, mask = _tiny_batch()
+    adv = torch.tensor([1.0, -1.0, 0.5, -0.5, 1.0, -1.0])
+
+    def loss_and_grad(x):
+        lp = completion_logprobs(model, x, prompt_len=4)
+        ref = lp.detach() + 0.1
+        loss, _ = grpo_loss(lp, lp.detach(), ref, adv, mask, beta=0.04)
+        grads = torch.autograd.grad(loss, list(model.parameters()))
+        return loss.detach(), torch.cat([g.flatten() for g in grads])
+
+    l1, g1 = loss_and_grad(ids)
+    other = ids.clone()
+    other[1, 4 + 5 :] = (other[1, 4 + 5 :] + 3) % 13  # 마스크 밖 풀이 토큰만 바꾼다
+    other[4, 4 + 3 :] = 0
+    l2, g2 = loss_and_grad(other)
+    torch.testing.assert_close(l1, l2, rtol=0, atol=1e-7)
+    torch.testing.assert_close(g1, g2, rtol=0, atol=1e-7)
+    inside = ids.clone()
+    inside[1, 4 + 2] = (
+        inside[1, 4 + 2] + 3
+    ) % 13  # 마스크 안 토큰을 바꾸면 기울기가 달라진다 (검사가 무언가를 잰다)
+    assert not torch.allclose(loss_and_grad(inside)[1], g1, rtol=0, atol=1e-6)

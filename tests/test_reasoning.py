@@ -329,3 +329,67 @@ def test_rollout_scores_exactly_the_sampled_tokens():
     torch.testing.assert_close(lp * mask, raw_lp[:, :L] * mask, rtol=0, atol=1e-5)
     with pytest.raises(ValueError, match="TARGET_LEN"):
         rollout_batch(ps[:1], [["1" * (TARGET_LEN + 1)]])
+
+
+def _planted_groups():
+    """문제 3개 × 풀이 4개. 문제 1 의 풀이 2 에만 맞는 풀이를 심고, 문제 2 의 풀이 0 에는 틀린 줄을 거쳐 우연히 맞은 답을 심는다."""
+    ps = [make_problem(random.Random(10 + i), 2) for i in range(3)]
+    wrong = [[f"1+1=2,답:{(p.answer + 1) % 1000}"] * 4 for p in ps]
+    wrong[1][2] = format_target(ps[1], "cot")
+    a, b = ps[2].numbers[0], ps[2].numbers[1]
+    wrong[2][0] = f"{a}+{b}={a + b + 1},답:{ps[2].answer}"  # 첫 줄 계산이 틀렸는데 답은 맞다
+    return ps, wrong
+
+
+def test_rewards_and_advantages_line_up_with_rollout_rows():
+    """보상·이점의 i·G + j 번째 값이 rollout_batch 의 같은 행 (문제 i 의 프롬프트 + 풀이 j) 에 붙는다."""
+    from llmnotes.grpo import group_advantages
+    from llmnotes.reasoner import PROMPT_LEN, VOCAB, reward, rollout_batch, rollout_rewards
+
+    ps, texts = _planted_groups()
+    r = rollout_rewards(ps, texts)
+    assert r.tolist() == [0.0] * 6 + [1.0] + [0.0] * 1 + [1.0] + [0.0] * 3
+    rv = rollout_rewards(ps, texts, "verified")
+    assert rv.tolist() == [0.0] * 6 + [1.0] + [0.0] * 5  # 틀린 줄을 거친 답은 검증 보상을 받지 못한다
+    adv = group_advantages(r, 4)
+    assert adv[6] > 0 and adv[8] > 0 and (adv[[4, 5, 7]] < 0).all() and (adv[:4] == 0).all()
+    ids, mask = rollout_batch(ps, texts)
+    for row in (6, 8):
+        i, j = divmod(row, 4)
+        assert VOCAB.decode(ids[row, : PROMPT_LEN + 1].tolist()) == ps[i].text + "▷"
+        n = int(mask[row].sum())
+        assert n == len(texts[i][j]) + 1  # 풀이 + 끝 기호까지만 마스크 1
+        assert VOCAB.decode(ids[row, PROMPT_LEN + 1 :].tolist(), keep_pad=True) == texts[i][j]
+    assert reward(ps[1], texts[1][2], "verified") == 1.0
+    with pytest.raises(ValueError, match="kind"):
+        reward(ps[0], "답:1", "partial")
+
+
+def test_grpo_update_end_to_end_moves_planted_solutions_by_their_reward():
+    """레시피가 쓰는 한 단계(grpo_update): 심어 둔 맞는 풀이의 로그확률은 오르고, 같은 묶음의 오답은 내린다 (β=0)."""
+    import copy
+
+    from llmnotes.grpo import completion_logprobs
+    from llmnotes.reasoner import (
+        PROMPT_LEN,
+        GRPOConfig,
+        ReasonerConfig,
+        build_model,
+        grpo_update,
+        rollout_batch,
+    )
+
+    ps, texts = _planted_groups()
+    ids, mask = rollout_batch(ps, texts)
+    # 묶음 0 은 모두 틀려 이점이 0; 보상 받은 풀이와 같은 묶음의 오답만 벌을 받는다.
+    for kind, rewarded, punished in (("answer", [6, 8], [4, 5, 7, 9, 10, 11]), ("verified", [6], [4, 5, 7])):
+        model = build_model(ReasonerConfig(n_layer=1, n_embd=16, n_head=2))
+        ref = copy.deepcopy(model)
+        opt = torch.optim.SGD(model.parameters(), lr=0.5)
+        seq = lambda: (completion_logprobs(model, ids, PROMPT_LEN + 1).detach() * mask).sum(1)  # noqa: E731
+        before = seq()
+        r, kl = grpo_update(model, ref, opt, ps, texts, GRPOConfig(group_size=4, beta=0.0, reward=kind))
+        delta = seq() - before
+        assert r.nonzero().flatten().tolist() == rewarded and kl == pytest.approx(0.0, abs=1e-6)
+        assert all(delta[k] > 0 for k in rewarded), (kind, delta)
+        assert all(delta[k] < 0 for k in punished), (kind, delta)

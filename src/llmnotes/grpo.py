@@ -22,7 +22,9 @@ import torch.nn.functional as F
 __all__ = ["group_advantages", "grpo_loss", "completion_logprobs"]
 
 
-def group_advantages(rewards: torch.Tensor, group_size: int, eps: float = 1e-4) -> torch.Tensor:
+def group_advantages(
+    rewards: torch.Tensor, group_size: int, eps: float = 1e-4, scale: bool = True
+) -> torch.Tensor:
     """묶음 상대 이점. ``rewards`` 는 ``(B·G,)`` 이고 연속한 ``G`` 개가 한 문제의 풀이들이다.
 
     std 는 베셀 보정(n−1)을 쓴다 (``trl`` 과 같음). 묶음 안 보상이 모두 같으면 이점은 0 (배울 신호가 없다).
@@ -31,6 +33,8 @@ def group_advantages(rewards: torch.Tensor, group_size: int, eps: float = 1e-4) 
         rewards: ``(B·G,)`` 보상.
         group_size: 묶음 크기 G (2 이상).
         eps: 분모에 더하는 작은 수.
+        scale: ``False`` 면 표준편차로 나누지 않는다 (Dr. GRPO: A_i = r_i − r̄; 거의 다 맞히거나 거의 다 틀린 묶음이
+            부풀려지지 않는다).
     """
     if not isinstance(group_size, int) or group_size < 2:
         raise ValueError(f"group_size 는 2 이상의 정수여야 합니다: {group_size!r}")
@@ -40,6 +44,8 @@ def group_advantages(rewards: torch.Tensor, group_size: int, eps: float = 1e-4) 
         )
     r = rewards.float().view(-1, group_size)  # (B, G)
     mean = r.mean(dim=1, keepdim=True)
+    if not scale:
+        return (r - mean).view(-1)  # A_i = r_i − r̄
     std = r.std(dim=1, keepdim=True)  # 베셀 보정: Σ(r − r̄)² / (G − 1)
     return ((r - mean) / (std + eps)).view(-1)  # A_i = (r_i − r̄) / (σ + ε)
 
@@ -52,6 +58,7 @@ def grpo_loss(
     mask: torch.Tensor,
     beta: float = 0.04,
     clip_eps: float = 0.2,
+    norm: str = "sequence",
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """GRPO 손실과 (기록용) 평균 KL.
 
@@ -63,6 +70,8 @@ def grpo_loss(
         mask: ``(N, T)`` 풀이 토큰이면 1, 채움이면 0.
         beta: KL 항의 무게 β (0 이상).
         clip_eps: 비율 자르기 ε.
+        norm: ``"sequence"`` 면 풀이마다 길이 |o_i| 로 평균한 뒤 풀이들을 평균 (GRPO 원래 식), ``"token"`` 이면 모든 토큰의
+            합을 상수 N·T 로 나눈다 (Dr. GRPO: 긴 오답의 토큰 하나하나가 덜 벌받는 길이 편향이 없다).
 
     Returns:
         ``(loss, mean_kl)``.
@@ -76,6 +85,8 @@ def grpo_loss(
         raise ValueError(f"advantages 는 ({logps.size(0)},) 이어야 합니다: {tuple(advantages.shape)}")
     if beta < 0:
         raise ValueError(f"beta 는 0 이상이어야 합니다: {beta!r}")
+    if norm not in ("sequence", "token"):
+        raise ValueError(f"norm 은 'sequence' 또는 'token' 이어야 합니다: {norm!r}")
     mask = mask.to(logps.dtype)
     A = advantages.unsqueeze(1)  # (N, 1): 한 풀이의 모든 토큰이 같은 이점을 받는다
     ratio = torch.exp(logps - old_logps)  # ρ_t
@@ -84,8 +95,11 @@ def grpo_loss(
     delta = ref_logps - logps
     kl = torch.exp(delta) - delta - 1  # k3: π_ref/π − log(π_ref/π) − 1 ≥ 0
     per_token = per_token + beta * kl
-    lengths = mask.sum(dim=1).clamp(min=1.0)
-    loss = ((per_token * mask).sum(dim=1) / lengths).mean()  # 풀이마다 길이로 평균, 그다음 풀이들 평균
+    if norm == "token":
+        loss = (per_token * mask).sum() / mask.numel()  # Dr. GRPO: Σ_i Σ_t (…) / (N·T)
+    else:
+        lengths = mask.sum(dim=1).clamp(min=1.0)
+        loss = ((per_token * mask).sum(dim=1) / lengths).mean()  # 풀이마다 길이로 평균, 그다음 풀이들 평균
     mean_kl = (kl * mask).sum() / mask.sum().clamp(min=1.0)
     return loss, mean_kl.detach()
 

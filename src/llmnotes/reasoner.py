@@ -32,6 +32,7 @@ from llmnotes.reasoning import (
     make_problem,
     parse_answer,
     problem_key,
+    steps_ok,
 )
 
 __all__ = [
@@ -50,7 +51,11 @@ __all__ = [
     "generate",
     "rollout_batch",
     "evaluate",
+    "REWARDS",
+    "reward",
+    "rollout_rewards",
     "GRPOConfig",
+    "grpo_update",
     "train_grpo",
 ]
 
@@ -326,6 +331,26 @@ def evaluate(model: GPT, problems: list[Problem]) -> dict[int, float]:
     return {k: sum(v) / len(v) for k, v in sorted(by_level.items())}
 
 
+REWARDS = ("answer", "verified")
+
+
+def reward(problem: Problem, text: str, kind: str = "answer") -> float:
+    """검증 가능한 보상: 최종 답이 맞으면 1 (``kind="verified"`` 면 모든 줄의 계산과 연결도 맞아야 1), 아니면 0."""
+    if kind not in REWARDS:
+        raise ValueError(f"kind 는 {REWARDS} 중 하나여야 합니다: {kind!r}")
+    correct = parse_answer(text) == problem.answer
+    if kind == "verified":
+        correct = correct and steps_ok(text)
+    return float(correct)
+
+
+def rollout_rewards(problems: list[Problem], texts: list[list[str]], kind: str = "answer") -> torch.Tensor:
+    """``(B·G,)`` 보상. 순서는 :func:`rollout_batch` 의 행 순서와 같다: 문제 i 의 풀이 j 가 ``i·G + j`` 번째."""
+    if len(problems) != len(texts):
+        raise ValueError(f"problems 와 texts 의 길이가 다릅니다: {len(problems)} != {len(texts)}")
+    return torch.tensor([reward(p, t, kind) for p, outs in zip(problems, texts, strict=True) for t in outs])
+
+
 @dataclass
 class GRPOConfig:
     """추론 모델의 GRPO 설정.
@@ -338,6 +363,11 @@ class GRPOConfig:
         beta: KL 항의 무게 β.
         temperature: 풀이를 뽑는 온도.
         min_steps: 문제의 최소 단계 수 (어려운 문제에 집중하려면 올린다).
+        reward: ``"answer"`` (최종 답이 맞으면 1) 또는 ``"verified"`` (최종 답이 맞고 스크래치패드의 모든 줄이 단계별
+            검증기 :func:`llmnotes.reasoning.steps_ok` 를 통과해야 1). 온도 1 로 뽑은 풀이에는 틀린 줄을 거쳐 우연히 맞은
+            답이 섞이는데, ``"answer"`` 는 그 틀린 계산까지 강화한다.
+        loss: ``"grpo"`` (표준편차로 나눈 이점, 풀이마다 길이 평균) 또는 ``"dr_grpo"`` (r − r̄, 토큰 합을 상수로 나눔).
+        freeze_embeddings: ``True`` 면 토큰·위치 임베딩(출력층과 공유)을 고정하고 트랜스포머 블록만 갱신한다.
         optimizer: ``"adam"`` (AdamW) 또는 ``"sgd"``. Adam 은 파라미터마다 기울기를 제 크기로 나누므로, 잡음뿐인 아주 작은
             기울기도 학습률만큼의 걸음으로 키운다. SGD 는 기울기 크기에 비례해 움직인다 (노트북 10 의 과제에서는 둘 다
             개발 정확도를 떨어뜨렸다: ``data/models/reasoners/README.md``).
@@ -352,17 +382,54 @@ class GRPOConfig:
     temperature: float = 1.0
     min_steps: int = 1
     optimizer: str = "adam"
+    reward: str = "answer"
+    loss: str = "grpo"
+    freeze_embeddings: bool = False
     seed: int = 0
 
     def __post_init__(self) -> None:
         if self.optimizer not in ("adam", "sgd"):
             raise ValueError(f"optimizer 는 'adam' 또는 'sgd' 여야 합니다: {self.optimizer!r}")
+        if self.loss not in ("grpo", "dr_grpo"):
+            raise ValueError(f"loss 는 'grpo' 또는 'dr_grpo' 여야 합니다: {self.loss!r}")
+        if self.reward not in REWARDS:
+            raise ValueError(f"reward 는 {REWARDS} 중 하나여야 합니다: {self.reward!r}")
         for name in ("steps", "problems_per_step"):
             check_int(getattr(self, name), name, low=1)
         check_int(self.group_size, "group_size", low=2)
         check_int(self.min_steps, "min_steps", low=1, high=MAX_STEPS)
         check_int(self.seed, "seed", low=0)
         check_fields(self, lr=POSITIVE, temperature=POSITIVE, beta={"low": 0})
+
+
+def grpo_update(
+    model: GPT,
+    ref: GPT,
+    opt: torch.optim.Optimizer,
+    problems: list[Problem],
+    texts: list[list[str]],
+    cfg: GRPOConfig,
+) -> tuple[torch.Tensor, float]:
+    """뽑아 둔 풀이 ``texts`` 로 GRPO 갱신을 한 번 한다 (:func:`train_grpo` 의 한 단계; 테스트가 풀이를 심어 부른다).
+
+    Returns:
+        ``(rewards (B·G,), 평균 KL)``.
+    """
+    rewards = rollout_rewards(problems, texts, cfg.reward)
+    adv = group_advantages(rewards, cfg.group_size, scale=cfg.loss == "grpo")  # 행 i·G + j ↔ 문제 i 의 풀이 j
+    ids, mask = rollout_batch(problems, texts)  # 같은 행 순서 (repeat_interleave)
+    with torch.no_grad():
+        ref_lp = completion_logprobs(ref, ids, PROMPT_LEN + 1)
+    model.train()
+    lp = completion_logprobs(model, ids, PROMPT_LEN + 1)
+    norm = "sequence" if cfg.loss == "grpo" else "token"
+    loss, kl = grpo_loss(lp, lp.detach(), ref_lp, adv, mask, beta=cfg.beta, norm=norm)
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    opt.step()
+    model.eval()
+    return rewards, kl.item()
 
 
 def train_grpo(
@@ -395,10 +462,14 @@ def train_grpo(
     ref = copy.deepcopy(model).eval()
     for p in ref.parameters():
         p.requires_grad_(False)
+    if cfg.freeze_embeddings:
+        for emb in (model.transformer.wte, model.transformer.wpe):
+            emb.weight.requires_grad_(False)
+    params = [p for p in model.parameters() if p.requires_grad]
     if cfg.optimizer == "sgd":
-        opt = torch.optim.SGD(model.parameters(), lr=cfg.lr)  # θ ← θ − η·g (기울기 크기에 비례)
+        opt = torch.optim.SGD(params, lr=cfg.lr)  # θ ← θ − η·g (기울기 크기에 비례)
     else:
-        opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, betas=(0.9, 0.98), weight_decay=0.0)
+        opt = torch.optim.AdamW(params, lr=cfg.lr, betas=(0.9, 0.98), weight_decay=0.0)
     rng = random.Random(cfg.seed)
     history: list[dict] = []
     for step in tqdm(range(cfg.steps), disable=not progress, desc="GRPO"):
@@ -410,25 +481,8 @@ def train_grpo(
         model.eval()
         texts = generate(model, problems, samples=cfg.group_size, temperature=cfg.temperature,
                          seed=cfg.seed * 100_003 + step)  # fmt: skip
-        rewards = torch.tensor(
-            [
-                float(parse_answer(t) == p.answer)
-                for p, outs in zip(problems, texts, strict=True)
-                for t in outs
-            ]
-        )
-        adv = group_advantages(rewards, cfg.group_size)
-        ids, mask = rollout_batch(problems, texts)
-        with torch.no_grad():
-            ref_lp = completion_logprobs(ref, ids, PROMPT_LEN + 1)
-        model.train()
-        lp = completion_logprobs(model, ids, PROMPT_LEN + 1)
-        loss, kl = grpo_loss(lp, lp.detach(), ref_lp, adv, mask, beta=cfg.beta)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-        history.append({"reward": rewards.mean().item(), "kl": kl.item()})
+        rewards, kl = grpo_update(model, ref, opt, problems, texts, cfg)
+        history.append({"reward": rewards.mean().item(), "kl": kl})
         if log_every and (step + 1) % log_every == 0:
             recent = history[-log_every:]
             log(
@@ -436,4 +490,6 @@ def train_grpo(
             )
             if callback is not None:
                 callback(step + 1, model.eval())
+    for p in model.parameters():
+        p.requires_grad_(True)  # 임베딩을 고정했으면 되돌린다
     return model.eval(), history
