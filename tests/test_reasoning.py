@@ -386,10 +386,10 @@ def test_grpo_update_end_to_end_moves_planted_solutions_by_their_reward():
         model = build_model(ReasonerConfig(n_layer=1, n_embd=16, n_head=2))
         ref = copy.deepcopy(model)
         opt = torch.optim.SGD(model.parameters(), lr=0.5)
-        seq = lambda: (completion_logprobs(model, ids, PROMPT_LEN + 1).detach() * mask).sum(1)  # noqa: E731
-        before = seq()
+        seq = lambda m: (completion_logprobs(m, ids, PROMPT_LEN + 1).detach() * mask).sum(1)  # noqa: E731
+        before = seq(model)
         r, kl = grpo_update(model, ref, opt, ps, texts, GRPOConfig(group_size=4, beta=0.0, reward=kind))
-        delta = seq() - before
+        delta = seq(model) - before
         assert r.nonzero().flatten().tolist() == rewarded and kl == pytest.approx(0.0, abs=1e-6)
         assert all(delta[k] > 0 for k in rewarded), (kind, delta)
         assert all(delta[k] < 0 for k in punished), (kind, delta)
