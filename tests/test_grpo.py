@@ -218,3 +218,19 @@ def test_tokens_outside_the_mask_do_not_change_loss_or_gradient():
         inside[1, 4 + 2] + 3
     ) % 13  # 마스크 안 토큰을 바꾸면 기울기가 달라진다 (검사가 무언가를 잰다)
     assert not torch.allclose(loss_and_grad(inside)[1], g1, rtol=0, atol=1e-6)
+
+
+def test_dr_grpo_options_hand_computed():
+    # scale=False: A_i = r_i − r̄ (표준편차로 나누지 않는다)
+    a = group_advantages(torch.tensor([1.0, 0.0, 0.0, 0.0]), 4, scale=False)
+    torch.testing.assert_close(a, torch.tensor([0.75, -0.25, -0.25, -0.25]))
+    # norm="token": 토큰 합을 N·T 로 나눈다. ρ = 1, β = 0 이면 손실 = −Σ_i A_i·|o_i| / (N·T)
+    logps = torch.log(torch.tensor([[0.5, 0.25, 0.5], [0.8, 0.1, 0.3]]))
+    mask = torch.tensor([[1.0, 1.0, 1.0], [1.0, 0.0, 0.0]])
+    adv = torch.tensor([1.0, -2.0])
+    loss, _ = grpo_loss(logps, logps.detach(), logps.detach(), adv, mask, beta=0.0, norm="token")
+    assert loss.item() == pytest.approx(-(1.0 * 3 + -2.0 * 1) / 6, abs=1e-6)
+    seq, _ = grpo_loss(logps, logps.detach(), logps.detach(), adv, mask, beta=0.0)
+    assert seq.item() == pytest.approx(-(1.0 + -2.0) / 2, abs=1e-6)  # 풀이마다 길이 평균: 길이와 상관없다
+    with pytest.raises(ValueError, match="norm"):
+        grpo_loss(logps, logps, logps, adv, mask, norm="batch")

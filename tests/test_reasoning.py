@@ -231,6 +231,15 @@ def test_train_grpo_runs_and_one_update_favours_the_rewarded_solution():
         GRPOConfig(beta=-1.0)
     with pytest.raises(ValueError, match="optimizer"):
         GRPOConfig(optimizer="rmsprop")
+    with pytest.raises(ValueError, match="reward"):
+        GRPOConfig(reward="partial")
+    with pytest.raises(ValueError, match="loss"):
+        GRPOConfig(loss="ppo")
+    emb = model.transformer.wte.weight.detach().clone()
+    model, hist = train_grpo(model, GRPOConfig(steps=1, problems_per_step=2, group_size=4, lr=1e-2, loss="dr_grpo",
+                                               reward="lines", freeze_embeddings=True), exclude=set())  # fmt: skip
+    assert torch.equal(model.transformer.wte.weight, emb)  # 임베딩(=출력층)은 그대로
+    assert all(p.requires_grad for p in model.parameters())  # 끝나면 다시 학습 가능
     model, hist = train_grpo(model, GRPOConfig(steps=1, problems_per_step=2, group_size=4, lr=0.1, optimizer="sgd"),
                              exclude=set())  # fmt: skip
     assert len(hist) == 1

@@ -28,6 +28,7 @@ from llmnotes.reasoning import (
     STYLES,
     SUB_VERBS,
     Problem,
+    check_steps,
     format_target,
     make_problem,
     parse_answer,
@@ -331,14 +332,20 @@ def evaluate(model: GPT, problems: list[Problem]) -> dict[int, float]:
     return {k: sum(v) / len(v) for k, v in sorted(by_level.items())}
 
 
-REWARDS = ("answer", "verified")
+REWARDS = ("answer", "verified", "lines")
 
 
 def reward(problem: Problem, text: str, kind: str = "answer") -> float:
-    """검증 가능한 보상: 최종 답이 맞으면 1 (``kind="verified"`` 면 모든 줄의 계산과 연결도 맞아야 1), 아니면 0."""
+    """검증 가능한 보상: 최종 답이 맞으면 1 (``kind="verified"`` 면 모든 줄의 계산과 연결도 맞아야 1), 아니면 0.
+
+    ``kind="lines"`` 는 0~1 사이의 촘촘한 보상이다: 답이 맞으면 ½, 그리고 단계별 검증기를 통과한 줄의 비율의 ½.
+    """
     if kind not in REWARDS:
         raise ValueError(f"kind 는 {REWARDS} 중 하나여야 합니다: {kind!r}")
     correct = parse_answer(text) == problem.answer
+    if kind == "lines":  # 촘촘한 보상: ½·(답이 맞음) + ½·(검증을 통과한 줄의 비율)
+        checks = check_steps(text)
+        return 0.5 * float(correct) + 0.5 * (sum(c.ok for c in checks) / len(checks) if checks else 0.0)
     if kind == "verified":
         correct = correct and steps_ok(text)
     return float(correct)
@@ -363,7 +370,7 @@ class GRPOConfig:
         beta: KL 항의 무게 β.
         temperature: 풀이를 뽑는 온도.
         min_steps: 문제의 최소 단계 수 (어려운 문제에 집중하려면 올린다).
-        reward: ``"answer"`` (최종 답이 맞으면 1) 또는 ``"verified"`` (최종 답이 맞고 스크래치패드의 모든 줄이 단계별
+        reward: ``"answer"`` (최종 답이 맞으면 1), ``"lines"`` (½·답 + ½·맞는 줄 비율) 또는 ``"verified"`` (최종 답이 맞고 스크래치패드의 모든 줄이 단계별
             검증기 :func:`llmnotes.reasoning.steps_ok` 를 통과해야 1). 온도 1 로 뽑은 풀이에는 틀린 줄을 거쳐 우연히 맞은
             답이 섞이는데, ``"answer"`` 는 그 틀린 계산까지 강화한다.
         loss: ``"grpo"`` (표준편차로 나눈 이점, 풀이마다 길이 평균) 또는 ``"dr_grpo"`` (r − r̄, 토큰 합을 상수로 나눔).

@@ -236,12 +236,27 @@ GRPO_SETTINGS = (
     {"optimizer": "adam", "lr": 3e-5, "problems_per_step": 64, "group_size": 8, "steps": 40},
 )
 
+# 알려진 처방 (``--stage grpo-dev``: 개발 집합에서만 재고 시험 집합은 보지 않는다; ``results.json`` 의 ``grpo_remedies``).
+GRPO_REMEDIES = (
+    {"reward": "verified", "lr": 3e-5},  # 틀린 줄을 거쳐 우연히 맞은 답에는 보상을 주지 않는다
+    {"reward": "lines", "lr": 3e-5},  # 촘촘한 보상: ½·답 + ½·검증을 통과한 줄의 비율
+    {"loss": "dr_grpo", "lr": 3e-5},  # 표준편차로 나누지 않고, 토큰 합을 상수로 나눈다
+    {"freeze_embeddings": True, "lr": 3e-5},  # 출력층과 공유한 임베딩을 고정
+    {"lr": 1e-5, "problems_per_step": 64, "group_size": 8, "steps": 40},  # 더 작은 학습률, 더 많은 문제
+)
+
 
 def setting_name(c: GRPOConfig) -> str:
     """설정 이름: ``"adam 3e-05"``, 배치가 기본값과 다르면 ``"adam 3e-05 B64xG8"``."""
     name = f"{c.optimizer} {c.lr:g}"
     if (c.problems_per_step, c.group_size) != (GRPO.problems_per_step, GRPO.group_size):
         name += f" B{c.problems_per_step}xG{c.group_size}"
+    if c.reward != GRPO.reward:
+        name += f" reward={c.reward}"
+    if c.loss != GRPO.loss:
+        name += f" {c.loss}"
+    if c.freeze_embeddings:
+        name += " frozen-emb"
     return name
 
 
@@ -297,6 +312,39 @@ def grpo_stage(out: Path, cfg: GRPOConfig, log, settings: tuple[dict, ...] = GRP
             "reward_curve_by_setting": {r["name"]: [round(h["reward"], 4) for h in r["history"]] for r in runs},
             "kl_curve": [round(h["kl"], 5) for h in best["history"]],
             "cpu_seconds": round(time.process_time() - t0, 1)}  # fmt: skip
+
+
+def grpo_dev_stage(out: Path, cfg: GRPOConfig, log, settings: tuple[dict, ...], results: Path) -> None:
+    """처방 설정들을 ``cot-short`` 에서 돌려 개발 정확도만 잰다 (시험 집합은 보지 않는다). 설정마다 ``results`` 의
+    ``grpo_remedies[이름]`` 에 더한다 (여러 프로세스로 나눠 돌려도 서로 덮어쓰지 않는다)."""
+    from dataclasses import replace
+
+    dev, test = splits()
+    exclude = {problem_key(p) for p in dev + test}
+
+    def acc(m):
+        outs = [o[0] for o in generate(m, dev)]
+        return by_level(dev, [parse_answer(o) == p.answer for o, p in zip(outs, dev, strict=True)])
+
+    for setting in settings:
+        c = replace(cfg, **setting)
+        t0 = time.process_time()
+        curve = {"0": acc(load_pretrained(out / SHORT_NAME))}
+
+        def on_log(step: int, m, curve=curve) -> None:
+            curve[str(step)] = acc(m)
+
+        _, history = train_grpo(load_pretrained(out / SHORT_NAME), c, exclude, log_every=GRPO_DEV_EVERY * 2,
+                                log=log, callback=on_log)  # fmt: skip
+        rec = {"config": asdict(c), "dev": curve[str(c.steps)], "dev_curve": curve,
+               "reward_curve": [round(h["reward"], 4) for h in history],
+               "cpu_seconds": round(time.process_time() - t0, 1)}  # fmt: skip
+        log(f"grpo-dev {setting_name(c)}: dev {rec['dev']}")
+        with open(results.with_suffix(".lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            data = json.loads(results.read_text(encoding="utf-8"))
+            data.setdefault("grpo_remedies", {})[setting_name(c)] = rec
+            results.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
 
 ICL_SHOTS = tuple(range(9))
@@ -375,12 +423,15 @@ def _update_json(path: Path, key: str, value) -> None:
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description="노트북 10 의 작은 추론 모델 레시피")
     ap.add_argument("--out", default="data/models/reasoners")
-    ap.add_argument("--stage", default="all", choices=["train", "eval", "grpo", "icl", "all"])
+    ap.add_argument("--stage", default="all", choices=["train", "eval", "grpo", "grpo-dev", "icl", "all"])
     ap.add_argument("--styles", default=",".join(STYLES))
     ap.add_argument(
         "--short", action="store_true", help="짧은 설정 SHORT 로 cot 만 학습해 cot-short/ 에 저장"
     )
     ap.add_argument("--grpo-settings", default="", help="GRPO_SETTINGS 중 돌릴 번호들 (예: 0,1). 비우면 모두")
+    ap.add_argument(
+        "--remedies", default="", help="--stage grpo-dev 에서 GRPO_REMEDIES 중 돌릴 번호들. 비우면 모두"
+    )
     args = ap.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -405,6 +456,9 @@ def main(argv: list[str] | None = None) -> None:
             else range(len(GRPO_SETTINGS))
         )
         _update_json(results, "grpo", grpo_stage(out, GRPO, log, tuple(GRPO_SETTINGS[i] for i in pick)))
+    if args.stage == "grpo-dev":
+        pick = [int(i) for i in args.remedies.split(",")] if args.remedies else range(len(GRPO_REMEDIES))
+        grpo_dev_stage(out, GRPO, log, tuple(GRPO_REMEDIES[i] for i in pick), results)
     if args.stage in ("icl", "all"):
         _update_json(results, "icl", icl_stage(out, ICL, log))
     dev, test = splits()
@@ -412,6 +466,7 @@ def main(argv: list[str] | None = None) -> None:
         f"command_{args.stage}"
         + (("_short" if args.short else f"_{args.styles}") if args.stage == "train" else "")
         + (f"_{args.grpo_settings}" if args.stage == "grpo" and args.grpo_settings else "")
+        + (f"_{args.remedies}" if args.stage == "grpo-dev" and args.remedies else "")
     )
     command = "python -m llmnotes.recipes.reasoners " + " ".join(sys.argv[1:] if argv is None else argv)
     _update_json(recipe, key, command)
