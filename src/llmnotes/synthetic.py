@@ -25,6 +25,7 @@ from typing import Any
 __all__ = [
     "QA_INSTRUCTION",
     "QA_DEFECTS",
+    "QA_SPLITS",
     "QAExample",
     "generate_qa",
     "answer_of",
@@ -217,6 +218,7 @@ def cohen_kappa(a: Sequence, b: Sequence) -> float:
 
 QA_INSTRUCTION = "다음 글을 읽고 물음에 답하세요."
 QA_DEFECTS = ("wrong_span", "hallucination", "degenerate", "format", "near_copy")
+QA_SPLITS = ("train", "heldout_entities", "heldout_dev", "heldout_test")
 _ENDING = "입니다."
 
 
@@ -308,7 +310,8 @@ def generate_qa(
         n: 만들 예 수 (1 이상).
         seed: 난수 시드.
         noise: 실수 비율 (0 이상 1 이하).
-        split: 'train' (사전학습에 나온 개체) 또는 'heldout_entities' (사전학습에 없는 개체, 평가용).
+        split: 'train' (사전학습에 나온 개체), 'heldout_entities' (사전학습에 없는 개체 전부, 평가용),
+            'heldout_dev' / 'heldout_test' (그 개체들을 id 순서로 번갈아 둘로 나눈 개발용 / 시험용 절반: 서로 겹치지 않는다).
         world_seed: :func:`llmnotes.world.build_world` 시드.
         defect_weights: :data:`QA_DEFECTS` 순서의 상대 빈도.
     """
@@ -316,16 +319,19 @@ def generate_qa(
         raise ValueError(f"n 은 1 이상의 정수여야 합니다: {n!r}")
     if not isinstance(noise, (int, float)) or not 0.0 <= noise <= 1.0:
         raise ValueError(f"noise 는 0 이상 1 이하여야 합니다: {noise!r}")
-    if split not in ("train", "heldout_entities"):
-        raise ValueError(f"split 은 'train' 또는 'heldout_entities' 여야 합니다: {split!r}")
+    if split not in QA_SPLITS:
+        raise ValueError(f"split 은 {QA_SPLITS} 가운데 하나여야 합니다: {split!r}")
     if len(defect_weights) != len(QA_DEFECTS) or any(w < 0 for w in defect_weights):
         raise ValueError(f"defect_weights 는 0 이상의 수 {len(QA_DEFECTS)}개여야 합니다: {defect_weights!r}")
     from .world import build_world, render
     from .world.phrasings import QUESTIONS, STATEMENTS, train_templates
 
     world = build_world(seed=world_seed)
-    groups = _facts_by_entity(world, split)
+    groups = _facts_by_entity(world, "train" if split == "train" else "heldout_entities")
     entities = sorted(groups)
+    if split in ("heldout_dev", "heldout_test"):  # 번갈아 나누기: 짝수 번째는 개발, 홀수 번째는 시험
+        entities = entities[split == "heldout_test" :: 2]
+        groups = {e: groups[e] for e in entities}
     by_relation: dict[str, list[tuple[str, Any]]] = {}
     for e in entities:
         for q in groups[e]:
