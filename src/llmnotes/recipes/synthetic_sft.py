@@ -59,6 +59,7 @@ class SyntheticSFTConfig:
         noise: 합성 생성기의 실수 비율.
         gen_seed: 합성 생성 시드.
         near_threshold: 거르기의 유사 중복 자카드 하한 (:func:`llmnotes.synthetic.filter_qa`).
+        counterfactual: 참이면 합성 학습 글의 값을 기억과 다른 값으로 바꾼다 (``generate_qa(counterfactual=True)``).
         n_test: 글 읽기 시험 문제 수 (사전학습에 없는 개체 가운데 시험용 절반).
         test_seed: 시험 문제 생성 시드.
         n_dev: 글 읽기 개발 문제 수 (사전학습에 없는 개체 가운데 개발용 절반).
@@ -73,6 +74,7 @@ class SyntheticSFTConfig:
     noise: float = 0.4
     gen_seed: int = 0
     near_threshold: float = 0.8
+    counterfactual: bool = False
     n_test: int = 120
     test_seed: int = 1
     n_dev: int = 60
@@ -117,7 +119,9 @@ def handwritten(split: str) -> list[Any]:
 def datasets(cfg: SyntheticSFTConfig) -> dict[str, Any]:
     """조건별 학습 데이터와 개발·시험 데이터를 만든다."""
     base = handwritten("train")
-    synthetic = generate_qa(cfg.n_synthetic, seed=cfg.gen_seed, noise=cfg.noise)
+    synthetic = generate_qa(
+        cfg.n_synthetic, seed=cfg.gen_seed, noise=cfg.noise, counterfactual=cfg.counterfactual
+    )
     removed = filter_qa(synthetic, near_threshold=cfg.near_threshold)
     gone = {i for v in removed.values() for i in v}
     filtered = [e for i, e in enumerate(synthetic) if i not in gone]
@@ -308,10 +312,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     p.add_argument("--noise", type=float, default=SyntheticSFTConfig.noise)
     p.add_argument("--lr", type=float, default=SyntheticSFTConfig.lr)
     p.add_argument("--conditions", default=",".join(CONDITIONS))
-    p.add_argument("--datasheet-only", action="store_true", help="결과 JSON 에서 README.md 만 다시 쓴다")
+    p.add_argument("--counterfactual", action="store_true", help="합성 학습 글의 값을 기억과 다른 값으로")
+    p.add_argument("--skip-before", action="store_true", help="SFT 전 모델의 평가를 건너뛴다")
+    p.add_argument("--datasheet", default="README.md", help="결과 JSON 옆에 쓸 데이터시트 파일 이름")
+    p.add_argument("--datasheet-only", action="store_true", help="결과 JSON 에서 데이터시트만 다시 쓴다")
     args = p.parse_args(argv)
     if args.datasheet_only:
-        write_datasheet(Path(args.out))
+        write_datasheet(Path(args.out), args.datasheet)
         return json.loads(Path(args.out).read_text(encoding="utf-8"))
     cfg = SyntheticSFTConfig(
         model=args.model,
@@ -321,11 +328,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         steps=args.steps,
         near_threshold=args.near_threshold,
         noise=args.noise,
+        counterfactual=args.counterfactual,
         lr=args.lr,
         conditions=tuple(args.conditions.split(",")),
     )
     t0 = time.time()
-    result = run(cfg)
+    result = run(cfg, before_sft=not args.skip_before)
     result["seconds"] = round(time.time() - t0, 1)
     result["command"] = "python -m llmnotes.recipes.synthetic_sft " + " ".join(argv or sys.argv[1:])
     import transformers
@@ -338,7 +346,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    write_datasheet(out)
+    write_datasheet(out, args.datasheet)
     return result
 
 
@@ -360,8 +368,11 @@ def _datasheet(r: dict[str, Any], name: str, digest: str) -> str:
         f"- 출발 모델: `{c['model']}` (model.safetensors sha256 `{r['model_sha256']}`)",
         f"- 지시 데이터 (a): `data/instructions` 학습 분할 가운데 손으로 쓴 {r['n_train']['base']}개"
         " (`data/scripts/instructions_src/handwritten.tsv`, 요약·분류·고쳐 쓰기 등; 글 읽기 문제는 없다).",
-        f"- 합성 데이터: `llmnotes.synthetic.generate_qa({c['n_synthetic']}, seed={c['gen_seed']}, noise={c['noise']})`"
-        f" (세계 `build_world(seed=0)` 의 사전학습 개체), 실수 종류 {r['synthetic_defects']}.",
+        f"- 합성 데이터: `llmnotes.synthetic.generate_qa({c['n_synthetic']}, seed={c['gen_seed']}, noise={c['noise']}"
+        f"{', counterfactual=True' if c.get('counterfactual') else ''})`"
+        " (세계 `build_world(seed=0)` 의 사전학습 개체"
+        f"{'; 글의 값을 모두 같은 관계의 다른 개체 값으로 바꿔 기억으로는 답할 수 없게 함' if c.get('counterfactual') else ''}),"
+        f" 실수 종류 {r['synthetic_defects']}.",
         f"- 거르기 `filter_qa(near_threshold={c['near_threshold']})`: 단계별 제거 {r['removed']};"
         f" 단계별로 지운 예의 실제 종류 {r['removed_defects']}.",
         f"- 학습 예 수: {r['n_train']}. (d)는 기록된 정답으로 실수를 모두 뺀 것으로, 실제로는 할 수 없는 '완벽한 거르기'의 상한이다.",
@@ -400,11 +411,11 @@ def _datasheet(r: dict[str, Any], name: str, digest: str) -> str:
     return "\n".join(lines)
 
 
-def write_datasheet(out: Path) -> None:
-    """이미 있는 결과 JSON 에서 같은 폴더의 ``README.md`` 를 다시 쓴다 (레시피를 다시 돌리지 않고)."""
+def write_datasheet(out: Path, name: str = "README.md") -> None:
+    """이미 있는 결과 JSON 에서 같은 폴더의 데이터시트 ``name`` 을 다시 쓴다 (레시피를 다시 돌리지 않고)."""
     result = json.loads(out.read_text(encoding="utf-8"))
     digest = hashlib.sha256(out.read_bytes()).hexdigest()
-    (out.parent / "README.md").write_text(_datasheet(result, out.name, digest), encoding="utf-8")
+    (out.parent / name).write_text(_datasheet(result, out.name, digest), encoding="utf-8")
 
 
 if __name__ == "__main__":
