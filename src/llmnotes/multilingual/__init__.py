@@ -19,6 +19,8 @@ from .alignment import (
     normalize_vectors,
     ppmi_svd_vectors,
     procrustes,
+    refine_procrustes,
+    token_ppmi_vectors,
     translation_accuracy,
 )
 from .corpus import LANG_NAMES, LANGS, SPLITS, check_lang, load_parallel, load_seed_dictionary
@@ -26,6 +28,7 @@ from .extension import (
     ExtendedTokenizer,
     extend_gpt,
     extend_hf,
+    extend_llama,
     further_pretrain,
     init_mean,
     init_random,
@@ -55,6 +58,8 @@ __all__ = [
     "ppmi_svd_vectors",
     "normalize_vectors",
     "procrustes",
+    "refine_procrustes",
+    "token_ppmi_vectors",
     "dictionary_matrices",
     "translation_accuracy",
     "init_random",
@@ -63,6 +68,7 @@ __all__ = [
     "ExtendedTokenizer",
     "extend_gpt",
     "extend_hf",
+    "extend_llama",
     "lm_loss",
     "further_pretrain",
     "steps_to_reach",
