@@ -32,6 +32,7 @@ __all__ = [
     "generate_reviews",
     "pretraining_documents",
     "sentence_features",
+    "llama_sentence_features",
     "LinearProbe",
 ]
 
@@ -246,6 +247,33 @@ def sentence_features(
         h = block(h)
         layers.append(h)
     layers[-1] = tr.ln_f(h)
+    return torch.cat([(x * mask).sum(1) / mask.sum(1) for x in layers], dim=1)
+
+
+@torch.no_grad()
+def llama_sentence_features(
+    model, encode: Callable[[str], list[int]], texts: Sequence[str], bos_id: int = 0
+) -> torch.Tensor:
+    """:func:`sentence_features` 의 Llama(spine) 판: 층별 은닉 상태 평균을 이어 붙인 ``(N, (L+1)·d)``.
+
+    ℓ = 0 은 토큰 임베딩(Llama 는 위치를 RoPE 로 어텐션 안에서 넣는다), ℓ = L 은 마지막 RMSNorm 뒤.
+    """
+    if isinstance(texts, str) or not texts:
+        raise ValueError("texts 는 비어 있지 않은 문장 목록이어야 합니다")
+    model.eval()
+    ids = [[bos_id, *encode(t)] for t in texts]
+    longest = max(len(x) for x in ids)
+    if longest > model.config.max_seq_len:
+        raise ValueError(f"문장이 max_seq_len={model.config.max_seq_len} 보다 깁니다: {longest} 토큰")
+    batch = torch.tensor([x + [bos_id] * (longest - len(x)) for x in ids])
+    mask = torch.tensor([[0.0] + [1.0] * (len(x) - 1) + [0.0] * (longest - len(x)) for x in ids])[..., None]
+    cos, sin = model.rope_cos[:longest], model.rope_sin[:longest]
+    h = model.embed_tokens(batch)
+    layers = [h]
+    for block in model.layers:
+        h = block(h, cos, sin, None)
+        layers.append(h)
+    layers[-1] = model.norm(h)
     return torch.cat([(x * mask).sum(1) / mask.sum(1) for x in layers], dim=1)
 
 
