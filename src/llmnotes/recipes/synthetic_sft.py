@@ -12,8 +12,9 @@
 평가 (모두 학습에 쓰지 않은 데이터):
 
 - 글 읽기 시험: 사전학습에 나오지 않은 개체의 절반(``heldout_test``)으로 만든 깨끗한 문제. 나머지 절반
-  (``heldout_dev``)으로 만든 개발 문제는 설정을 고를 때만 쓴다 (두 절반은 개체가 겹치지 않는다). 탐욕 생성한 응답에서 꺼낸 답이
-  정답과 글자까지 같은 비율(EM), 틀린 답의 종류(글의 다른 값 / 글에 없는 값 / 형식 어긋남), 정답 응답의 토큰당
+  (``heldout_dev``)으로 만든 개발 문제는 시험과 나란히 두는 두 번째
+  표본이다: 설정은 미리 정했고 개발 문제로 고른 것은 없다 (두 절반은 개체가 겹치지 않는다). 탐욕 생성한 응답에서
+  꺼낸 답이 정답과 글자까지 같은 비율(EM), 틀린 답의 종류(글의 다른 값 / 글에 없는 값 / 형식 어긋남), 정답 응답의 토큰당
   음의 로그 가능도(NLL).
 - 지시 데이터 시험 분할: 정답 응답의 토큰당 NLL (다른 과제를 잊지 않았는가).
 
@@ -370,14 +371,14 @@ def _datasheet(r: dict[str, Any], name: str, digest: str) -> str:
         " (`data/scripts/instructions_src/handwritten.tsv`, 요약·분류·고쳐 쓰기 등; 글 읽기 문제는 없다).",
         f"- 합성 데이터: `llmnotes.synthetic.generate_qa({c['n_synthetic']}, seed={c['gen_seed']}, noise={c['noise']}"
         f"{', counterfactual=True' if c.get('counterfactual') else ''})`"
-        " (세계 `build_world(seed=0)` 의 사전학습 개체"
+        " (세계 `build_world(seed=0)`의 사전학습 개체"
         f"{'; 글의 값을 모두 같은 관계의 다른 개체 값으로 바꿔 기억으로는 답할 수 없게 함' if c.get('counterfactual') else ''}),"
         f" 실수 종류 {r['synthetic_defects']}.",
         f"- 거르기 `filter_qa(near_threshold={c['near_threshold']})`: 단계별 제거 {r['removed']};"
         f" 단계별로 지운 예의 실제 종류 {r['removed_defects']}.",
-        f"- 학습 예 수: {r['n_train']}. (d)는 기록된 정답으로 실수를 모두 뺀 것으로, 실제로는 할 수 없는 '완벽한 거르기'의 상한이다.",
+        f"- 학습 예 수: {r['n_train']}. (d)는 기록된 정답으로 실수를 모두 뺀 것으로, 실제로는 할 수 없는 '완벽한 거르기'이며 비교 기준으로만 쓴다.",
         f"- SFT: 전체 미세조정, AdamW lr {c['lr']}, 예열 {c['warmup_steps']} 스텝, 배치 {c['batch_size']},"
-        f" **모든 조건 {c['steps']} 스텝** (같은 연산량; 예를 에폭마다 섞어 이어 붙여 스텝 × 배치 개를 채운다,"
+        f" **모든 조건 {c['steps']} 스텝** (이 실행의 조건끼리 같은 연산량; 예를 에폭마다 섞어 이어 붙여 스텝 × 배치 개를 채운다,"
         f" `schedule`), 시드 {c['seeds']}.",
         f"- 시험: 사전학습에 없는 개체의 시험용 절반으로 만든 깨끗한 글 읽기 문제 {r['n_test_qa']}개"
         f" (`generate_qa({c['n_test']}, seed={c['test_seed']}, noise=0, split='heldout_test')`),"
