@@ -280,9 +280,7 @@ def test_shipped_checkpoint_hashes_sizes_and_recorded_result():
     reason="다리 체크포인트 또는 척추 모델 data/models/tiny-ko-llama 가 없습니다",
 )
 def test_shipped_bridges_load_onto_the_spine_with_only_bridge_and_lora_trained():
-    from llmnotes.recipes.clip import load_artefacts
-
-    from llmnotes.recipes.clip import BRIDGES
+    from llmnotes.recipes.clip import BRIDGES, load_artefacts
 
     art = load_artefacts(CKPT)
     recipe = art["recipe"]
