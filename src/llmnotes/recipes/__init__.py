@@ -8,5 +8,6 @@
 - :mod:`llmnotes.recipes.data_effect`: 노트북 18 의 더러운 말뭉치 대 정제 말뭉치 학습 결과, spine 모델의 문서별 점수.
 - :mod:`llmnotes.recipes.synthetic_sft`: 노트북 18 의 합성 지시 데이터 SFT 비교 (아직 실은 결과 없음).
 - :mod:`llmnotes.recipes.reasoners`: 노트북 10 의 작은 추론 모델 (아직 배포된 체크포인트 없음).
-- :mod:`llmnotes.recipes.clip`: 노트북 20 의 작은 CLIP 과 두 가지 다리(투영기, Q-Former-lite).
+- :mod:`llmnotes.recipes.clip`: 노트북 20 의 작은 CLIP 과 다리 넷(투영기, Q-Former-lite; 조각 토큰 / CapDec),
+  다리 부분은 :mod:`llmnotes.recipes.clip_bridges`.
 """
