@@ -229,6 +229,11 @@ def test_train_grpo_runs_and_one_update_favours_the_rewarded_solution():
         GRPOConfig(group_size=1)
     with pytest.raises(ValueError, match="beta"):
         GRPOConfig(beta=-1.0)
+    with pytest.raises(ValueError, match="optimizer"):
+        GRPOConfig(optimizer="rmsprop")
+    model, hist = train_grpo(model, GRPOConfig(steps=1, problems_per_step=2, group_size=4, lr=0.1, optimizer="sgd"),
+                             exclude=set())  # fmt: skip
+    assert len(hist) == 1
     # 손으로 만든 묶음: 정답 풀이 하나, 오답 풀이 셋 → 갱신 뒤 정답 풀이의 로그확률이 오른다.
     import torch as _t
 
@@ -271,4 +276,56 @@ def test_shipped_reasoners_match_their_recipe_record():
     )
     res = json.loads((root / "results.json").read_text(encoding="utf-8"))["eval"]["test"]
     assert all(res["cot"][k] > res["direct"][k] for k in "1234")
+    assert res["cot"]["4"] >= res["direct"]["4"] + 0.30  # 이슈 17 의 목표: 가장 어려운 난이도에서 +30점
     assert all(res["pot"][k] >= 0.95 for k in "1234")
+
+
+def test_rollout_scores_exactly_the_sampled_tokens():
+    """GRPO 버그의 회귀 테스트: 생성한 풀이를 다시 토큰으로 만들면 모델이 실제로 뽑은 토큰과 같아야 한다.
+
+    예전 generate() 는 풀이를 읽을 때 채움 기호 '_' 를 뺐다. 그러면 '답:7_5' 를 뽑은 풀이가 '답:75' 로 채점되고,
+    rollout_batch 는 뽑지 않은 시퀀스의 로그확률을 계산했다. 끝 기호 없이 길이 상한에서 멈춘 풀이에 끝 기호를 붙이는 것도
+    뽑지 않은 토큰이다. 무작위 초기화 모델은 채움 기호와 긴 풀이를 자주 뽑으므로 두 경우가 모두 나온다.
+    """
+    from llmnotes.gpt import to_hf
+    from llmnotes.grpo import completion_logprobs
+    from llmnotes.reasoner import (
+        EOS,
+        PAD,
+        PROMPT_LEN,
+        TARGET_LEN,
+        VOCAB,
+        ReasonerConfig,
+        build_model,
+        generate,
+        prompt_ids,
+        rollout_batch,
+    )
+
+    model = build_model(ReasonerConfig(n_layer=1, n_embd=16, n_head=2)).eval()
+    ps = [make_problem(random.Random(i), 3) for i in range(4)]
+    texts = generate(model, ps, samples=8, temperature=1.0, seed=3)
+    flat = [t for outs in texts for t in outs]
+    assert any(PAD in t for t in flat)  # 채움 기호를 뽑은 풀이가 있다 (버그가 드러나는 경우)
+    assert any(len(t) == TARGET_LEN for t in flat)  # 끝 기호 없이 멈춘 풀이가 있다
+    # 같은 시드로 generate() 안의 샘플링을 되풀이해 날 토큰을 얻는다.
+    hf = to_hf(model).eval()
+    prompts = prompt_ids(ps).repeat_interleave(8, dim=0)
+    torch.manual_seed(3)
+    raw = hf.generate(input_ids=prompts, attention_mask=torch.ones_like(prompts), max_new_tokens=TARGET_LEN,
+                      eos_token_id=VOCAB.stoi[EOS], pad_token_id=VOCAB.stoi[EOS], do_sample=True,
+                      temperature=1.0, top_k=0, top_p=1.0)  # fmt: skip
+    ids, mask = rollout_batch(ps, texts)
+    comp = raw[:, PROMPT_LEN + 1 :]
+    for i, row in enumerate(comp.tolist()):
+        n = int(mask[i].sum())
+        sampled = row[: row.index(VOCAB.stoi[EOS]) + 1] if VOCAB.stoi[EOS] in row else row
+        assert ids[i, PROMPT_LEN + 1 : PROMPT_LEN + 1 + n].tolist() == sampled  # 점수 매길 토큰 = 뽑은 토큰
+    with torch.no_grad():
+        lp = completion_logprobs(model, ids, PROMPT_LEN + 1)
+        logits = model(raw[:, :-1])[0][:, PROMPT_LEN:]
+        raw_lp = torch.log_softmax(logits, -1).gather(-1, comp[..., None])[..., 0]
+    L = mask.size(1)
+    torch.testing.assert_close(lp * mask, raw_lp[:, :L] * mask, rtol=0, atol=1e-5)
+    with pytest.raises(ValueError, match="TARGET_LEN"):
+        rollout_batch(ps[:1], [["1" * (TARGET_LEN + 1)]])

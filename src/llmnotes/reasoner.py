@@ -1,7 +1,7 @@
 """작은 추론 모델(tiny reasoner): 문장제를 글자 단위 GPT 로 풀게 학습하고, 풀이를 생성해 채점한다.
 
 - :class:`CharVocab`: 문제 문장과 풀이에 나오는 글자만 담은 고정 어휘 (특수 기호: 채움 ``_``, 구분 ``▷``, 끝 ``⏎``).
-- :func:`encode_batch`: 문제를 **왼쪽 채움으로 같은 길이**(``PROMPT_LEN``)로 맞춘 뒤 ``▷`` + 목표 + 끝 기호.
+- :func:`encode_batch`: 문제 뒤를 채움 기호로 채워 **같은 길이**(``PROMPT_LEN``)로 맞춘 뒤 ``▷`` + 목표 + 끝 기호.
   프롬프트 길이가 모두 같으므로 여러 문제를 한 번에(배치로) 생성할 수 있다. 손실은 목표 부분에만 준다.
 - :func:`train_reasoner`: 같은 계산량(같은 모델, 같은 단계 수, 같은 배치, 같은 시퀀스 길이 ``SEQ_LEN``)으로
   형식(direct / cot / plan)만 바꿔 학습한다.
@@ -79,14 +79,18 @@ class CharVocab:
             raise ValueError(f"어휘에 없는 글자가 있습니다: {bad[0]!r} (text={text!r})")
         return [self.stoi[c] for c in text]
 
-    def decode(self, ids: list[int]) -> str:
-        """번호 → 글자. 끝 기호에서 멈추고 채움 기호는 뺀다."""
+    def decode(self, ids: list[int], keep_pad: bool = False) -> str:
+        """번호 → 글자. 끝 기호에서 멈춘다. 채움 기호는 ``keep_pad=False`` 면 빼고(프롬프트를 읽을 때), ``True`` 면 남긴다.
+
+        모델이 생성한 풀이는 ``keep_pad=True`` 로 읽어야 한다: 채움을 빼면 글자 수가 줄어, 그 글자를 다시 번호로 바꾼
+        토큰이 모델이 실제로 뽑은 토큰과 달라진다 (강화학습이 뽑지 않은 시퀀스의 확률을 올리게 된다).
+        """
         out = []
         for i in ids:
             c = self.itos[int(i)]
             if c == EOS:
                 break
-            if c != PAD:
+            if c != PAD or keep_pad:
                 out.append(c)
         return "".join(out)
 
@@ -139,7 +143,7 @@ def build_model(cfg: ReasonerConfig) -> GPT:
 
 
 def prompt_ids(problems: list[Problem]) -> torch.Tensor:
-    """``(B, PROMPT_LEN + 1)``: 왼쪽을 채움 기호로 채운 문제 + 구분 기호 ``▷``."""
+    """``(B, PROMPT_LEN + 1)``: 문제 + 채움 기호(문제 뒤) + 구분 기호 ``▷``. 단계마다 수가 늘 같은 자리에 온다."""
     rows = []
     for p in problems:
         ids = VOCAB.encode(p.text)
@@ -184,7 +188,7 @@ def _lr_at(step: int, cfg: ReasonerConfig) -> float:
 
 
 def train_reasoner(
-    style: str, cfg: ReasonerConfig, exclude: set, log_every: int = 0, log=print
+    style: str, cfg: ReasonerConfig, exclude: set, log_every: int = 0, log=print, callback=None
 ) -> tuple[GPT, list[float]]:
     """형식 ``style`` 로 추론 모델을 학습한다. 학습 문제는 시드 ``cfg.seed`` 로 그때그때 만들고 ``exclude`` 열쇠는 피한다.
 
@@ -196,6 +200,7 @@ def train_reasoner(
         exclude: 학습에 쓰지 않을 :func:`llmnotes.reasoning.problem_key` 집합 (개발·시험 문제).
         log_every: 0 이 아니면 이 단계마다 ``log`` 로 손실을 알린다.
         log: 알림 함수.
+        callback: ``None`` 이 아니면 ``log_every`` 단계마다 ``callback(step, model)`` 을 부른다 (예: 개발 정확도 기록).
 
     Returns:
         ``(model, losses)``.
@@ -224,6 +229,9 @@ def train_reasoner(
         losses.append(loss.item())
         if log_every and (step + 1) % log_every == 0:
             log(f"{style} step {step + 1}/{cfg.steps} loss {sum(losses[-log_every:]) / log_every:.4f}")
+            if callback is not None:
+                callback(step + 1, model.eval())
+                model.train()
     return model.eval(), losses
 
 
@@ -272,7 +280,8 @@ def generate(
             do_sample=samples > 1,
             **{k: v for k, v in kwargs.items() if k != "do_sample"},
         )
-        texts.extend(VOCAB.decode(row[chunk.size(1) :].tolist()) for row in out)
+        # 채움 기호도 남긴다: 풀이 글자 하나 = 뽑은 토큰 하나 (rollout_batch 가 같은 토큰을 다시 만든다)
+        texts.extend(VOCAB.decode(row[chunk.size(1) :].tolist(), keep_pad=True) for row in out)
     return [texts[i * samples : (i + 1) * samples] for i in range(len(problems))]
 
 
@@ -285,13 +294,19 @@ def rollout_batch(problems: list[Problem], texts: list[list[str]]) -> tuple[torc
 
     Returns:
         ``(ids (B·G, PROMPT_LEN + 1 + L), mask (B·G, L))``. 마스크는 풀이와 끝 기호 자리에서 1.
+        풀이가 ``TARGET_LEN`` 글자로 꽉 차면 생성이 끝 기호 없이 멈춘 것이므로 끝 기호를 붙이지 않는다
+        (뽑지 않은 토큰에 점수를 주지 않는다).
     """
     if len(problems) != len(texts) or len({len(t) for t in texts}) != 1:
         raise ValueError(
             f"texts 는 문제마다 같은 수의 풀이여야 합니다: 문제 {len(problems)}개, 풀이 수 {[len(t) for t in texts]}"
         )
+    too_long = [t for outs in texts for t in outs if len(t) > TARGET_LEN]
+    if too_long:
+        raise ValueError(f"풀이가 TARGET_LEN={TARGET_LEN} 보다 깁니다: {too_long[0]!r}")
     G = len(texts[0])
-    comp = [VOCAB.encode(t) + [VOCAB.stoi[EOS]] for outs in texts for t in outs]
+    eos = [VOCAB.stoi[EOS]]
+    comp = [VOCAB.encode(t) + (eos if len(t) < TARGET_LEN else []) for outs in texts for t in outs]
     L = max(len(c) for c in comp)
     comp_ids = torch.full((len(comp), L), VOCAB.stoi[EOS], dtype=torch.long)
     mask = torch.zeros(len(comp), L)
@@ -323,6 +338,9 @@ class GRPOConfig:
         beta: KL 항의 무게 β.
         temperature: 풀이를 뽑는 온도.
         min_steps: 문제의 최소 단계 수 (어려운 문제에 집중하려면 올린다).
+        optimizer: ``"adam"`` (AdamW) 또는 ``"sgd"``. Adam 은 파라미터마다 기울기를 제 크기로 나누므로, 잡음뿐인 아주 작은
+            기울기도 학습률만큼의 걸음으로 키운다. SGD 는 기울기 크기에 비례해 움직인다 (노트북 10 의 과제에서는 둘 다
+            개발 정확도를 떨어뜨렸다: ``data/models/reasoners/README.md``).
         seed: 문제 흐름과 샘플링 시드.
     """
 
@@ -333,9 +351,12 @@ class GRPOConfig:
     beta: float = 0.04
     temperature: float = 1.0
     min_steps: int = 1
+    optimizer: str = "adam"
     seed: int = 0
 
     def __post_init__(self) -> None:
+        if self.optimizer not in ("adam", "sgd"):
+            raise ValueError(f"optimizer 는 'adam' 또는 'sgd' 여야 합니다: {self.optimizer!r}")
         for name in ("steps", "problems_per_step"):
             check_int(getattr(self, name), name, low=1)
         check_int(self.group_size, "group_size", low=2)
@@ -345,7 +366,13 @@ class GRPOConfig:
 
 
 def train_grpo(
-    model: GPT, cfg: GRPOConfig, exclude: set, log_every: int = 0, log=print, progress: bool = False
+    model: GPT,
+    cfg: GRPOConfig,
+    exclude: set,
+    log_every: int = 0,
+    log=print,
+    progress: bool = False,
+    callback=None,
 ) -> tuple[GPT, list[dict]]:
     """검증 가능한 보상(정답이면 1)으로 ``model`` 을 GRPO 갱신한다. 참조 정책은 시작할 때의 모델(복사본)이다.
 
@@ -358,6 +385,7 @@ def train_grpo(
         exclude: 쓰지 않을 문제 열쇠 (개발·시험 문제).
         log_every: 0 이 아니면 이 갱신마다 ``log`` 로 평균 보상을 알린다.
         progress: tqdm 진행 막대.
+        callback: ``None`` 이 아니면 ``log_every`` 갱신마다 ``callback(step, model)`` (예: 개발 정확도 기록).
 
     Returns:
         ``(model, history)``; ``history[i]`` 는 갱신 i 의 ``{"reward": 평균 보상, "kl": 평균 KL}``.
@@ -367,7 +395,10 @@ def train_grpo(
     ref = copy.deepcopy(model).eval()
     for p in ref.parameters():
         p.requires_grad_(False)
-    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, betas=(0.9, 0.98), weight_decay=0.0)
+    if cfg.optimizer == "sgd":
+        opt = torch.optim.SGD(model.parameters(), lr=cfg.lr)  # θ ← θ − η·g (기울기 크기에 비례)
+    else:
+        opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, betas=(0.9, 0.98), weight_decay=0.0)
     rng = random.Random(cfg.seed)
     history: list[dict] = []
     for step in tqdm(range(cfg.steps), disable=not progress, desc="GRPO"):
@@ -403,4 +434,6 @@ def train_grpo(
             log(
                 f"grpo step {step + 1}/{cfg.steps} reward {sum(h['reward'] for h in recent) / len(recent):.3f}"
             )
+            if callback is not None:
+                callback(step + 1, model.eval())
     return model.eval(), history

@@ -3,10 +3,11 @@
 단계 (``--stage``):
 
 - ``train``: 세 형식(direct, cot, plan)을 같은 계산량으로 학습해 ``STYLE/`` 에 체크포인트로 저장.
+  ``--short`` 를 주면 짧은 설정(``SHORT``)으로 cot 만 학습해 ``cot-short/`` 에 저장한다 (자기 일관성과 GRPO 의 출발점).
 - ``eval``: 개발(dev)·시험(test) 문제에서 난이도별 정확도 (direct, cot, plan 의 자기 답, plan 의 식을
   안전한 계산기로 계산한 PoT), 그리고 cot 모델의 자기 일관성(k = 1, 2, 4, 8, 16)과 단계별 검증 필터.
   샘플링 온도는 개발 집합에서 고른다.
-- ``grpo``: cot 모델에서 시작해 GRPO(검증 가능한 보상)로 갱신하고 ``cot-grpo/`` 에 저장, 갱신 전후 정확도.
+- ``grpo``: ``cot-short`` 에서 시작해 GRPO(검증 가능한 보상)로 갱신하고 ``cot-grpo/`` 에 저장, 갱신 전후 정확도.
 - ``icl``: 인컨텍스트 러닝 메타 학습 모델(``llmnotes.icl``)을 학습해 ``icl/`` 에 저장하고, 남겨 둔 과제에서
   샷 수별 정확도(보정 전후)와 예시 순서에 따른 흔들림을 잰다.
 - ``all``: 모두 (기본값).
@@ -60,8 +61,12 @@ TEMPERATURES = (0.5, 1.0)  # 자기 일관성 샘플링 온도 후보 (개발 �
 
 
 # 개발 집합에서 고른 설정 (고른 과정은 데이터시트에)
-REASONER = ReasonerConfig(steps=1500)
-GRPO = GRPOConfig(steps=40, problems_per_step=8, group_size=8, min_steps=3)
+REASONER = ReasonerConfig(steps=4000)
+# 짧게 학습한 cot: 줄마다 실수가 남아 있는 모델. 자기 일관성과 GRPO 는 이 모델에서 잰다 (충분히 학습한 cot 는 거의 다 맞힌다).
+SHORT = ReasonerConfig(steps=1500)
+SHORT_NAME = "cot-short"
+DEV_EVERY = 500  # 학습 중 개발 정확도를 재는 간격
+GRPO = GRPOConfig(steps=60, problems_per_step=16, group_size=16, temperature=1.0, min_steps=1)
 ICL = ICLConfig()
 
 
@@ -135,17 +140,47 @@ def vote_curve(problems: list, samples: list[list[str]], verify: bool) -> dict[s
     return curve
 
 
+def self_consistency(problems: list, samples: list[list[str]], greedy: float) -> dict:
+    """k 별 다수결·검증 후 투표 곡선과 검증기 통계."""
+    flat = [(p, o) for p, outs in zip(problems, samples, strict=True) for o in outs]
+    passing = [(p, o) for p, o in flat if steps_ok(o)]
+    failing = [(p, o) for p, o in flat if not steps_ok(o)]
+    return {
+        "vote": vote_curve(problems, samples, verify=False),
+        "verified_vote": vote_curve(problems, samples, verify=True),
+        "greedy": greedy,
+        "samples_passing_verifier": round(len(passing) / len(flat), 4),
+        "passing_samples_correct": round(
+            sum(parse_answer(o) == p.answer for p, o in passing) / max(1, len(passing)), 4
+        ),
+        "failing_samples_correct": round(
+            sum(parse_answer(o) == p.answer for p, o in failing) / max(1, len(failing)), 4
+        ),
+    }
+
+
 def eval_stage(out: Path, log) -> dict:
+    """세 형식(+ PoT)과 짧게 학습한 cot 의 정확도, 그리고 자기 일관성.
+
+    자기 일관성은 짧게 학습한 ``cot-short`` (줄마다 실수가 남은 모델)에서 재고, 충분히 학습한 ``cot`` 에서도 잰다.
+    """
     dev, test = splits()
     models = {s: load_pretrained(out / s) for s in STYLES}
+    short = load_pretrained(out / SHORT_NAME)
+
+    def short_acc(problems):
+        outs = [o[0] for o in generate(short, problems)]
+        return by_level(problems, [parse_answer(o) == p.answer for o, p in zip(outs, problems, strict=True)])
+
     res: dict = {"dev": method_accuracy(models, dev)}
+    res["dev"][SHORT_NAME] = short_acc(dev)
     log(f"dev: {res['dev']}")
-    # 자기 일관성: 가장 어려운 4단계 문제에서. 온도는 개발 집합의 k=16 다수결 정확도로 고른다.
+    # 자기 일관성: 가장 어려운 4단계 문제에서. 온도는 개발 집합에서 cot-short 의 k=16 다수결 정확도로 고른다.
     dev4 = [p for p in dev if p.steps == MAX_STEPS][:N_DEV_SC]
     test4 = [p for p in test if p.steps == MAX_STEPS]
     sc_dev = {}
     for t in TEMPERATURES:
-        s = generate(models["cot"], dev4, samples=max(KS), temperature=t, seed=1)
+        s = generate(short, dev4, samples=max(KS), temperature=t, seed=1)
         sc_dev[str(t)] = vote_curve(dev4, s, verify=False)
         log(f"dev self-consistency T={t}: {sc_dev[str(t)]}")
     best_t = max(TEMPERATURES, key=lambda t: (sc_dev[str(t)][str(max(KS))], -t))
@@ -153,61 +188,71 @@ def eval_stage(out: Path, log) -> dict:
     res["temperature"] = best_t
     # 시험 집합: 여기서 한 번만 본다.
     res["test"] = method_accuracy(models, test)
+    res["test"][SHORT_NAME] = short_acc(test)
     log(f"test: {res['test']}")
-    s = generate(models["cot"], test4, samples=max(KS), temperature=best_t, seed=2)
-    res["self_consistency_test"] = {
-        "vote": vote_curve(test4, s, verify=False),
-        "verified_vote": vote_curve(test4, s, verify=True),
-        "greedy": res["test"]["cot"][str(MAX_STEPS)],
-        "samples_passing_verifier": round(
-            sum(steps_ok(o) for outs in s for o in outs) / (len(s) * len(s[0])), 4
-        ),
-        "passing_samples_correct": round(
-            sum(
-                parse_answer(o) == p.answer
-                for p, outs in zip(test4, s, strict=True)
-                for o in outs
-                if steps_ok(o)
-            )
-            / max(1, sum(steps_ok(o) for outs in s for o in outs)),
-            4,
-        ),
-        "failing_samples_correct": round(
-            sum(
-                parse_answer(o) == p.answer
-                for p, outs in zip(test4, s, strict=True)
-                for o in outs
-                if not steps_ok(o)
-            )
-            / max(1, sum(not steps_ok(o) for outs in s for o in outs)),
-            4,
-        ),
-    }
-    log(f"test self-consistency: {res['self_consistency_test']}")
+    res["self_consistency_test"] = {}
+    for name, m in ((SHORT_NAME, short), ("cot", models["cot"])):
+        s = generate(m, test4, samples=max(KS), temperature=best_t, seed=2)
+        res["self_consistency_test"][name] = self_consistency(test4, s, res["test"][name][str(MAX_STEPS)])
+        log(f"test self-consistency {name}: {res['self_consistency_test'][name]}")
     return res
 
 
-def train_stage(out: Path, styles: tuple[str, ...], cfg: ReasonerConfig, log) -> None:
-    """형식마다 학습해 ``out/STYLE/`` 에 체크포인트와 ``train_log.json`` (설정, 10단계마다 손실, CPU 초)을 쓴다."""
+def train_stage(out: Path, styles: tuple[str, ...], cfg: ReasonerConfig, log, suffix: str = "") -> None:
+    """형식마다 학습해 ``out/STYLE{suffix}/`` 에 체크포인트와 ``train_log.json`` (설정, 10단계마다 손실, 개발 정확도 곡선,
+    CPU 초)을 쓴다."""
     dev, test = splits()
     exclude = {problem_key(p) for p in dev + test}
     for style in styles:
         t0 = time.process_time()
-        model, losses = train_reasoner(style, cfg, exclude, log_every=100, log=log)
-        save_pretrained(model, out / style)
+        dev_curve: dict[str, dict[str, float]] = {}
+
+        def on_log(step: int, model, style=style, dev_curve=dev_curve) -> None:
+            if step % DEV_EVERY == 0:  # 학습 곡선: 개발 집합 정확도 (탐욕적)
+                outs = [o[0] for o in generate(model, dev)]
+                dev_curve[str(step)] = by_level(
+                    dev, [parse_answer(o) == p.answer for o, p in zip(outs, dev, strict=True)]
+                )
+                log(f"{style} step {step} dev {dev_curve[str(step)]}")
+
+        model, losses = train_reasoner(style, cfg, exclude, log_every=100, log=log, callback=on_log)
+        save_pretrained(model, out / f"{style}{suffix}")
         record = {"config": asdict(cfg), "losses": [round(x, 5) for x in losses[::10]],
-                  "cpu_seconds": round(time.process_time() - t0, 1)}  # fmt: skip
-        (out / style / "train_log.json").write_text(json.dumps(record, indent=1), encoding="utf-8")
+                  "dev_curve": dev_curve, "cpu_seconds": round(time.process_time() - t0, 1)}  # fmt: skip
+        (out / f"{style}{suffix}" / "train_log.json").write_text(
+            json.dumps(record, indent=1), encoding="utf-8"
+        )
         log(f"{style}: saved, cpu {time.process_time() - t0:.0f}s")
 
 
-GRPO_LRS = (3e-4, 1e-3)  # 개발 집합 4단계 정확도로 고른다
+# (최적화기, 학습률) 후보: 개발 집합 전체(1~4단계) 평균 정확도로 고른다. 고른 설정이 시작 모델보다 개발 정확도가
+# 높을 때만 ``cot-grpo/`` 를 저장한다.
+GRPO_SETTINGS = (
+    {"optimizer": "adam", "lr": 3e-5},
+    {"optimizer": "adam", "lr": 1e-4},
+    {"optimizer": "sgd", "lr": 0.02},
+    {"optimizer": "sgd", "lr": 0.1},
+    # 갱신마다 문제를 4배로 (풀이는 문제마다 8개): 기울기의 잡음을 줄인다. 갱신 40번 = 문제 2,560개.
+    {"optimizer": "adam", "lr": 3e-5, "problems_per_step": 64, "group_size": 8, "steps": 40},
+)
 
 
-def grpo_stage(out: Path, cfg: GRPOConfig, log) -> dict:
-    """cot 모델을 GRPO 로 갱신한다. 학습률은 개발 집합 4단계 정확도로 고르고, 고른 모델만 시험 집합에서 한 번 잰다.
+def setting_name(c: GRPOConfig) -> str:
+    """설정 이름: ``"adam 3e-05"``, 배치가 기본값과 다르면 ``"adam 3e-05 B64xG8"``."""
+    name = f"{c.optimizer} {c.lr:g}"
+    if (c.problems_per_step, c.group_size) != (GRPO.problems_per_step, GRPO.group_size):
+        name += f" B{c.problems_per_step}xG{c.group_size}"
+    return name
 
-    고른 모델은 ``out/cot-grpo/`` 에 저장한다.
+
+GRPO_DEV_EVERY = 10  # 갱신 몇 번마다 개발 정확도를 잴지
+
+
+def grpo_stage(out: Path, cfg: GRPOConfig, log, settings: tuple[dict, ...] = GRPO_SETTINGS) -> dict:
+    """짧게 학습한 cot 모델(``cot-short``)을 GRPO 로 갱신한다.
+
+    최적화기와 학습률(``GRPO_SETTINGS``)은 개발 집합 1~4단계 평균 정확도로 고르고, 고른 모델만 시험 집합에서 한 번 잰다.
+    고른 모델이 개발 집합에서 시작 모델보다 나을 때만 ``out/cot-grpo/`` 에 저장한다.
     """
     from dataclasses import replace
 
@@ -218,22 +263,38 @@ def grpo_stage(out: Path, cfg: GRPOConfig, log) -> dict:
         outs = [o[0] for o in generate(m, problems)]
         return by_level(problems, [parse_answer(o) == p.answer for o, p in zip(outs, problems, strict=True)])
 
-    before_dev = acc(load_pretrained(out / "cot"), dev)
+    def mean(d: dict[str, float]) -> float:
+        return sum(d.values()) / len(d)
+
+    before_dev = acc(load_pretrained(out / SHORT_NAME), dev)
     t0 = time.process_time()
     runs = []
-    for lr in GRPO_LRS:
-        c = replace(cfg, lr=lr)
-        model, history = train_grpo(load_pretrained(out / "cot"), c, exclude, log_every=10, log=log)
-        runs.append({"config": asdict(c), "dev": acc(model, dev), "model": model, "history": history})
-        log(f"grpo lr={lr}: dev {runs[-1]['dev']}")
-    best = max(runs, key=lambda r: (r["dev"][str(MAX_STEPS)], -r["config"]["lr"]))
-    save_pretrained(best["model"], out / "cot-grpo")
-    before = {"dev": before_dev, "test": acc(load_pretrained(out / "cot"), test)}
+    for setting in settings:
+        c = replace(cfg, **setting)
+        curve = {"0": before_dev}
+
+        def on_log(step: int, m, curve=curve) -> None:
+            if step % GRPO_DEV_EVERY == 0:
+                curve[str(step)] = acc(m, dev)
+
+        model, history = train_grpo(load_pretrained(out / SHORT_NAME), c, exclude, log_every=GRPO_DEV_EVERY,
+                                    log=log, callback=on_log)  # fmt: skip
+        runs.append({"name": setting_name(c), "config": asdict(c), "dev": curve[str(c.steps)], "dev_curve": curve,
+                     "model": model, "history": history})  # fmt: skip
+        log(f"grpo {runs[-1]['name']}: dev {runs[-1]['dev']} (mean {mean(runs[-1]['dev']):.4f}, "
+            f"before {mean(before_dev):.4f})")  # fmt: skip
+    best = max(runs, key=lambda r: (mean(r["dev"]), -r["config"]["lr"]))
+    helps = mean(best["dev"]) > mean(before_dev)  # 개발 집합에서 나아졌을 때만 싣는다
+    if helps:
+        save_pretrained(best["model"], out / "cot-grpo")
+    before = {"dev": before_dev, "test": acc(load_pretrained(out / SHORT_NAME), test)}
     after = {"dev": best["dev"], "test": acc(best["model"], test)}
     log(f"grpo before {before} after {after}")
-    return {"config": best["config"], "before": before, "after": after,
-            "dev_by_lr": {str(r["config"]["lr"]): r["dev"] for r in runs},
-            "reward_curve": [round(h["reward"], 4) for h in best["history"]],
+    return {"config": best["config"], "name": best["name"], "before": before, "after": after,
+            "helps_on_dev": helps,
+            "dev_by_setting": {r["name"]: r["dev"] for r in runs},
+            "dev_curve_by_setting": {r["name"]: r["dev_curve"] for r in runs},
+            "reward_curve_by_setting": {r["name"]: [round(h["reward"], 4) for h in r["history"]] for r in runs},
             "kl_curve": [round(h["kl"], 5) for h in best["history"]],
             "cpu_seconds": round(time.process_time() - t0, 1)}  # fmt: skip
 
@@ -316,6 +377,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--out", default="data/models/reasoners")
     ap.add_argument("--stage", default="all", choices=["train", "eval", "grpo", "icl", "all"])
     ap.add_argument("--styles", default=",".join(STYLES))
+    ap.add_argument(
+        "--short", action="store_true", help="짧은 설정 SHORT 로 cot 만 학습해 cot-short/ 에 저장"
+    )
+    ap.add_argument("--grpo-settings", default="", help="GRPO_SETTINGS 중 돌릴 번호들 (예: 0,1). 비우면 모두")
     args = ap.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -327,19 +392,32 @@ def main(argv: list[str] | None = None) -> None:
     cfg = REASONER
     results, recipe = out / "results.json", out / "recipe.json"
     if args.stage in ("train", "all"):
-        train_stage(out, tuple(args.styles.split(",")), cfg, log)
+        if not args.short:
+            train_stage(out, tuple(args.styles.split(",")), cfg, log)
+        if args.short or args.stage == "all":
+            train_stage(out, ("cot",), SHORT, log, suffix="-short")
     if args.stage in ("eval", "all"):
         _update_json(results, "eval", eval_stage(out, log))
     if args.stage in ("grpo", "all"):
-        _update_json(results, "grpo", grpo_stage(out, GRPO, log))
+        pick = (
+            [int(i) for i in args.grpo_settings.split(",")]
+            if args.grpo_settings
+            else range(len(GRPO_SETTINGS))
+        )
+        _update_json(results, "grpo", grpo_stage(out, GRPO, log, tuple(GRPO_SETTINGS[i] for i in pick)))
     if args.stage in ("icl", "all"):
         _update_json(results, "icl", icl_stage(out, ICL, log))
     dev, test = splits()
-    key = f"command_{args.stage}" + (f"_{args.styles}" if args.stage == "train" else "")
+    key = (
+        f"command_{args.stage}"
+        + (("_short" if args.short else f"_{args.styles}") if args.stage == "train" else "")
+        + (f"_{args.grpo_settings}" if args.stage == "grpo" and args.grpo_settings else "")
+    )
     command = "python -m llmnotes.recipes.reasoners " + " ".join(sys.argv[1:] if argv is None else argv)
     _update_json(recipe, key, command)
     _update_json(recipe, "torch", torch.__version__)
     _update_json(recipe, "reasoner_config", asdict(cfg))
+    _update_json(recipe, "short_config", asdict(SHORT))
     _update_json(recipe, "grpo_config", asdict(GRPO))
     _update_json(recipe, "icl_config", asdict(ICL))
     _update_json(recipe, "splits", {"dev_seed": DEV_SEED, "test_seed": TEST_SEED, "dev_per_level": N_DEV,
