@@ -135,7 +135,9 @@ def task_split(seed: int = 0, n_heldout: int = 16) -> tuple[list[Task], list[Tas
     return train, heldout
 
 
-def sample_examples(task: Task, n: int, rng: random.Random, exclude: str | None = None) -> list[tuple[str, str]]:
+def sample_examples(
+    task: Task, n: int, rng: random.Random, exclude: str | None = None
+) -> list[tuple[str, str]]:
     """과제의 (단어, 라벨) 예시 ``n`` 개를 중복 없이 뽑는다 (두 갈래의 단어 16개에서 고르게).
 
     Args:
@@ -244,7 +246,9 @@ class ICLNet(nn.Module):
     def forward(self, words: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         """``(B, T)`` 단어 번호와 라벨 번호(질의 자리는 ``<질의>``) → ``(B, T, V)`` 로짓."""
         if words.shape != labels.shape or words.dim() != 2:
-            raise ValueError(f"words 와 labels 는 같은 (B, T) 모양이어야 합니다: {tuple(words.shape)}, {tuple(labels.shape)}")
+            raise ValueError(
+                f"words 와 labels 는 같은 (B, T) 모양이어야 합니다: {tuple(words.shape)}, {tuple(labels.shape)}"
+            )
         T = words.shape[1]
         if T > BLOCK:
             raise ValueError(f"자리 수 T={T} 가 BLOCK={BLOCK} 보다 깁니다")
@@ -329,10 +333,16 @@ def train_icl(cfg: ICLConfig, tasks: list[Task], log_every: int = 0, log=print,
     model.train()
     for step in range(cfg.steps):
         rows = [_episode(rng.choice(tasks), rng, rng.random() < cfg.p_repeat) for _ in range(cfg.batch_size)]
-        w, y, t = (torch.tensor([r[i] for r in rows]) for i in range(3))  # 모든 시퀀스의 길이가 BLOCK 으로 같다
+        w, y, t = (
+            torch.tensor([r[i] for r in rows]) for i in range(3)
+        )  # 모든 시퀀스의 길이가 BLOCK 으로 같다
         # 선형 워밍업 후 코사인 감소: lr_t = lr · ½(1 + cos(π t))
         frac = (step - cfg.warmup) / max(1, cfg.steps - cfg.warmup)
-        lr = cfg.lr * (step + 1) / cfg.warmup if step < cfg.warmup else cfg.lr * 0.5 * (1 + math.cos(math.pi * frac))
+        lr = (
+            cfg.lr * (step + 1) / cfg.warmup
+            if step < cfg.warmup
+            else cfg.lr * 0.5 * (1 + math.cos(math.pi * frac))
+        )
         for g in opt.param_groups:
             g["lr"] = lr
         logits = model(w, y)
@@ -441,7 +451,9 @@ def order_accuracies(model: ICLNet, task: Task, shots: list[tuple[str, str]], qu
     gold = torch.tensor([0 if task.label(q) == task.yes else 1 for q in queries])
     accs = []
     for perm in itertools.permutations(shots):
-        p = label_probs(model, [format_prompt(list(perm), q) for q in queries], [(task.yes, task.no)] * len(queries))
+        p = label_probs(
+            model, [format_prompt(list(perm), q) for q in queries], [(task.yes, task.no)] * len(queries)
+        )
         if calibrated:
             cf = label_probs(model, [format_prompt(list(perm), CONTENT_FREE)], [(task.yes, task.no)])
             p = calibrate(p, cf.expand_as(p))

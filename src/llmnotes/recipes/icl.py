@@ -130,7 +130,9 @@ def main(argv: list[str] | None = None) -> None:
     if args.test:
         res["test"] = evaluate(model, test, seed=22)
         res["early_test"] = evaluate(early_model, test, seed=22)
-    (args.out / "results.json").write_text(json.dumps(res, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    (args.out / "results.json").write_text(
+        json.dumps(res, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+    )
     recipe = {
         "command": "python -m llmnotes.recipes.icl --out data/models/icl --test",
         "seed": cfg.seed,
@@ -141,12 +143,27 @@ def main(argv: list[str] | None = None) -> None:
         "data_sha256": {"train": data_hash(train), "dev": data_hash(dev), "test": data_hash(test)},
         "cpu_seconds": cpu,
         "early_step": EARLY_STEP,
-        "file_sha256": {name: hashlib.sha256((args.out / name).read_bytes()).hexdigest()
-                        for name in ("model.safetensors", "early/model.safetensors")},  # fmt: skip
+        "file_sha256": {
+            name: hashlib.sha256((args.out / name).read_bytes()).hexdigest()
+            for name in ("model.safetensors", "early/model.safetensors")
+        },  # fmt: skip
     }
-    (args.out / "recipe.json").write_text(json.dumps(recipe, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    print("dev", res["dev"]["raw"], res["dev"]["calibrated"], res["dev"]["order"]["mean_range"], res["dev"]["skewed"])
-    print("early dev", res["early_dev"]["raw"], res["early_dev"]["calibrated"], res["early_dev"]["order"]["mean_range"])
+    (args.out / "recipe.json").write_text(
+        json.dumps(recipe, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+    )
+    print(
+        "dev",
+        res["dev"]["raw"],
+        res["dev"]["calibrated"],
+        res["dev"]["order"]["mean_range"],
+        res["dev"]["skewed"],
+    )
+    print(
+        "early dev",
+        res["early_dev"]["raw"],
+        res["early_dev"]["calibrated"],
+        res["early_dev"]["order"]["mean_range"],
+    )
     if args.test:
         print("test", res["test"]["raw"], res["test"]["calibrated"], res["test"]["order"]["mean_range"],
               res["test"]["skewed"])  # fmt: skip
