@@ -8,5 +8,7 @@
 - :mod:`llmnotes.recipes.data_effect`: 노트북 18 의 더러운 말뭉치 대 정제 말뭉치 학습 결과, spine 모델의 문서별 점수.
 - :mod:`llmnotes.recipes.synthetic_sft`: 노트북 18 의 합성 지시 데이터 SFT 비교 (아직 실은 결과 없음).
 - :mod:`llmnotes.recipes.reasoners`: 노트북 10 의 작은 추론 모델 (아직 배포된 체크포인트 없음).
+- :mod:`llmnotes.recipes.icl`: 노트북 10 의 인컨텍스트 러닝 메타 학습 모델 (``data/models/icl/``).
+- :mod:`llmnotes.recipes.prompt_search`: 노트북 10 의 프롬프트 탐색 결과와 소프트 프롬프트 (``data/models/prompt-search/``).
 - :mod:`llmnotes.recipes.clip`: 노트북 20 의 작은 CLIP 과 두 가지 다리(투영기, Q-Former-lite).
 """
