@@ -22,31 +22,12 @@ import statistics
 import time
 
 import torch
+from _train_step import make_step, summary
 
 from llmnotes.llama import Llama, LlamaConfig
 from llmnotes.llama_hf import to_hf
 
 OURS, HF = "ours (llmnotes.llama)", "transformers Llama"
-
-
-def _make_step(model, kind: str, x: torch.Tensor, y: torch.Tensor):
-    opt = torch.optim.AdamW(model.parameters(), lr=1e-4)  # 두 쪽 같은 설정 (foreach/fused 는 기본값)
-
-    def step() -> float:
-        opt.zero_grad(set_to_none=True)
-        if kind == "hf":
-            loss = model(input_ids=x, labels=x).loss  # labels 를 주면 모델 안에서 한 칸 밀어 손실을 계산한다
-        else:
-            _, loss = model(x, y)
-        loss.backward()
-        opt.step()
-        return loss.item()
-
-    return step
-
-
-def _summary(ratios: list[float]) -> str:
-    return f"중앙값 {statistics.median(ratios):.2f}x  (최저 {min(ratios):.2f}x, 최고 {max(ratios):.2f}x, 라운드 {len(ratios)})"
 
 
 def main() -> None:
@@ -88,7 +69,7 @@ def main() -> None:
         f"tokens/step = {args.batch * args.block}, rounds = {args.rounds}, 파라미터 {ours.num_parameters():,}"
     )
 
-    runners = {OURS: _make_step(ours, "ours", x, y), HF: _make_step(hf, "hf", x, y)}
+    runners = {OURS: make_step(ours, "ours", x, y), HF: make_step(hf, "hf", x, y)}
     for run in runners.values():  # 예열
         run()
     wall: dict[str, list[float]] = {k: [] for k in runners}
@@ -111,7 +92,7 @@ def main() -> None:
         per_round = [
             h / o for h, o in zip(times[HF], times[OURS])
         ]  # 상대 시간 / 우리 시간 = 우리 처리량 / 상대 처리량
-        print(f"  ours / transformers (처리량 비): {_summary(per_round)}")
+        print(f"  ours / transformers (처리량 비): {summary(per_round)}")
 
 
 if __name__ == "__main__":
