@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
-from transformers import LlamaConfig, LlamaForCausalLM
+from test_clip import _tiny_lm  # 척추 모델 구조의 아주 작은 무작위 LM (test_clip 과 같은 것)
 
 from llmnotes import shapes
 from llmnotes.clip import ClipConfig, TinyClip, WordTokenizer, images_to_tensor
@@ -28,21 +28,6 @@ from llmnotes.vlm_bridge import (
 )
 
 TOK = WordTokenizer(shapes.vocabulary())
-
-
-def _tiny_lm(d: int = 32) -> LlamaForCausalLM:
-    torch.manual_seed(0)
-    cfg = LlamaConfig(
-        vocab_size=len(TOK),
-        hidden_size=d,
-        intermediate_size=2 * d,
-        num_hidden_layers=1,
-        num_attention_heads=2,
-        num_key_value_heads=1,
-        max_position_embeddings=64,
-        tie_word_embeddings=True,
-    )
-    return LlamaForCausalLM(cfg).eval()
 
 
 def _images(n: int = 3) -> tuple[list[shapes.Scene], torch.Tensor]:
