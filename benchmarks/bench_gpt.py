@@ -25,31 +25,11 @@ import statistics
 import time
 
 import torch
+from _train_step import make_step, summary
 
 from llmnotes.gpt import GPT, GPTConfig, from_hf, to_hf
 
 OURS, NAIVE, HF = "ours (sdpa)", "ours (naive)", "transformers GPT-2"
-
-
-def _make_step(model, kind: str, x: torch.Tensor, y: torch.Tensor):
-    opt = torch.optim.AdamW(model.parameters(), lr=1e-4)  # 두 쪽 같은 설정 (foreach/fused 는 기본값)
-
-    def step() -> float:
-        opt.zero_grad(set_to_none=True)
-        if kind == "hf":
-            # transformers 를 쓰는 보통 방법 그대로: labels 를 주면 모델 안에서 한 칸 밀어 손실을 계산한다
-            loss = model(input_ids=x, labels=x).loss
-        else:
-            _, loss = model(x, y)
-        loss.backward()
-        opt.step()
-        return loss.item()
-
-    return step
-
-
-def _summary(ratios: list[float]) -> str:
-    return f"중앙값 {statistics.median(ratios):.2f}x  (최저 {min(ratios):.2f}x, 최고 {max(ratios):.2f}x, 라운드 {len(ratios)})"
 
 
 def main() -> None:
@@ -88,9 +68,9 @@ def main() -> None:
     )
 
     runners = {
-        OURS: _make_step(ours, "ours", x, y),
-        NAIVE: _make_step(naive, "ours", x, y),
-        HF: _make_step(hf, "hf", x, y),
+        OURS: make_step(ours, "ours", x, y),
+        NAIVE: make_step(naive, "ours", x, y),
+        HF: make_step(hf, "hf", x, y),
     }
     for run in runners.values():  # 예열
         run()
@@ -116,9 +96,9 @@ def main() -> None:
             )
         # 라운드마다 짝지은 비율: (상대 시간) / (우리 시간) = 우리 처리량 / 상대 처리량
         per_round = {k: [h / o for h, o in zip(times[HF], times[k])] for k in times if k != HF}
-        print(f"  ours(sdpa) / transformers   : {_summary(per_round[OURS])}")
+        print(f"  ours(sdpa) / transformers   : {summary(per_round[OURS])}")
         print(f"  ours(sdpa) / transformers, 가장 빠른 측정끼리: {min(times[HF]) / min(times[OURS]):.2f}x")
-        print(f"  ours(naive) / transformers  : {_summary(per_round[NAIVE])}")
+        print(f"  ours(naive) / transformers  : {summary(per_round[NAIVE])}")
         slower = [(n / s - 1) * 100 for n, s in zip(times[NAIVE], times[OURS])]  # naive 시간 / sdpa 시간 − 1
         print(
             f"  naive 가 sdpa 보다 느린 정도: {statistics.median(slower):.1f}% "

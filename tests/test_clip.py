@@ -280,11 +280,12 @@ def test_shipped_checkpoint_hashes_sizes_and_recorded_result():
     reason="다리 체크포인트 또는 척추 모델 data/models/tiny-ko-llama 가 없습니다",
 )
 def test_shipped_bridges_load_onto_the_spine_with_only_bridge_and_lora_trained():
-    from llmnotes.recipes.clip import load_artefacts
+    from llmnotes.recipes.clip import BRIDGES, load_artefacts
 
     art = load_artefacts(CKPT)
     recipe = art["recipe"]
-    for name in ("llava", "qformer"):
+    assert set(BRIDGES) <= set(art)  # 다리 넷이 모두 실려 있다
+    for name in BRIDGES:
         vlm = art[name]
         n = recipe["results"][f"{name}_trainable"]
         assert n["bridge"] == sum(p.numel() for p in vlm.bridge.parameters())
@@ -297,5 +298,6 @@ def test_shipped_bridges_load_onto_the_spine_with_only_bridge_and_lora_trained()
                 assert torch.equal(p, base[k.replace(".base.", ".")]), k
     scenes = shapes.sample_scenes(3, 5, "train", kinds=("single",))
     x = images_to_tensor(shapes.render_batch(scenes))
-    out = art["llava"].generate(x, art["codec"], [shapes.QUESTIONS["colour"]] * 3)
-    assert sum(o == shapes.answer(s, "colour") for o, s in zip(out, scenes, strict=True)) >= 2
+    for name in ("llava", "llava_capdec"):
+        out = art[name].generate(x, art["codec"], [shapes.QUESTIONS["colour"]] * 3)
+        assert sum(o == shapes.answer(s, "colour") for o, s in zip(out, scenes, strict=True)) >= 2, name

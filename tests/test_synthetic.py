@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from sklearn.metrics import cohen_kappa_score
 
 from llmnotes import synthetic as sy
+from llmnotes.world import build_world, fact_questions
 
 
 @given(st.lists(st.tuples(st.integers(0, 2), st.integers(0, 2)), min_size=1, max_size=60))
@@ -105,6 +106,32 @@ def test_heldout_entities_do_not_overlap_training_entities():
     assert not any(
         e.subject in train_text for e in test
     )  # 시험 개체는 학습 글에 (헷갈리게 하는 문장으로도) 없다
+
+
+def test_counterfactual_passages_contradict_memory():
+    true = sy.generate_qa(60, seed=4, noise=0.0)
+    cf = sy.generate_qa(60, seed=4, noise=0.0, counterfactual=True)
+    world = build_world(seed=0)
+    by_name = {ent.name: eid for eid, ent in world.entities.items()}
+    facts: dict[tuple[str, str], str] = {}
+    for q in fact_questions(world, "train"):  # 값이 바뀐 사실은 처음 값 (생성기와 같음)
+        facts.setdefault((q.entity_id, q.relation), q.answer)
+    for e in cf:
+        assert sy.grounded(e) and e.output == e.answer + "입니다."  # 답은 글에 있다
+        assert e.answer != facts[(by_name[e.subject], e.relation)]  # 그러나 세계(기억)의 값과 다르다
+    assert all(facts[(by_name[e.subject], e.relation)] == e.answer for e in true)
+    assert sy.generate_qa(60, seed=4, noise=0.0) == true  # 기본값의 결과는 그대로
+
+
+def test_heldout_dev_and_test_halves_are_disjoint():
+    dev = sy.generate_qa(200, seed=2, noise=0.0, split="heldout_dev")
+    test = sy.generate_qa(200, seed=1, noise=0.0, split="heldout_test")
+    world = build_world(seed=0)
+    held = {world.entities[i].name for i in world.heldout_entities}
+    dev_names, test_names = {e.subject for e in dev}, {e.subject for e in test}
+    assert not dev_names & test_names  # 개발 개체와 시험 개체는 겹치지 않는다
+    assert dev_names <= held and test_names <= held  # 둘 다 사전학습에 없는 개체
+    assert len(dev_names) > 20 and len(test_names) > 20
 
 
 def test_answer_of_and_qa_bad_input():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+from collections import Counter
 
 import pytest
 import torch
@@ -37,8 +38,24 @@ def test_judge_and_char_f1():
 def test_bad_config():
     with pytest.raises(ValueError, match="n_synthetic"):
         ss.SyntheticSFTConfig(n_synthetic=0)
+    with pytest.raises(ValueError, match="steps"):
+        ss.SyntheticSFTConfig(steps=0)
     with pytest.raises(ValueError, match="seeds"):
         ss.SyntheticSFTConfig(seeds=())
+    with pytest.raises(ValueError, match="conditions"):
+        ss.SyntheticSFTConfig(conditions=("base", "gold"))
+    with pytest.raises(ValueError, match="n_examples"):
+        ss.schedule(0, 3, 4, seed=0)
+
+
+def test_schedule_gives_equal_steps_and_balanced_passes():
+    for n in (5, 16, 37):
+        order = ss.schedule(n, steps=10, batch_size=8, seed=0)
+        assert len(order) == 80  # 데이터 크기와 상관없이 스텝 × 배치
+        counts = Counter(order)
+        assert set(counts) <= set(range(n)) and max(counts.values()) - min(counts.values()) <= 1
+        assert len(counts) == min(n, 80)
+    assert ss.schedule(37, 10, 8, seed=0) != ss.schedule(37, 10, 8, seed=1)
 
 
 @pytest.mark.skipif(
@@ -50,11 +67,16 @@ def test_results_match_current_data():
         encoding="utf-8"
     )
     c = res["config"]
-    cfg = ss.SyntheticSFTConfig(n_synthetic=c["n_synthetic"], noise=c["noise"], n_test=c["n_test"])
+    keys = ("n_synthetic", "noise", "gen_seed", "near_threshold", "n_test", "test_seed", "n_dev", "dev_seed")
+    cfg = ss.SyntheticSFTConfig(**{k: c[k] for k in keys})
     data = ss.datasets(cfg)
     assert res["removed"] == {k: len(v) for k, v in data["removed"].items()}
     assert res["n_train"] == {k: len(v) for k, v in data["train"].items()}
     assert res["test_qa"] == [{"input": e.input, "answer": e.answer} for e in data["test_qa"]]
+    assert not {e.subject for e in data["dev_qa"]} & {
+        e.subject for e in data["test_qa"]
+    }  # 개발·시험 개체가 다르다
+    assert all(r["steps"] == c["steps"] for r in res["runs"])  # 모든 조건이 같은 스텝 수 (같은 연산량)
     model = models_dir() / "tiny-ko-llama" / "model.safetensors"
     if model.exists():  # 기록한 출발 모델이 지금 저장소의 spine 모델이다
         assert res["model_sha256"] == hashlib.sha256(model.read_bytes()).hexdigest()
@@ -64,6 +86,13 @@ def test_results_match_current_data():
         assert run["judged"] == {
             k: kinds.count(k) for k in ("correct", "other_span", "not_in_text", "format")
         }
+    # 노트북 18 의 8.2 가 말하는 것: 글 읽기를 배우는 것은 합성 데이터를 더한 조건뿐이고, 거르면 생성기의 퇴화·빈 응답을
+    # 따라 하지 않으며 (형식 어긋남 0), 정확 일치도 거르지 않은 것보다 낮지 않다. (차이가 작다는 것은 본문과 데이터시트가 말한다)
+    runs = {r["condition"]: r for r in res["runs"]}
+    assert runs["base"]["em"] == 0.0 and runs["base"]["judged"]["format"] == res["n_test_qa"]
+    assert runs["filtered"]["judged"]["format"] == 0 < runs["raw"]["judged"]["format"]
+    assert runs["filtered"]["em"] >= runs["raw"]["em"] > runs["base"]["em"]
+    assert max(r["nll_qa"] for r in res["runs"] if r["condition"] != "base") < runs["base"]["nll_qa"] - 2
 
 
 def test_tiny_run_end_to_end(tmp_path):
@@ -79,11 +108,41 @@ def test_tiny_run_end_to_end(tmp_path):
     )  # fmt: skip
     LlamaForCausalLM(cfg).save_pretrained(tmp_path)
     run_cfg = ss.SyntheticSFTConfig(
-        model=str(tmp_path), n_synthetic=12, n_test=3, epochs=1, batch_size=8, max_new_tokens=4
+        model=str(tmp_path), n_synthetic=12, n_test=3, n_dev=2, steps=2, batch_size=8, max_new_tokens=4
     )
     res = ss.run(run_cfg, progress=False)
     assert [r["condition"] for r in res["runs"]] == list(ss.CONDITIONS)
     assert res["n_train"]["raw"] == res["n_train"]["base"] + 12
     assert res["n_train"]["filtered"] == res["n_train"]["raw"] - sum(res["removed"].values())
+    assert res["n_train"]["clean"] == res["n_train"]["base"] + res["synthetic_defects"].get("ok", 0)
+    assert all(r["steps"] == 2 for r in res["runs"])  # 모든 조건이 같은 스텝 수
     for r in res["runs"] + [res["before_sft"]]:
         assert 0.0 <= r["em"] <= 1.0 and sum(r["judged"].values()) == 3 and r["nll_qa"] > 0
+        assert sum(r["dev"]["judged"].values()) == 2
+
+
+EXTRA = {"counterfactual.json": "counterfactual.md", "steps288.json": "steps288.md"}
+
+
+@pytest.mark.skipif(
+    not all((RESULTS.parent / n).exists() for n in [RESULTS.name, *EXTRA]),
+    reason="data/synthetic_sft 의 결과 파일이 아직 없다 (레시피로 만든다)",
+)
+@pytest.mark.parametrize("name", sorted(EXTRA))
+def test_remedy_runs_match_current_data(name):
+    """처방 실행(반사실 글, 세 배 스텝): 같은 시험 문제, 기록한 설정의 데이터, 응답에서 다시 센 채점."""
+    path = RESULTS.parent / name
+    res = json.loads(path.read_text(encoding="utf-8"))
+    sheet = (RESULTS.parent / EXTRA[name]).read_text(encoding="utf-8")
+    assert hashlib.sha256(path.read_bytes()).hexdigest() in sheet
+    main = json.loads(RESULTS.read_text(encoding="utf-8"))
+    assert res["test_qa"] == main["test_qa"]  # 본 실험과 같은 시험
+    c = res["config"]
+    keys = ("n_synthetic", "noise", "gen_seed", "near_threshold", "counterfactual", "n_test", "test_seed")
+    data = ss.datasets(ss.SyntheticSFTConfig(**{k: c[k] for k in keys}))
+    assert res["n_train"] == {k: len(v) for k, v in data["train"].items()}
+    (run,) = res["runs"]
+    assert run["condition"] == "filtered" and run["steps"] == c["steps"]
+    kinds = [ss.judge(e, r) for e, r in zip(data["test_qa"], run["responses"])]
+    assert run["judged"] == {k: kinds.count(k) for k in ("correct", "other_span", "not_in_text", "format")}
+    assert run["em"] < 0.1  # 노트북 18 의 8.2: 어느 처방도 읽기를 가르치지 못했다

@@ -25,6 +25,7 @@ from typing import Any
 __all__ = [
     "QA_INSTRUCTION",
     "QA_DEFECTS",
+    "QA_SPLITS",
     "QAExample",
     "generate_qa",
     "answer_of",
@@ -217,6 +218,7 @@ def cohen_kappa(a: Sequence, b: Sequence) -> float:
 
 QA_INSTRUCTION = "다음 글을 읽고 물음에 답하세요."
 QA_DEFECTS = ("wrong_span", "hallucination", "degenerate", "format", "near_copy")
+QA_SPLITS = ("train", "heldout_entities", "heldout_dev", "heldout_test")
 _ENDING = "입니다."
 
 
@@ -298,6 +300,7 @@ def generate_qa(
     split: str = "train",
     world_seed: int = 0,
     defect_weights: tuple[float, ...] = (3, 3, 2, 2, 2),
+    counterfactual: bool = False,
 ) -> list[QAExample]:
     """세계의 사실로 '글을 읽고 답하기' 예 ``n`` 개를 만든다. 비율 ``noise`` 만큼은 실수가 섞인 예다.
 
@@ -308,24 +311,30 @@ def generate_qa(
         n: 만들 예 수 (1 이상).
         seed: 난수 시드.
         noise: 실수 비율 (0 이상 1 이하).
-        split: 'train' (사전학습에 나온 개체) 또는 'heldout_entities' (사전학습에 없는 개체, 평가용).
+        split: 'train' (사전학습에 나온 개체), 'heldout_entities' (사전학습에 없는 개체 전부, 평가용),
+            'heldout_dev' / 'heldout_test' (그 개체들을 id 순서로 번갈아 둘로 나눈 개발용 / 시험용 절반: 서로 겹치지 않는다).
         world_seed: :func:`llmnotes.world.build_world` 시드.
         defect_weights: :data:`QA_DEFECTS` 순서의 상대 빈도.
+        counterfactual: 참이면 글의 값을 모두 같은 관계의 **다른** 개체 값으로 바꾼다 (정답도 글의 값). 사전학습 개체라도
+            기억으로는 답할 수 없어 글을 읽어야 한다. 거짓(기본)이면 세계의 참 값을 쓴다.
     """
     if not isinstance(n, int) or isinstance(n, bool) or n < 1:
         raise ValueError(f"n 은 1 이상의 정수여야 합니다: {n!r}")
     if not isinstance(noise, (int, float)) or not 0.0 <= noise <= 1.0:
         raise ValueError(f"noise 는 0 이상 1 이하여야 합니다: {noise!r}")
-    if split not in ("train", "heldout_entities"):
-        raise ValueError(f"split 은 'train' 또는 'heldout_entities' 여야 합니다: {split!r}")
+    if split not in QA_SPLITS:
+        raise ValueError(f"split 은 {QA_SPLITS} 가운데 하나여야 합니다: {split!r}")
     if len(defect_weights) != len(QA_DEFECTS) or any(w < 0 for w in defect_weights):
         raise ValueError(f"defect_weights 는 0 이상의 수 {len(QA_DEFECTS)}개여야 합니다: {defect_weights!r}")
     from .world import build_world, render
     from .world.phrasings import QUESTIONS, STATEMENTS, train_templates
 
     world = build_world(seed=world_seed)
-    groups = _facts_by_entity(world, split)
+    groups = _facts_by_entity(world, "train" if split == "train" else "heldout_entities")
     entities = sorted(groups)
+    if split in ("heldout_dev", "heldout_test"):  # 번갈아 나누기: 짝수 번째는 개발, 홀수 번째는 시험
+        entities = entities[split == "heldout_test" :: 2]
+        groups = {e: groups[e] for e in entities}
     by_relation: dict[str, list[tuple[str, Any]]] = {}
     for e in entities:
         for q in groups[e]:
@@ -338,32 +347,39 @@ def generate_qa(
         name = world.entities[e].name
         facts = rng.sample(groups[e], 3)
         asked = facts[0]
+        value = {f.relation: f.answer for f in facts}  # 글에 쓰는 값
+        if counterfactual:  # 기억과 다른 값: 같은 관계의 다른 개체 값으로 바꾼다 → 글을 읽어야만 답할 수 있다
+            for f in facts:
+                value[f.relation] = rng.choice(
+                    sorted({q.answer for _, q in by_relation[f.relation]} - {f.answer})
+                )
         lines = [
-            render(rng.choice(train_templates(STATEMENTS, f.relation)), {"S": name, "O": f.answer})
+            render(rng.choice(train_templates(STATEMENTS, f.relation)), {"S": name, "O": value[f.relation]})
             for f in facts
         ]
         rng.shuffle(lines)
         question = render(QUESTIONS[asked.relation], {"S": name})
         text = " ".join(lines) + "\n\n질문: " + question
-        output = asked.answer + _ENDING
+        gold = value[asked.relation]
+        output = gold + _ENDING
         defect = rng.choices(QA_DEFECTS, weights=defect_weights)[0] if rng.random() < noise else ""
         if defect == "near_copy" and not normal:
             defect = ""
         if defect == "wrong_span":  # 글에 있는 다른 값(다른 관계의 값)을 답한다
-            output = rng.choice([f.answer for f in facts[1:]]) + _ENDING
+            output = rng.choice([value[f.relation] for f in facts[1:]]) + _ENDING
         elif defect == "hallucination":  # 글에 없는, 같은 관계의 다른 값을 지어낸다
             pool = [q.answer for _, q in by_relation[asked.relation]]
             pool = [v for v in pool if v not in text]
             output = rng.choice(pool) + _ENDING
         elif defect == "degenerate":  # 답을 되풀이한다
-            output = ", ".join([asked.answer] * rng.randint(4, 7)) + _ENDING
+            output = ", ".join([gold] * rng.randint(4, 7)) + _ENDING
         elif defect == "format":  # 지시를 따르지 않은 출력
             output = rng.choice(
                 (
-                    f"The answer is {asked.answer}.",
+                    f"The answer is {gold}.",
                     "",
                     lines[0],
-                    f"{question} {asked.answer}",
+                    f"{question} {gold}",
                     "잘 모르겠습니다",
                 )
             )
@@ -382,7 +398,7 @@ def generate_qa(
                 )
             )
             continue
-        out.append(QAExample(QA_INSTRUCTION, text, output, asked.answer, asked.relation, name, defect))
+        out.append(QAExample(QA_INSTRUCTION, text, output, gold, asked.relation, name, defect))
         if not defect:
             normal.append(out[-1])
     return out

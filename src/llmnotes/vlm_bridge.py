@@ -7,6 +7,10 @@
 - Q-Former (BLIP-2, Li et al., 2023): 학습되는 질의(query) K 개가 교차 어텐션으로 조각 토큰을 읽고
   → P = K 개의 그림 토큰 (조각 수와 무관하게 고정).
 
+조각 토큰 대신 CLIP 의 **공통 임베딩** 하나 (B, 1, D) 를 다리에 넣을 수도 있다 (``EmbeddingToken``; ClipCap 처럼 벡터 하나를
+그림 토큰 여러 개로 펼친다). 공통 공간에서는 그림 임베딩과 글 임베딩이 가까우므로, 다리를 **글** 임베딩에 가우스 잡음을 더한
+입력으로 학습하고 시험에서 그림 임베딩을 넣을 수 있다 (CapDec, Nukrai et al., 2022; ``modality_noise``).
+
 언어 모델은 ``inputs_embeds`` 를 받는 Hugging Face 인과 언어 모델이면 된다 (노트북 20 은 척추 모델
 ``tiny-ko-llama`` = ``LlamaForCausalLM``). 언어 모델은 ``lm_mode`` 로 얼리거나('frozen'), 얼린 가중치 옆에 LoRA 만
 학습하거나('lora'), 전부 학습한다('full').
@@ -28,6 +32,8 @@ __all__ = [
     "HFTokenizerCodec",
     "MLPProjector",
     "QFormerLite",
+    "EmbeddingToken",
+    "modality_noise",
     "VisionLanguageModel",
     "BridgeBatch",
     "make_batch",
@@ -82,14 +88,22 @@ class HFTokenizerCodec:
 
 
 class MLPProjector(nn.Module):
-    """LLaVA-1.5 의 투영기: Linear → GELU → Linear 를 조각 토큰마다 적용. (B, N, d_img) → (B, N, d_lm)."""
+    """LLaVA-1.5 의 투영기: Linear → GELU → Linear 를 입력 토큰마다 적용. (B, N, d_img) → (B, N·n_tokens, d_lm).
 
-    def __init__(self, d_img: int, d_lm: int, hidden: int = 128):
+    ``n_tokens`` = 입력 토큰 하나가 펼쳐지는 그림 토큰 수. LLaVA 는 1 (조각 하나 = 그림 토큰 하나), 공통 임베딩 하나를
+    넣을 때는 ClipCap (Mokady et al., 2021) 처럼 여러 개로 펼친다.
+    """
+
+    def __init__(self, d_img: int, d_lm: int, hidden: int = 128, n_tokens: int = 1):
         super().__init__()
-        self.net = nn.Sequential(nn.Linear(d_img, hidden), nn.GELU(), nn.Linear(hidden, d_lm))
+        if not isinstance(n_tokens, int) or n_tokens < 1:
+            raise ValueError(f"n_tokens 는 1 이상의 정수여야 합니다: {n_tokens!r}")
+        self.n_tokens, self.d_lm = n_tokens, d_lm
+        self.net = nn.Sequential(nn.Linear(d_img, hidden), nn.GELU(), nn.Linear(hidden, n_tokens * d_lm))
 
     def forward(self, feats: torch.Tensor) -> torch.Tensor:
-        return self.net(feats)
+        B, N = feats.shape[:2]
+        return self.net(feats).reshape(B, N * self.n_tokens, self.d_lm)
 
 
 class QFormerLite(nn.Module):
@@ -131,6 +145,33 @@ class QFormerLite(nn.Module):
         return self.out(q)  # (B, K, d_lm)
 
 
+class EmbeddingToken(nn.Module):
+    """CLIP 의 단위 그림 임베딩을 길이 1 의 토큰열로: 그림 (B, 3, H, W) → (B, 1, D).
+
+    ``model`` 은 ``encode_image`` 를 가진 모델 (``TinyClip``). 다리는 이 토큰 하나를 읽는다.
+    """
+
+    def __init__(self, model: nn.Module):
+        super().__init__()
+        self.model = model
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        return self.model.encode_image(images).unsqueeze(1)
+
+
+def modality_noise(emb: torch.Tensor, sigma: float, generator: torch.Generator | None = None) -> torch.Tensor:
+    """CapDec 의 잡음: 단위 글 임베딩 v 에 ε ~ N(0, σ²I) 를 더하고 다시 단위 길이로, (v + ε) / ‖v + ε‖.
+
+    글 임베딩과 짝 그림 임베딩 사이의 틈(modality gap)을 잡음으로 덮어, 글로 학습한 다리가 그림 임베딩도 읽게 한다.
+    """
+    if not isinstance(sigma, int | float) or not sigma >= 0 or sigma == float("inf"):
+        raise ValueError(f"sigma 는 0 이상의 유한한 수여야 합니다: {sigma!r}")
+    if sigma == 0:
+        return emb
+    eps = torch.randn(emb.shape, generator=generator, dtype=emb.dtype) * sigma
+    return F.normalize(emb + eps, dim=-1)
+
+
 @dataclass
 class BridgeBatch:
     """언어 모델 입력: 글 토큰 id (B, T), 손실 표시(답 토큰 = 학습 대상, 나머지 -100) (B, T), 패딩 마스크 (B, T)."""
@@ -167,8 +208,10 @@ class VisionLanguageModel(nn.Module):
     """얼린 그림 인코더 → 다리(bridge) → 언어 모델. 다리는 늘 학습한다.
 
     Args:
-        image_encoder: 그림 (B, 3, H, W) → 조각 토큰 (B, N, d_img) 인 모듈 (``TinyClip.image_encoder``). 늘 얼린다.
+        image_encoder: 그림 (B, 3, H, W) → 토큰 (B, N, d_img) 인 모듈. 조각 토큰이면 ``TinyClip.image_encoder``,
+            공통 임베딩 하나면 ``EmbeddingToken(clip)``. 늘 얼린다.
         bridge: ``MLPProjector`` 또는 ``QFormerLite``.
+        image_size: 받을 그림 한 변의 픽셀 수 (다르면 ``prefix`` 가 ValueError).
         lm: ``inputs_embeds`` 를 받는 Hugging Face 인과 언어 모델 (예: ``LlamaForCausalLM``).
         lm_mode: 'frozen' (언어 모델을 얼림; LLaVA 1단계, BLIP-2), 'lora' (얼린 가중치 옆 LoRA 만 학습),
             'full' (언어 모델 전부 학습; LLaVA 2단계).
@@ -184,8 +227,10 @@ class VisionLanguageModel(nn.Module):
         lora_targets: tuple[str, ...] = ("q_proj", "v_proj"),
         lora_r: int = 8,
         lora_alpha: float = 16.0,
+        image_size: int = 32,
     ):
         super().__init__()
+        self.image_size = image_size
         if lm_mode not in LM_MODES:
             raise ValueError(f"lm_mode 는 {LM_MODES} 중 하나여야 합니다: {lm_mode!r}")
         self.image_encoder, self.bridge, self.lm, self.lm_mode = image_encoder, bridge, lm, lm_mode
@@ -198,8 +243,11 @@ class VisionLanguageModel(nn.Module):
 
     def prefix(self, images: torch.Tensor) -> torch.Tensor:
         """그림 → 언어 모델 임베딩 공간의 그림 토큰 (B, P, d_lm)."""
-        if images.ndim != 4 or images.shape[1] != 3:
-            raise ValueError(f"images 는 (B, 3, H, W) 여야 합니다: {tuple(images.shape)}")
+        S = self.image_size
+        if not isinstance(images, torch.Tensor):
+            raise TypeError(f"images 는 torch.Tensor 여야 합니다: {type(images).__name__}")
+        if images.ndim != 4 or tuple(images.shape[1:]) != (3, S, S) or len(images) == 0:
+            raise ValueError(f"images 는 (B≥1, 3, {S}, {S}) 여야 합니다: {tuple(images.shape)}")
         with torch.no_grad():
             feats = self.image_encoder(images)
         return self.bridge(feats)

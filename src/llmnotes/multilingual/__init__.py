@@ -7,6 +7,8 @@
 - :mod:`.alignment`: PPMI-SVD 정적 단어 벡터와 직교 프로크루스테스(orthogonal Procrustes) 정렬.
 - :mod:`.extension`: 어휘 확장. 새 토큰, 새 임베딩 초기화 세 가지(무작위, 하위 조각 평균, WECHSEL 식),
   임베딩 행 늘리기, 추가 사전학습.
+- :mod:`.fake`: 가짜 한국어(Fake-Korean). 한글 음절을 한자 자리로 옮긴 인공 언어와 그 글자용 토크나이저
+  (``from llmnotes.multilingual import fake as fk``).
 - :mod:`.transfer`: 교차언어 전이 실험. 이중언어 리뷰 생성기, 사전학습 조건, 문장 특징, 선형 탐사
   (``from llmnotes.multilingual import transfer as xl``).
 """
@@ -19,6 +21,8 @@ from .alignment import (
     normalize_vectors,
     ppmi_svd_vectors,
     procrustes,
+    refine_procrustes,
+    token_ppmi_vectors,
     translation_accuracy,
 )
 from .corpus import LANG_NAMES, LANGS, SPLITS, check_lang, load_parallel, load_seed_dictionary
@@ -26,6 +30,7 @@ from .extension import (
     ExtendedTokenizer,
     extend_gpt,
     extend_hf,
+    extend_llama,
     further_pretrain,
     init_mean,
     init_random,
@@ -55,6 +60,8 @@ __all__ = [
     "ppmi_svd_vectors",
     "normalize_vectors",
     "procrustes",
+    "refine_procrustes",
+    "token_ppmi_vectors",
     "dictionary_matrices",
     "translation_accuracy",
     "init_random",
@@ -63,6 +70,7 @@ __all__ = [
     "ExtendedTokenizer",
     "extend_gpt",
     "extend_hf",
+    "extend_llama",
     "lm_loss",
     "further_pretrain",
     "steps_to_reach",

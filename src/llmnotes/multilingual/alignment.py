@@ -150,3 +150,101 @@ def translation_accuracy(
     B = normalize_vectors(tgt)
     best = (A @ B.T).argmax(axis=1)
     return float(np.mean([tgt_words[j] == b for j, (_, b) in zip(best, pairs)]))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 토큰 단위 정적 벡터 (가짜 한국어 실험): 창 안 동시 출현 → PPMI → 절단 SVD
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def token_ppmi_vectors(
+    streams: Sequence[Sequence[int]],
+    names: Sequence[str],
+    dim: int,
+    window: int = 2,
+    min_count: int = 5,
+    skip: Sequence[int] = (),
+    alpha: float = 0.75,
+) -> WordVectors:
+    """토큰 id 열들에서 좌우 ``window`` 칸 안의 동시 출현으로 PPMI 를 만들고 절단 SVD 로 ``dim`` 차원 벡터를 얻는다.
+
+    문맥 분포는 α 제곱으로 눅인다 (Levy, Goldberg, Dagan 2015):
+
+        PPMI(w, c) = max(0, log( P(w, c) / (P(w) · P_α(c)) )),  P_α(c) = #(c)^α / Σ_c' #(c')^α
+
+    벡터 = U_d √Σ_d (``scipy.sparse.linalg.svds``, 시작 벡터를 고정해 결정적).
+
+    Args:
+        streams: 문서마다 토큰 id 목록. 창은 문서 경계를 넘지 않는다.
+        names: id → 토큰 이름 (돌려주는 ``WordVectors`` 의 키).
+        dim: 벡터 차원.
+        window: 좌우 창 크기 (1 이상).
+        min_count: 이보다 드문 토큰은 뺀다.
+        skip: 뺄 id (특수 토큰 등).
+        alpha: 문맥 분포 눅이기 지수 (0 < α ≤ 1).
+    """
+    import scipy.sparse as sp
+    from scipy.sparse.linalg import svds
+
+    if window < 1 or dim < 1:
+        raise ValueError(f"window, dim 은 1 이상이어야 합니다: window={window}, dim={dim}")
+    if not 0 < alpha <= 1:
+        raise ValueError(f"alpha 는 0 초과 1 이하여야 합니다: {alpha!r}")
+    arrays = [np.asarray(s, dtype=np.int64) for s in streams if len(s)]
+    if not arrays:
+        raise ValueError("streams 가 비었습니다")
+    allids = np.concatenate(arrays)
+    if allids.min() < 0 or allids.max() >= len(names):
+        raise ValueError(f"streams 에 names 범위 [0, {len(names)}) 밖의 id 가 있습니다")
+    counts = np.bincount(allids, minlength=len(names))
+    counts[list(skip)] = 0
+    keep = np.flatnonzero(counts >= min_count)
+    if len(keep) <= dim + 1:
+        raise ValueError(f"min_count={min_count} 이상인 토큰 {len(keep)}개가 dim={dim} 보다 많아야 합니다")
+    index = np.full(len(names), -1, dtype=np.int64)
+    index[keep] = np.arange(len(keep))
+    rows, cols = [], []
+    for a in arrays:
+        m = index[a]
+        for off in range(1, window + 1):
+            x, y = m[:-off], m[off:]
+            ok = (x >= 0) & (y >= 0)
+            rows += [x[ok], y[ok]]
+            cols += [y[ok], x[ok]]
+    r, c = np.concatenate(rows), np.concatenate(cols)
+    n = len(keep)
+    C = sp.coo_matrix((np.ones(len(r)), (r, c)), shape=(n, n)).tocsr()  # 같은 칸은 더해진다
+    total = C.sum()
+    pw = np.asarray(C.sum(axis=1)).ravel() / total
+    cc = np.asarray(C.sum(axis=0)).ravel() ** alpha
+    pc = cc / cc.sum()
+    C = C.tocoo()
+    pmi = np.log(C.data / total / (pw[C.row] * pc[C.col]))
+    ok = pmi > 0
+    P = sp.csr_matrix((pmi[ok], (C.row[ok], C.col[ok])), shape=(n, n))
+    v0 = np.full(n, 1.0 / np.sqrt(n))
+    U, S, _ = svds(P, k=dim, v0=v0)
+    order = np.argsort(-S)
+    vectors = U[:, order] * np.sqrt(S[order])
+    signs = np.sign(vectors[np.abs(vectors).argmax(axis=0), np.arange(dim)])
+    return WordVectors([names[i] for i in keep], (vectors * signs).astype(np.float32))
+
+
+def refine_procrustes(X: np.ndarray, Y: np.ndarray, W: np.ndarray, iterations: int = 3) -> np.ndarray:
+    """자기 학습(self-learning) 다듬기 (Artetxe et al. 2018): 지금의 W 로 옮긴 공간에서 서로 가장 가까운 짝
+    (mutual nearest neighbours)을 새 사전으로 삼아 W 를 다시 구하기를 ``iterations`` 번 되풀이한다.
+
+    Args:
+        X: ``(n_x, d)`` 원본 공간의 모든 벡터 (정규화된 것).
+        Y: ``(n_y, d)`` 목표 공간의 모든 벡터.
+        W: 씨앗 사전으로 구한 처음 회전.
+        iterations: 되풀이 수 (0 이면 ``W`` 그대로).
+    """
+    if iterations < 0:
+        raise ValueError(f"iterations 는 0 이상이어야 합니다: {iterations!r}")
+    for _ in range(iterations):
+        sim = (X @ W) @ Y.T
+        fwd, bwd = sim.argmax(axis=1), sim.argmax(axis=0)
+        src = np.flatnonzero(bwd[fwd] == np.arange(len(X)))  # x → y → 다시 x 인 짝
+        W = procrustes(X[src], Y[fwd[src]])
+    return W

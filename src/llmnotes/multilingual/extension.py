@@ -210,6 +210,36 @@ def extend_gpt(model: GPT, new_rows: torch.Tensor) -> GPT:
     return new.train(model.training)
 
 
+def extend_llama(model: Any, new_rows: torch.Tensor) -> Any:
+    """우리 :class:`~llmnotes.llama.Llama` (spine) 의 어휘를 늘린 새 모델: 옛 행은 그대로, 새 행은 ``new_rows``.
+
+    출력층이 임베딩과 묶여 있으면(``tie_embeddings``) 새 행이 입력과 출력 양쪽에 쓰이고, 묶여 있지 않으면 출력층
+    새 행도 ``new_rows`` 로 둔다 (:func:`extend_hf` 와 같은 규칙).
+
+    Args:
+        model: 옛 모델 (바뀌지 않는다).
+        new_rows: ``(n_new, n_embd)`` 새 임베딩 행.
+    """
+    from dataclasses import replace
+
+    from ..llama import Llama
+
+    if not isinstance(model, Llama):
+        raise TypeError(f"model 은 llmnotes.llama.Llama 여야 합니다: {type(model).__name__}")
+    _check_rows(new_rows, model.config.n_embd)
+    cfg = replace(model.config, vocab_size=model.config.vocab_size + len(new_rows))
+    new = Llama(cfg)
+    sd = dict(model.state_dict())
+    emb = torch.cat([sd.pop("embed_tokens.weight"), new_rows.to(model.embed_tokens.weight)])
+    sd["embed_tokens.weight"] = emb
+    if cfg.tie_embeddings:
+        sd["lm_head.weight"] = emb
+    else:
+        sd["lm_head.weight"] = torch.cat([sd["lm_head.weight"], new_rows.to(model.lm_head.weight)])
+    new.load_state_dict(sd, strict=True)
+    return new.train(model.training)
+
+
 @torch.no_grad()
 def extend_hf(model: Any, new_rows: torch.Tensor) -> Any:
     """``transformers`` 인과 LM 의 어휘를 제자리에서 늘린다 (``resize_token_embeddings`` 뒤 새 행을 덮어쓴다).
@@ -231,7 +261,7 @@ def extend_hf(model: Any, new_rows: torch.Tensor) -> Any:
     return model
 
 
-def lm_loss(model: GPT, ids: torch.Tensor, block_size: int) -> float:
+def lm_loss(model: Any, ids: torch.Tensor, block_size: int) -> float:
     """토큰열의 평균 NLL (nats/토큰). 겹치지 않는 창으로 모든 다음 토큰을 한 번씩 평가한다."""
     from ..pretrain import evaluate
 

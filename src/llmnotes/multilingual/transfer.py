@@ -32,6 +32,7 @@ __all__ = [
     "generate_reviews",
     "pretraining_documents",
     "sentence_features",
+    "llama_sentence_features",
     "LinearProbe",
 ]
 
@@ -214,6 +215,25 @@ def pretraining_documents(
     return docs
 
 
+def _bos_batch(
+    encode: Callable[[str], list[int]], texts: Sequence[str], bos_id: int, max_len: int, limit_name: str
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """문장마다 앞에 ``bos_id`` 를 붙이고 뒤를 채운 ``(N, T)`` 배치와, 평균에 넣을 자리의 마스크 ``(N, T, 1)``.
+
+    마스크는 문장 토큰 자리만 1 이다 (앞의 ``bos_id`` 와 뒤의 채움은 0). 모델 한도 ``max_len`` 보다 긴 문장은
+    조용히 자르지 않고 ``ValueError`` (``limit_name`` 은 그 한도를 가리키는 설정 이름).
+    """
+    if isinstance(texts, str) or not texts:
+        raise ValueError("texts 는 비어 있지 않은 문장 목록이어야 합니다")
+    ids = [[bos_id, *encode(t)] for t in texts]
+    longest = max(len(x) for x in ids)
+    if longest > max_len:
+        raise ValueError(f"문장이 {limit_name}={max_len} 보다 깁니다: {longest} 토큰")
+    batch = torch.tensor([x + [bos_id] * (longest - len(x)) for x in ids])
+    mask = torch.tensor([[0.0] + [1.0] * (len(x) - 1) + [0.0] * (longest - len(x)) for x in ids])[..., None]
+    return batch, mask
+
+
 @torch.no_grad()
 def sentence_features(
     model: GPT, encode: Callable[[str], list[int]], texts: Sequence[str], bos_id: int = 0
@@ -230,15 +250,9 @@ def sentence_features(
         texts: 문장들 (비어 있으면 ``ValueError``).
         bos_id: 문장 앞에 둘 토큰 (사전학습의 문서 경계 토큰).
     """
-    if isinstance(texts, str) or not texts:
-        raise ValueError("texts 는 비어 있지 않은 문장 목록이어야 합니다")
     model.eval()
-    ids = [[bos_id, *encode(t)] for t in texts]
-    longest = max(len(x) for x in ids)
-    if longest > model.config.block_size:
-        raise ValueError(f"문장이 block_size={model.config.block_size} 보다 깁니다: {longest} 토큰")
-    batch = torch.tensor([x + [bos_id] * (longest - len(x)) for x in ids])
-    mask = torch.tensor([[0.0] + [1.0] * (len(x) - 1) + [0.0] * (longest - len(x)) for x in ids])[..., None]
+    batch, mask = _bos_batch(encode, texts, bos_id, model.config.block_size, "block_size")
+    longest = batch.size(1)
     tr = model.transformer
     h = tr.wte(batch) + tr.wpe(torch.arange(longest))
     layers = [h]
@@ -246,6 +260,27 @@ def sentence_features(
         h = block(h)
         layers.append(h)
     layers[-1] = tr.ln_f(h)
+    return torch.cat([(x * mask).sum(1) / mask.sum(1) for x in layers], dim=1)
+
+
+@torch.no_grad()
+def llama_sentence_features(
+    model, encode: Callable[[str], list[int]], texts: Sequence[str], bos_id: int = 0
+) -> torch.Tensor:
+    """:func:`sentence_features` 의 Llama(spine) 판: 층별 은닉 상태 평균을 이어 붙인 ``(N, (L+1)·d)``.
+
+    ℓ = 0 은 토큰 임베딩(Llama 는 위치를 RoPE 로 어텐션 안에서 넣는다), ℓ = L 은 마지막 RMSNorm 뒤.
+    """
+    model.eval()
+    batch, mask = _bos_batch(encode, texts, bos_id, model.config.max_seq_len, "max_seq_len")
+    longest = batch.size(1)
+    cos, sin = model.rope_cos[:longest], model.rope_sin[:longest]
+    h = model.embed_tokens(batch)
+    layers = [h]
+    for block in model.layers:
+        h = block(h, cos, sin, None)
+        layers.append(h)
+    layers[-1] = model.norm(h)
     return torch.cat([(x * mask).sum(1) / mask.sum(1) for x in layers], dim=1)
 
 

@@ -6,7 +6,10 @@
 - :mod:`llmnotes.recipes.spine`: 한국어 세계 말뭉치로 BPE 토크나이저와 작은 Llama식 모델을 학습하는 척추(spine) 모델.
 - :mod:`llmnotes.recipes.multilingual`: 노트북 19 의 어휘 확장·초기화 비교 결과.
 - :mod:`llmnotes.recipes.data_effect`: 노트북 18 의 더러운 말뭉치 대 정제 말뭉치 학습 결과, spine 모델의 문서별 점수.
-- :mod:`llmnotes.recipes.synthetic_sft`: 노트북 18 의 합성 지시 데이터 SFT 비교 (아직 실은 결과 없음).
-- :mod:`llmnotes.recipes.reasoners`: 노트북 10 의 작은 추론 모델 (아직 배포된 체크포인트 없음).
-- :mod:`llmnotes.recipes.clip`: 노트북 20 의 작은 CLIP 과 두 가지 다리(투영기, Q-Former-lite).
+- :mod:`llmnotes.recipes.synthetic_sft`: 노트북 18 의 합성 지시 데이터 SFT 비교 (``data/synthetic_sft/``).
+- :mod:`llmnotes.recipes.reasoners`: 노트북 10 의 작은 추론 모델 (``data/models/reasoners/``).
+- :mod:`llmnotes.recipes.icl`: 노트북 10 의 인컨텍스트 러닝 메타 학습 모델 (``data/models/icl/``).
+- :mod:`llmnotes.recipes.prompt_search`: 노트북 10 의 프롬프트 탐색 결과와 소프트 프롬프트 (``data/models/prompt-search/``).
+- :mod:`llmnotes.recipes.clip`: 노트북 20 의 작은 CLIP 과 다리 넷(투영기, Q-Former-lite; 조각 토큰 / CapDec),
+  다리 부분은 :mod:`llmnotes.recipes.clip_bridges`.
 """

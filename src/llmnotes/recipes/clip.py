@@ -1,14 +1,16 @@
-"""레시피: 노트북 20 의 작은 CLIP·FILIP 과, 척추 모델(tiny-ko-llama)에 그림을 넣는 두 다리를 학습해 내보낸다.
+"""레시피: 노트북 20 의 작은 CLIP·FILIP 과, 척추 모델(tiny-ko-llama)에 그림을 넣는 다리 넷을 학습해 내보낸다.
 
 실행: ``PYTHONHASHSEED=0 OMP_NUM_THREADS=1 python -m llmnotes.recipes.clip --out data/models/tiny-clip``
 (``--stage clip`` 과 ``--stage bridges`` 로 나눠 돌릴 수 있다; 단계마다 시드를 따로 고정한다.)
 
 쓰는 파일 (float32 safetensors, 합쳐 몇 MB):
     clip.safetensors, filip.safetensors    CLIP (전체 벡터 InfoNCE) 과 FILIP (토큰 단위) 목표로 학습한 같은 구조
-    llava.safetensors, qformer.safetensors 다리 가중치(``bridge.*``)와 그 다리와 함께 학습한 척추 모델의 LoRA(``lm.*lora_*``)
+    llava.safetensors, qformer.safetensors 조각 토큰을 읽는 다리를 학습 분할 그림으로 학습 (다리 ``bridge.*`` + LoRA ``lm.*lora_*``)
+    llava_capdec.safetensors, qformer_capdec.safetensors
+                                           CLIP 공통 임베딩 하나를 읽는 다리를 잡음 더한 **글** 임베딩으로 학습 (CapDec)
     vocab.json, recipe.json                CLIP 글 인코더의 어휘, 설정·시드·데이터 해시·손실 기록·결과·파일 해시 (데이터시트)
 
-척추 모델 자체는 복사하지 않는다: ``data/models/tiny-ko-llama`` 를 읽고, 그 파일 해시를 ``recipe.json`` 에 적어
+다리 네 가지는 ``llmnotes.recipes.clip_bridges.BRIDGES``. 척추 모델 자체는 복사하지 않는다: ``data/models/tiny-ko-llama`` 를 읽고, 그 파일 해시를 ``recipe.json`` 에 적어
 다른 척추 모델에 LoRA 를 잘못 붙이지 않게 한다.
 
 분할: 학습 장면은 ``shapes.HELD_OUT`` 조합을 담지 않는다. dev 분할(시드 seed+1)은 설정과 제로샷 점수 규칙을 고르는 데
@@ -43,14 +45,28 @@ from ..clip import (
     recall_at_k,
     token_wise_similarity,
 )
-from ..paths import models_dir
-from ..vlm_bridge import HFTokenizerCodec, MLPProjector, QFormerLite, VisionLanguageModel, make_batch
+from ..vlm_bridge import modality_noise
+from .clip_bridges import (
+    BRIDGES,
+    bridge_inputs,
+    build_qa,
+    choose_bridge_input,
+    evaluate_bridge,
+    load_bridges,
+    load_spine,
+    make_vlm,
+    spine_dir,
+    text_scenes,
+    train_bridge,
+    trained_state,
+)
 
 __all__ = [
     "RecipeConfig",
     "ZERO_SHOT_RULES",
     "build_qa",
     "load_spine",
+    "BRIDGES",
     "load_artefacts",
     "evaluate_zero_shot",
     "choose_zero_shot_rule",
@@ -81,101 +97,18 @@ class RecipeConfig:
     lm_mode: str = "lora"  # 'frozen' 은 얼린 척추 모델로 학습이 거의 되지 않았다 (데이터시트)
     lora_targets: str = "q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj"
     lora_r: int = 8
-    n_bridge_train: int = 1200
-    bridge_steps: int = 120
+    n_bridge_train: int = 2000
+    bridge_steps: int = 250
     bridge_batch: int = 24
     bridge_lr: float = 5e-3
     qformer_queries: int = 4
-    n_eval_bridge: int = 48
-
-
-def build_qa(scenes: list[shapes.Scene]) -> tuple[list[int], list[str], list[str]]:
-    """장면마다 (장면 번호, 질문, 답) 을 만든다: 모든 장면에 설명 요청, 도형이 한 종류면 색·모양·개수 질문도."""
-    idx, qs, ans = [], [], []
-    for i, s in enumerate(scenes):
-        kinds = ["caption"] if s.kind == "pair" else ["caption", "colour", "shape", "count"]
-        for k in kinds:
-            idx.append(i)
-            qs.append(shapes.QUESTIONS[k])
-            ans.append(shapes.answer(s, k))
-    return idx, qs, ans
+    embed_tokens: int = 4  # 공통 임베딩 하나를 펼칠 그림 토큰 수 (MLP 다리, ClipCap 처럼)
+    capdec_noise: float = 0.1  # CapDec 잡음 σ: dev 분할의 글 탐사로 고름 (데이터시트)
+    n_eval_bridge: int = 96
 
 
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _spine_dir(spine: str | Path) -> Path:
-    p = Path(spine)
-    return p if p.is_absolute() or p.exists() else models_dir() / str(spine)
-
-
-def load_spine(spine: str | Path) -> tuple[Any, HFTokenizerCodec, str]:
-    """척추 모델(``LlamaForCausalLM``, float32 로 올림), 그 토크나이저를 감싼 codec, 가중치 파일 해시를 돌려준다."""
-    from transformers import AutoTokenizer, LlamaForCausalLM
-
-    path = _spine_dir(spine)
-    if not (path / "config.json").is_file():
-        raise FileNotFoundError(f"척추 모델 폴더에 config.json 이 없습니다: {path.name}")
-    lm = LlamaForCausalLM.from_pretrained(str(path), local_files_only=True, dtype=torch.float32).eval()
-    codec = HFTokenizerCodec(AutoTokenizer.from_pretrained(str(path), local_files_only=True))
-    return lm, codec, _sha256(path / "model.safetensors")
-
-
-def _bridge_factories(ccfg: ClipConfig, d_lm: int, cfg: RecipeConfig) -> dict[str, Any]:
-    return {
-        "llava": lambda: MLPProjector(ccfg.width, d_lm),
-        "qformer": lambda: QFormerLite(ccfg.width, d_lm, n_queries=cfg.qformer_queries),
-    }
-
-
-def _make_vlm(clip_model: TinyClip, bridge, lm, cfg: RecipeConfig) -> VisionLanguageModel:
-    return VisionLanguageModel(
-        clip_model.image_encoder,
-        bridge,
-        lm,
-        lm_mode=cfg.lm_mode,
-        lora_targets=tuple(cfg.lora_targets.split(",")),
-        lora_r=cfg.lora_r,
-        lora_alpha=2.0 * cfg.lora_r,
-    )
-
-
-def _trained_state(vlm: VisionLanguageModel) -> dict[str, torch.Tensor]:
-    """저장할 것: 다리 전부와, 언어 모델에서 학습한 파라미터(LoRA 의 A, B)만."""
-    names = {n for n, p in vlm.named_parameters() if p.requires_grad}
-    return {k: v.detach().contiguous() for k, v in vlm.state_dict().items() if k in names}
-
-
-def train_bridge(
-    vlm: VisionLanguageModel, feats: torch.Tensor, codec, idx, qs, ans, cfg: RecipeConfig, log=None
-) -> list[float]:
-    """다리(와 LoRA)를 학습한다. 그림 특징은 미리 계산해 둔 얼린 CLIP 조각 토큰 ``feats`` (장면 수, N, d_img)."""
-    batch = make_batch(codec, qs, ans)
-    idx_t = torch.tensor(idx)
-    params = [p for p in vlm.parameters() if p.requires_grad]
-    opt = torch.optim.AdamW(params, lr=cfg.bridge_lr, weight_decay=0.01)
-    sched = torch.optim.lr_scheduler.OneCycleLR(
-        opt, max_lr=cfg.bridge_lr, total_steps=cfg.bridge_steps, pct_start=0.1
-    )
-    g = torch.Generator().manual_seed(cfg.seed)
-    losses = []
-    vlm.train()
-    for step in range(cfg.bridge_steps):
-        b = torch.randint(len(idx_t), (cfg.bridge_batch,), generator=g)
-        sub = type(batch)(batch.ids[b], batch.labels[b], batch.mask[b])
-        T = int(sub.mask.sum(1).max())  # 이 배치의 가장 긴 글까지만 (패딩 계산을 줄인다)
-        sub = type(batch)(sub.ids[:, :T], sub.labels[:, :T], sub.mask[:, :T])
-        loss = vlm.loss_from_prefix(vlm.bridge(feats[idx_t[b]]), sub)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        sched.step()
-        losses.append(loss.item())
-        if log and (step + 1) % 25 == 0:
-            log(f"  스텝 {step + 1}/{cfg.bridge_steps} 손실 {np.mean(losses[-25:]):.4f}")
-    vlm.eval()
-    return losses
 
 
 @torch.no_grad()
@@ -232,19 +165,6 @@ def evaluate_retrieval(
     }
 
 
-@torch.no_grad()
-def evaluate_bridge(vlm: VisionLanguageModel, codec, scenes: list[shapes.Scene]) -> dict:
-    """질문 종류별 정확 일치율 (탐욕적 생성)."""
-    idx, qs, ans = build_qa(scenes)
-    x = images_to_tensor(shapes.render_batch(scenes))[torch.tensor(idx)]
-    pred = vlm.generate(x, codec, qs)
-    res: dict[str, list[bool]] = {}
-    for q, a, p in zip(qs, ans, pred, strict=True):
-        key = next(k for k, v in shapes.QUESTIONS.items() if v == q)
-        res.setdefault(key, []).append(a == p)
-    return {k: round(float(np.mean(v)), 4) for k, v in res.items()}
-
-
 def linear_probe(x: torch.Tensor, y: torch.Tensor, seed: int = 0, steps: int = 300) -> torch.nn.Linear:
     """선형 탐사(linear probe): 얼린 특징 ``x`` (N, D) 에서 정수 표지 ``y`` 를 맞히는 선형층을 전체 배치로 학습한다."""
     torch.manual_seed(seed)
@@ -264,40 +184,73 @@ def shape_probes(
     train: list[shapes.Scene],
     evals: dict[str, list[shapes.Scene]],
     seed: int = 0,
-) -> dict[str, dict[str, float]]:
-    """얼린 CLIP 그림 임베딩에서 도형을 읽는 선형 분류기(probe)들: 처음 보는 조합에서 무엇이 도형을 알아보는가.
+    all_combos: list[shapes.Scene] | None = None,
+    sigmas: tuple[float, ...] = (0.0, 0.05, 0.1, 0.2),
+) -> dict[str, Any]:
+    """얼린 CLIP 특징에서 도형을 읽는 선형 분류기(probe)들: 처음 보는 조합에서 무엇이 도형을 알아보는가.
 
     - 'image_probe': 학습 분할 그림(본 조합)의 임베딩 → 도형. 다리가 배우는 것과 같은 '그림에서 배운 읽기'.
-    - 'colour_probe': 같은 그림 → 색 (비교용).
+    - 'patch_probe': 같은 그림의 조각 토큰 평균(표준화) → 도형. 조각 토큰(LLaVA 의 입력)이면 나은가.
+    - 'colour_probe': 같은 그림의 임베딩 → 색 (비교용).
+    - 'oracle_probe': (진단용) 16조합을 모두 담은 그림 ``all_combos`` 의 임베딩 → 도형. 정보가 임베딩에 있는가.
     - 'text_probe': 그림 없이 96가지 세밀한 프롬프트의 **글** 임베딩(빠진 조합의 글 포함) → 도형, 그림에 적용.
+    - 'text_probe_seen': 본 조합 72가지의 프롬프트 글만으로 학습한 같은 탐사.
     - 'zero_shot': 학습 없이 가장 가까운 세밀한 프롬프트의 도형 (``evaluate_zero_shot`` 의 'fine' 과 같은 프롬프트).
+    - 'text_probe_noise_dev': CapDec 잡음 σ 마다 (글 96가지 × 50번, 잡음을 더해 학습한) 글 탐사의 dev 정확도. σ 를 고르는 데 쓴다.
     ``evals`` 의 장면은 'single' 이어야 한다.
     """
+
+    def encode(ss: list[shapes.Scene]) -> tuple[torch.Tensor, torch.Tensor]:
+        x = images_to_tensor(shapes.render_batch(ss))
+        return model.encode_image(x), model.image_tokens(x).mean(1)
+
     with torch.no_grad():
-        enc = {k: model.encode_image(images_to_tensor(shapes.render_batch(v))) for k, v in evals.items()}
-        xtr = model.encode_image(images_to_tensor(shapes.render_batch(train)))
+        enc = {k: encode(v) for k, v in evals.items()}
+        xtr, ptr = encode(train)
         prompts = [p for ps in shapes.zero_shot_prompts("fine") for p in ps]
         txt = model.encode_text(*tok.batch(prompts, model.cfg.max_len))
+    mu, sd = (
+        ptr.mean(0),
+        ptr.std(0) + 1e-6,
+    )  # 조각 평균은 크기가 제각각이라 학습 그림의 평균·표준편차로 표준화
     fine = shapes.fine_classes()
     shape_of = lambda ss: torch.tensor([shapes.SHAPES.index(s.objects[0].shape) for s in ss])  # noqa: E731
     colour_of = lambda ss: torch.tensor([list(shapes.COLOURS).index(s.objects[0].colour) for s in ss])  # noqa: E731
     y_txt = torch.tensor([shapes.SHAPES.index(f[3]) for f in fine])
+    seen = torch.tensor([not shapes.is_held_out(f[2], f[3]) for f in fine])
+    # (탐사, 특징 고르기: (임베딩, 조각 평균) → 입력, 표지)
+    pooled, patch = (lambda e: e[0]), (lambda e: (e[1] - mu) / sd)  # noqa: E731
     probes = {
-        "image_probe": (linear_probe(xtr, shape_of(train), seed), shape_of),
-        "colour_probe": (linear_probe(xtr, colour_of(train), seed), colour_of),
-        "text_probe": (linear_probe(txt, y_txt, seed), shape_of),
+        "image_probe": (linear_probe(xtr, shape_of(train), seed), pooled, shape_of),
+        "patch_probe": (linear_probe(patch((xtr, ptr)), shape_of(train), seed), patch, shape_of),
+        "colour_probe": (linear_probe(xtr, colour_of(train), seed), pooled, colour_of),
+        "text_probe": (linear_probe(txt, y_txt, seed), pooled, shape_of),
+        "text_probe_seen": (linear_probe(txt[seen], y_txt[seen], seed), pooled, shape_of),
     }
-    out: dict[str, dict[str, float]] = {}
+    if all_combos is not None:
+        with torch.no_grad():
+            xo = encode(all_combos)[0]
+        probes["oracle_probe"] = (linear_probe(xo, shape_of(all_combos), seed), pooled, shape_of)
+    out: dict[str, Any] = {}
     with torch.no_grad():
-        for name, (probe, label) in probes.items():
+        for name, (probe, feat, label) in probes.items():
             out[name] = {
-                k: round((probe(e).argmax(1) == label(evals[k])).float().mean().item(), 4)
+                k: round((probe(feat(e)).argmax(1) == label(evals[k])).float().mean().item(), 4)
                 for k, e in enc.items()
             }
         out["zero_shot"] = {
-            k: round((y_txt[(e @ txt.T).argmax(1)] == shape_of(evals[k])).float().mean().item(), 4)
+            k: round((y_txt[(e[0] @ txt.T).argmax(1)] == shape_of(evals[k])).float().mean().item(), 4)
             for k, e in enc.items()
         }
+    if "dev" in evals:
+        g = torch.Generator().manual_seed(seed)
+        out["text_probe_noise_dev"] = {}
+        for sigma in sigmas:
+            xs = modality_noise(txt.repeat(50, 1), sigma, g)
+            probe = linear_probe(xs, y_txt.repeat(50), seed)
+            with torch.no_grad():
+                acc = (probe(enc["dev"][0]).argmax(1) == shape_of(evals["dev"])).float().mean().item()
+            out["text_probe_noise_dev"][str(sigma)] = round(acc, 4)
     return out
 
 
@@ -339,7 +292,7 @@ def load_artefacts(path: str | Path, spine: str | Path | None = None, bridges: b
         m = TinyClip(ccfg)
         m.load_state_dict(load_file(path / f"{name}.safetensors"))
         out[name] = m.eval()
-    if not bridges or not (path / "llava.safetensors").exists():
+    if not bridges or not any((path / f"{b}.safetensors").exists() for b in BRIDGES):
         return out  # 'clip' 단계만 돌린 폴더
     cfg = RecipeConfig(**recipe["config"])
     lm, codec, digest = load_spine(spine if spine is not None else cfg.spine)
@@ -349,18 +302,7 @@ def load_artefacts(path: str | Path, spine: str | Path | None = None, bridges: b
             "다리를 다시 학습하세요 (--stage bridges)"
         )
     out["spine"], out["codec"] = lm, codec
-    for name, factory in _bridge_factories(ccfg, lm.config.hidden_size, cfg).items():
-        vlm = _make_vlm(out["clip"], factory(), copy.deepcopy(lm), cfg)
-        state = load_file(path / f"{name}.safetensors")
-        _, unexpected = vlm.load_state_dict(state, strict=False)
-        trained = set(_trained_state(vlm))
-        if unexpected or trained - set(state):
-            raise ValueError(
-                f"{name}.safetensors 의 키가 맞지 않습니다: 빠짐 {sorted(trained - set(state))[:3]}"
-            )
-        for p in vlm.parameters():  # 불러온 모델은 평가용: 아무것도 학습하지 않는다
-            p.requires_grad_(False)
-        out[name] = vlm.eval()
+    load_bridges(out, path, cfg, lm)
     return out
 
 
@@ -387,21 +329,33 @@ def evaluate_all(out: Path, cfg: RecipeConfig, spine: str | Path | None = None) 
         "test": results["clip_test"]["zero_shot"][rule],
     }
     probe_train = shapes.sample_scenes(cfg.n_eval * 2, cfg.seed + 3, "train", kinds=("single",))
-    results["shape_probes"] = shape_probes(
-        art["clip"], tok, probe_train, {k: ev[k]["single"] for k in ("seen", "dev", "test")}, cfg.seed
+    all_combos = text_scenes(cfg.n_eval * 2, cfg.seed + 6)  # 진단용 탐사만 쓴다 (다리 학습에는 쓰지 않는다)
+    all_combos = [s for s in all_combos if s.kind == "single"] + shapes.sample_scenes(
+        cfg.n_eval, cfg.seed + 6, "dev", kinds=("single",)
     )
-    if "llava" in art:
-        for name in ("llava", "qformer"):
-            for split in ("seen", "dev", "test"):
-                results[f"{name}_{split}"] = evaluate_bridge(
-                    art[name], art["codec"], ev[split]["mixed"][: cfg.n_eval_bridge]
-                )
-            vlm = art[name]
-            results[f"{name}_trainable"] = {
-                "bridge": sum(p.numel() for p in vlm.bridge.parameters()),
-                "lora": sum(p.numel() for n, p in vlm.lm.named_parameters() if "lora_" in n),
-                "frozen_lm": sum(p.numel() for n, p in vlm.lm.named_parameters() if "lora_" not in n),
-            }
+    results["shape_probes"] = shape_probes(
+        art["clip"],
+        tok,
+        probe_train,
+        {k: ev[k]["single"] for k in ("seen", "dev", "test")},
+        cfg.seed,
+        all_combos=all_combos,
+    )
+    for name in BRIDGES:
+        if name not in art:
+            continue
+        for split in ("seen", "dev", "test"):
+            results[f"{name}_{split}"] = evaluate_bridge(
+                art[name], art["codec"], ev[split]["mixed"][: cfg.n_eval_bridge]
+            )
+        vlm = art[name]
+        results[f"{name}_trainable"] = {
+            "bridge": sum(p.numel() for p in vlm.bridge.parameters()),
+            "lora": sum(p.numel() for n, p in vlm.lm.named_parameters() if "lora_" in n),
+            "frozen_lm": sum(p.numel() for n, p in vlm.lm.named_parameters() if "lora_" not in n),
+        }
+    if all(n in art for n in BRIDGES):
+        results["bridge_choice"] = choose_bridge_input(results)
     return results
 
 
@@ -426,15 +380,15 @@ def run(
     out: Path,
     command: str = "",
     stage: str = "all",
-    bridges: tuple[str, ...] = ("llava", "qformer"),
+    bridges: tuple[str, ...] = tuple(BRIDGES),
 ) -> dict[str, Any]:
-    """레시피: 'clip' 단계(CLIP, FILIP) → 'bridges' 단계(척추 모델 + 두 다리) → 저장한 파일로 결과 재기.
+    """레시피: 'clip' 단계(CLIP, FILIP) → 'bridges' 단계(척추 모델 + 다리 넷, ``BRIDGES``) → 저장한 파일로 결과 재기.
 
     두 단계는 각자 시드를 고정하므로 'all' 한 번과 'clip' 뒤 'bridges' 는 같은 파일을 만든다. ``bridges`` 로 학습할
     다리를 고를 수 있다 (두 프로세스가 다리 하나씩 같은 폴더에 학습한 뒤 ``--eval-only`` 로 결과를 잰다).
     """
-    if any(b not in ("llava", "qformer") for b in bridges) or not bridges:
-        raise ValueError(f"bridges 는 'llava', 'qformer' 중에서 골라야 합니다: {bridges!r}")
+    if any(b not in BRIDGES for b in bridges) or not bridges:
+        raise ValueError(f"bridges 는 {tuple(BRIDGES)} 중에서 골라야 합니다: {bridges!r}")
     if stage not in ("all", "clip", "bridges"):
         raise ValueError(f"stage 는 'all', 'clip', 'bridges' 중 하나여야 합니다: {stage!r}")
     t0 = time.time()
@@ -475,25 +429,23 @@ def run(
     if stage in ("all", "bridges"):
         lm, codec, recipe["spine_sha256"] = load_spine(cfg.spine)
         recipe["spine"] = {
-            "name": _spine_dir(cfg.spine).name,
+            "name": spine_dir(cfg.spine).name,
             "params": sum(p.numel() for p in lm.parameters()),
         }
         clip_model = TinyClip(ccfg)
         clip_model.load_state_dict(load_file(out / "clip.safetensors"))
         clip_model.eval()
-        btrain = shapes.sample_scenes(cfg.n_bridge_train, cfg.seed + 3, "train")
-        with torch.no_grad():
-            feats = clip_model.image_tokens(images_to_tensor(shapes.render_batch(btrain)))
-        idx, qs, ans = build_qa(btrain)
-        for name, factory in _bridge_factories(ccfg, lm.config.hidden_size, cfg).items():
+        for name in BRIDGES:
             if name not in bridges:
                 continue
+            feats, idx, qs, ans = bridge_inputs(clip_model, tok, name, cfg)
+            noise = cfg.capdec_noise if BRIDGES[name].data == "text" else 0.0
             torch.manual_seed(cfg.seed)
-            vlm = _make_vlm(clip_model, factory(), copy.deepcopy(lm), cfg)
+            vlm = make_vlm(clip_model, name, copy.deepcopy(lm), cfg)
             log(f"{name}: 학습 파라미터 {sum(p.numel() for p in vlm.parameters() if p.requires_grad):,}")
-            losses = train_bridge(vlm, feats, codec, idx, qs, ans, cfg, log)
+            losses = train_bridge(vlm, feats, codec, idx, qs, ans, cfg, noise=noise, log=log)
             log(f"{name}: 마지막 25스텝 평균 손실 {np.mean(losses[-25:]):.4f}")
-            save_file(_trained_state(vlm), out / f"{name}.safetensors")
+            save_file(trained_state(vlm), out / f"{name}.safetensors")
             # 다른 다리를 다른 프로세스가 같은 폴더에서 함께 학습할 수 있다: 기록은 쓰기 직전에 다시 읽어 이 다리 것만 더한다
             if recipe_path.exists():
                 stored = json.loads(recipe_path.read_text(encoding="utf-8"))
@@ -504,7 +456,7 @@ def run(
             recipe["loss_logs"][name] = keep(losses)
             _write_recipe(out, recipe)
     _write_recipe(out, recipe)
-    if not all((out / f"{b}.safetensors").exists() for b in ("llava", "qformer")):
+    if not all((out / f"{b}.safetensors").exists() for b in BRIDGES):
         log("다리 파일이 아직 다 있지 않아 결과 재기를 건너뛴다 (나머지 다리를 학습한 뒤 --eval-only)")
         return recipe
     recipe["results"] = evaluate_all(out, cfg)
@@ -530,7 +482,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     for f, default in asdict(RecipeConfig()).items():
         parser.add_argument(f"--{f.replace('_', '-')}", type=type(default), default=default)
     parser.add_argument("--stage", default="all", choices=["all", "clip", "bridges"])
-    parser.add_argument("--bridges", default="llava,qformer", help="학습할 다리 (쉼표로): llava, qformer")
+    parser.add_argument(
+        "--bridges", default=",".join(BRIDGES), help=f"학습할 다리 (쉼표로): {', '.join(BRIDGES)}"
+    )
     parser.add_argument(
         "--eval-only", action="store_true", help="학습하지 않고 --out 의 파일로 결과만 다시 잰다"
     )

@@ -10,6 +10,7 @@
 (학습 문장 8개마다 하나)으로 한 번 돌려 보고 정했고, 시험 분할은 이 레시피에서만 본다.
 
 실행: ``python -m llmnotes.recipes.multilingual --out data/multilingual/extension-results.json``
+(``--transfer``: 교차언어 전이 실험, ``--fake``: 가짜 한국어 실험 :mod:`llmnotes.recipes.multilingual_fake`)
 """
 
 from __future__ import annotations
@@ -329,8 +330,37 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--out", default=None)
     parser.add_argument("--steps", type=int, default=None)
     parser.add_argument("--transfer", action="store_true")
+    parser.add_argument("--fake", action="store_true", help="가짜 한국어 실험 (spine 어휘 확장과 전이)")
+    parser.add_argument(
+        "--fake-artifacts", action="store_true", help="있는 가짜 한국어 결과 파일로 시연용 파일만 다시 만든다"
+    )
     args = parser.parse_args(argv)
-    if args.transfer:
+    from .multilingual_fake import FakeKoreanRecipe, run_fake, save_fake_artifacts
+
+    if args.fake_artifacts:
+        out = Path(args.out or "data/multilingual/fake-korean-results.json")
+        result = json.loads(out.read_text(encoding="utf-8"))
+        frecipe = FakeKoreanRecipe(
+            **{
+                k: tuple(map(tuple, v)) if k == "wechsel_grid" else tuple(v) if isinstance(v, list) else v
+                for k, v in result["recipe"].items()
+            }
+        )
+        chosen = result["wechsel_chosen"]
+        result["artifacts"] = save_fake_artifacts(
+            frecipe, out.parent / "fake-korean", chosen["k"], chosen["temperature"]
+        )
+        args.out = str(out)
+    elif args.fake:
+        frecipe = FakeKoreanRecipe() if args.steps is None else FakeKoreanRecipe(steps=args.steps)
+        if args.steps is not None:
+            frecipe.eval_steps = tuple(s for s in frecipe.eval_steps if s <= args.steps)
+        result = run_fake(frecipe)
+        args.out = args.out or "data/multilingual/fake-korean-results.json"
+        art = Path(args.out).parent / "fake-korean"
+        chosen = result["wechsel_chosen"]
+        result["artifacts"] = save_fake_artifacts(frecipe, art, chosen["k"], chosen["temperature"])
+    elif args.transfer:
         trecipe = TransferRecipe() if args.steps is None else TransferRecipe(steps=args.steps)
         result = run_transfer(trecipe)
         args.out = args.out or "data/multilingual/transfer-results.json"
