@@ -81,6 +81,12 @@ def test_completion_logprobs_matches_manual():
     torch.testing.assert_close(lp, manual, rtol=1e-5, atol=1e-6)
     with pytest.raises(ValueError, match="prompt_len"):
         completion_logprobs(model, ids, prompt_len=7)
+    # 온도 T 의 정책: log softmax(logits / T)
+    hot = completion_logprobs(model, ids, prompt_len=4, temperature=0.5)
+    manual_t = torch.log_softmax(logits / 0.5, -1)[:, 3:6].gather(-1, ids[:, 4:7, None])[..., 0]
+    torch.testing.assert_close(hot, manual_t, rtol=1e-5, atol=1e-5)
+    with pytest.raises(ValueError, match="temperature"):
+        completion_logprobs(model, ids, prompt_len=4, temperature=0.0)
 
 
 # --- trl 과 비교 -------------------------------------------------------------------------------------------------

@@ -104,17 +104,20 @@ def grpo_loss(
     return loss, mean_kl.detach()
 
 
-def completion_logprobs(model, ids: torch.Tensor, prompt_len: int) -> torch.Tensor:
+def completion_logprobs(model, ids: torch.Tensor, prompt_len: int, temperature: float = 1.0) -> torch.Tensor:
     """``ids`` (프롬프트 + 풀이)에서 풀이 토큰들의 로그확률 ``(N, T − prompt_len)``.
 
     Args:
         model: ``model(idx) → (logits, _)`` 인 언어 모델 (``llmnotes.gpt.GPT``).
         ids: ``(N, T)`` 토큰.
         prompt_len: 프롬프트 길이 (풀이는 그 뒤부터).
+        temperature: 정책의 온도 T: log softmax(logits / T). 온도 T 로 뽑은 풀이를 학습할 때는 같은 T 를 쓴다.
     """
+    if not temperature > 0:
+        raise ValueError(f"temperature 는 0 보다 커야 합니다: {temperature!r}")
     if not 0 < prompt_len < ids.size(1):
         raise ValueError(f"prompt_len 은 0 과 T={ids.size(1)} 사이여야 합니다: {prompt_len!r}")
     logits, _ = model(ids[:, :-1])
-    logits = logits[:, prompt_len - 1 :]  # 위치 t 의 로짓이 토큰 t+1 을 예측한다
+    logits = logits[:, prompt_len - 1 :] / temperature  # 위치 t 의 로짓이 토큰 t+1 을 예측한다
     targets = ids[:, prompt_len:]
     return -F.cross_entropy(logits.transpose(1, 2), targets, reduction="none")  # log p(o_t | ·)

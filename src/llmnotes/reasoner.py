@@ -368,7 +368,7 @@ class GRPOConfig:
         group_size: 문제마다 뽑는 풀이 수 G (2 이상).
         lr: 학습률 (고정).
         beta: KL 항의 무게 β.
-        temperature: 풀이를 뽑는 온도.
+        temperature: 풀이를 뽑는 온도 T. 로그확률도 같은 온도의 정책 π_T = softmax(logits / T) 로 계산한다.
         min_steps: 문제의 최소 단계 수 (어려운 문제에 집중하려면 올린다).
         reward: ``"answer"`` (최종 답이 맞으면 1), ``"lines"`` (½·답 + ½·맞는 줄 비율) 또는 ``"verified"`` (최종 답이 맞고 스크래치패드의 모든 줄이 단계별
             검증기 :func:`llmnotes.reasoning.steps_ok` 를 통과해야 1). 온도 1 로 뽑은 풀이에는 틀린 줄을 거쳐 우연히 맞은
@@ -426,9 +426,9 @@ def grpo_update(
     adv = group_advantages(rewards, cfg.group_size, scale=cfg.loss == "grpo")  # 행 i·G + j ↔ 문제 i 의 풀이 j
     ids, mask = rollout_batch(problems, texts)  # 같은 행 순서 (repeat_interleave)
     with torch.no_grad():
-        ref_lp = completion_logprobs(ref, ids, PROMPT_LEN + 1)
+        ref_lp = completion_logprobs(ref, ids, PROMPT_LEN + 1, cfg.temperature)
     model.train()
-    lp = completion_logprobs(model, ids, PROMPT_LEN + 1)
+    lp = completion_logprobs(model, ids, PROMPT_LEN + 1, cfg.temperature)  # 뽑은 온도의 정책
     norm = "sequence" if cfg.loss == "grpo" else "token"
     loss, kl = grpo_loss(lp, lp.detach(), ref_lp, adv, mask, beta=cfg.beta, norm=norm)
     opt.zero_grad(set_to_none=True)
