@@ -8,8 +8,6 @@
   안전한 계산기로 계산한 PoT), 그리고 cot 모델의 자기 일관성(k = 1, 2, 4, 8, 16)과 단계별 검증 필터.
   샘플링 온도는 개발 집합에서 고른다.
 - ``grpo``: ``cot-short`` 에서 시작해 GRPO(검증 가능한 보상)로 갱신하고 ``cot-grpo/`` 에 저장, 갱신 전후 정확도.
-- ``icl``: 인컨텍스트 러닝 메타 학습 모델(``llmnotes.icl``)을 학습해 ``icl/`` 에 저장하고, 남겨 둔 과제에서
-  샷 수별 정확도(보정 전후)와 예시 순서에 따른 흔들림을 잰다.
 - ``all``: 모두 (기본값).
 
 결과 숫자는 ``results.json`` 에, 재현 정보(명령, 시드, 설정, 데이터 해시, 파일 해시)는 ``recipe.json`` 에 쓴다.
@@ -31,15 +29,6 @@ from pathlib import Path
 import torch
 
 from llmnotes.gpt import load_pretrained, save_pretrained
-from llmnotes.icl import (
-    ICLConfig,
-    calibrate,
-    format_prompt,
-    label_probs,
-    sample_examples,
-    task_split,
-    train_icl,
-)
 from llmnotes.reasoner import GRPOConfig, ReasonerConfig, generate, train_grpo, train_reasoner
 from llmnotes.reasoning import (
     MAX_STEPS,
@@ -67,7 +56,6 @@ SHORT = ReasonerConfig(steps=1500)
 SHORT_NAME = "cot-short"
 DEV_EVERY = 500  # 학습 중 개발 정확도를 재는 간격
 GRPO = GRPOConfig(steps=60, problems_per_step=16, group_size=16, temperature=1.0, min_steps=1)
-ICL = ICLConfig()
 
 
 def splits() -> tuple[list, list]:
@@ -347,70 +335,6 @@ def grpo_dev_stage(out: Path, cfg: GRPOConfig, log, settings: tuple[dict, ...], 
             results.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
 
-ICL_SHOTS = tuple(range(9))
-ICL_QUERIES = 20  # 과제·샷 수마다 질의 수
-ICL_ORDERINGS = 24  # 순서 흔들림: 같은 예시 4개의 순서 24가지 (4! = 24)
-
-
-def icl_eval(model, tasks: list, seed: int) -> dict:
-    """샷 수별 정확도(보정 전후)와, 같은 예시 4개의 순서를 바꿨을 때 정확도의 흔들림."""
-    import itertools
-    import random
-    import statistics
-
-    rng = random.Random(seed)
-    raw, cal = {}, {}
-    for k in ICL_SHOTS:
-        prompts, cf_prompts, labels, gold = [], [], [], []
-        for t in tasks:
-            for _ in range(ICL_QUERIES):
-                ex = sample_examples(t, k + 1, rng)
-                q, y = ex[-1]
-                prompts.append(format_prompt(ex[:-1], q))
-                cf_prompts.append(format_prompt(ex[:-1], "?"))  # 내용 없는 입력
-                labels.append((t.yes, t.no))
-                gold.append(0 if y == t.yes else 1)
-        p = label_probs(model, prompts, labels)
-        pc = calibrate(p, label_probs(model, cf_prompts, labels))
-        g = torch.tensor(gold)
-        raw[str(k)] = round((p.argmax(-1) == g).float().mean().item(), 4)
-        cal[str(k)] = round((pc.argmax(-1) == g).float().mean().item(), 4)
-    # 순서 흔들림: 과제마다 예시 4개와 질의 20개를 고정하고, 예시 순서 24가지마다 정확도를 잰다.
-    spreads, per_task = [], []
-    for t in tasks:
-        ex = sample_examples(t, 4 + ICL_QUERIES, rng)
-        shots, queries = ex[:4], ex[4:]
-        accs = []
-        for perm in itertools.permutations(shots):
-            prompts = [format_prompt(list(perm), q) for q, _ in queries]
-            p = label_probs(model, prompts, [(t.yes, t.no)] * len(queries))
-            g = torch.tensor([0 if y == t.yes else 1 for _, y in queries])
-            accs.append((p.argmax(-1) == g).float().mean().item())
-        spreads.append(max(accs) - min(accs))
-        per_task.append({"task": f"{t.predicate}:{t.yes}/{t.no}", "min": round(min(accs), 4),
-                         "max": round(max(accs), 4), "std": round(statistics.pstdev(accs), 4)})  # fmt: skip
-    return {"raw": raw, "calibrated": cal, "order": {"mean_range": round(sum(spreads) / len(spreads), 4),
-            "per_task": per_task}}  # fmt: skip
-
-
-def icl_stage(out: Path, cfg: ICLConfig, log) -> dict:
-    """메타 학습 모델을 학습해 ``out/icl/`` 에 저장하고 남겨 둔 과제(개발 절반, 시험 절반)에서 잰다."""
-    train, held = task_split()
-    pairs = sorted({(t.yes, t.no) for t in held})
-    dev_pairs = set(pairs[: len(pairs) // 2])
-    dev = [t for t in held if (t.yes, t.no) in dev_pairs]
-    test = [t for t in held if (t.yes, t.no) not in dev_pairs]
-    t0 = time.process_time()
-    model, losses = train_icl(cfg, train, log_every=200, log=log)
-    save_pretrained(model, out / "icl")
-    res = {"config": asdict(cfg), "losses": [round(x, 5) for x in losses[::10]],
-           "cpu_seconds": round(time.process_time() - t0, 1),
-           "dev_tasks": len(dev), "test_tasks": len(test),
-           "dev": icl_eval(model, dev, seed=11), "test": icl_eval(model, test, seed=22)}  # fmt: skip
-    log(f"icl dev {res['dev']['raw']} test {res['test']['raw']} cal {res['test']['calibrated']}")
-    return res
-
-
 def _update_json(path: Path, key: str, value) -> None:
     """``path`` 의 JSON 에서 ``key`` 만 바꾼다. 단계를 여러 프로세스로 나눠 돌려도 덮어쓰지 않게 파일을 잠근다."""
     with open(path.with_suffix(".lock"), "w") as lock:
@@ -423,7 +347,7 @@ def _update_json(path: Path, key: str, value) -> None:
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description="노트북 10 의 작은 추론 모델 레시피")
     ap.add_argument("--out", default="data/models/reasoners")
-    ap.add_argument("--stage", default="all", choices=["train", "eval", "grpo", "grpo-dev", "icl", "all"])
+    ap.add_argument("--stage", default="all", choices=["train", "eval", "grpo", "grpo-dev", "all"])
     ap.add_argument("--styles", default=",".join(STYLES))
     ap.add_argument(
         "--short", action="store_true", help="짧은 설정 SHORT 로 cot 만 학습해 cot-short/ 에 저장"
@@ -459,8 +383,6 @@ def main(argv: list[str] | None = None) -> None:
     if args.stage == "grpo-dev":
         pick = [int(i) for i in args.remedies.split(",")] if args.remedies else range(len(GRPO_REMEDIES))
         grpo_dev_stage(out, GRPO, log, tuple(GRPO_REMEDIES[i] for i in pick), results)
-    if args.stage in ("icl", "all"):
-        _update_json(results, "icl", icl_stage(out, ICL, log))
     dev, test = splits()
     key = (
         f"command_{args.stage}"
@@ -474,7 +396,6 @@ def main(argv: list[str] | None = None) -> None:
     _update_json(recipe, "reasoner_config", asdict(cfg))
     _update_json(recipe, "short_config", asdict(SHORT))
     _update_json(recipe, "grpo_config", asdict(GRPO))
-    _update_json(recipe, "icl_config", asdict(ICL))
     _update_json(recipe, "splits", {"dev_seed": DEV_SEED, "test_seed": TEST_SEED, "dev_per_level": N_DEV,
                                     "test_per_level": N_TEST, "dev_sha256": data_hash(dev),
                                     "test_sha256": data_hash(test)})  # fmt: skip
