@@ -110,9 +110,15 @@ def test_open_save_unchanged_then_restart_run_all(page, lab_server, shot_dir):
     page.wait_for_selector(".jp-InputPrompt:has-text('[*]')", timeout=60_000)
     deadline = time.monotonic() + 600
     idle_polls = 0
+    # 끝났다 = 커널이 idle 이고 화면에 대기 중인 셀([*])이 없는 상태가 1초 간격으로 세 번 이어짐.
+    # 커널 상태만 보면, 재시작 직후 새 커널이 아직 실행 요청을 받기 전의 idle 을 '끝'으로 잘못 읽는다 (CI 에서 한 번 본 일).
     while idle_polls < 3:
         assert time.monotonic() < deadline, "모두 실행이 10분 안에 끝나지 않음"
-        idle_polls = idle_polls + 1 if _kernel_states(base, token) == ["idle"] else 0
+        done = (
+            _kernel_states(base, token) == ["idle"]
+            and page.locator(".jp-InputPrompt:has-text('[*]')").count() == 0
+        )
+        idle_polls = idle_polls + 1 if done else 0
         time.sleep(1.0)
     assert page.locator(".jp-InputPrompt:has-text('[*]')").count() == 0
     nb = _save(page, path)
