@@ -123,6 +123,24 @@ def test_soft_prompt_learns_to_move_the_answer(tiny, tok):
         SoftPrompt(0, 32)
 
 
+def test_soft_prompt_equals_the_discrete_prompt_it_embeds(tiny, tok):
+    """연속 프롬프트는 이산 프롬프트의 연속 완화다: 벡터를 실제 토큰들의 임베딩으로 두면, 그 토큰들을 글로 이어 붙여
+    transformers 모델에 ``input_ids`` 로 넣은 것과 같은 로그 확률이 나와야 한다 (허용 오차 1e-5)."""
+    prompts = ["배송이 빨라서 좋았어요.", "포장이 엉망이고 다시는 안 삽니다."]
+    suffix = " 정말 정말"
+    suffix_ids = tok(suffix, add_special_tokens=False)["input_ids"]
+    for p in prompts:  # 경계에서 BPE 가 토큰을 합치지 않는지 먼저 확인 (그래야 두 입력이 같은 토큰열이다)
+        assert tok(p + suffix, add_special_tokens=False)["input_ids"] == (
+            tok(p, add_special_tokens=False)["input_ids"] + suffix_ids
+        )
+    emb = tiny.get_input_embeddings().weight.detach()
+    soft = SoftPrompt(len(suffix_ids), emb.shape[1], init=emb[suffix_ids])
+    with torch.no_grad():
+        ours = soft(tiny, tok, prompts, (" 나", " 좋다"))
+    ref = label_logprobs(tiny, tok, [p + suffix for p in prompts], (" 나", " 좋다"))
+    torch.testing.assert_close(ours, ref, atol=1e-5, rtol=1e-5)
+
+
 def test_shipped_results_match_their_record():
     """배포한 소프트 프롬프트의 해시, 탐색 곡선이 결과 파일과 앞뒤가 맞는다."""
     recipe = json.loads((SHIPPED / "recipe.json").read_text(encoding="utf-8"))
