@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -64,8 +65,24 @@ def lab_server(tmp_path):
 
 
 def _kernel_states(base: str, token: str) -> list[str]:
-    with urllib.request.urlopen(f"{base}/api/kernels?token={token}", timeout=10) as r:
-        return [k["execution_state"] for k in json.load(r)]
+    """커널들의 execution_state. 서버가 5xx 로 답하면 그 코드를 상태처럼 돌려주어 다음 폴링에서 다시 묻는다.
+
+    jupyter_server 2.21 의 경합: 커널이 _kernels 에 등록된 뒤 `last_activity` 가 붙기 전(await 사이)에 목록을
+    요청하면 kernel_model() 이 AttributeError 를 내어 500 이 된다 (CI 에서 한 번 본 일). 5xx 가 이어지면 마감 시간의
+    assert 가 그 코드와 서버 로그를 보여 주며 실패한다."""
+    try:
+        with urllib.request.urlopen(f"{base}/api/kernels?token={token}", timeout=10) as r:
+            return [k["execution_state"] for k in json.load(r)]
+    except urllib.error.HTTPError as err:
+        if err.code >= 500:
+            return [f"HTTP {err.code}"]
+        raise
+
+
+def _log_tail(work: Path) -> str:
+    """실패 메시지에 붙일 JupyterLab 서버 로그의 끝 (lab_server 가 work 옆에 lab.log 로 남김)."""
+    log = work.parent / "lab.log"
+    return log.read_text(encoding="utf-8", errors="replace")[-3000:] if log.exists() else "(lab.log 없음)"
 
 
 def _save(page, path: Path) -> dict:
@@ -91,7 +108,7 @@ def test_open_save_unchanged_then_restart_run_all(page, lab_server, shot_dir):
     page.wait_for_selector(".lm-MenuBar-itemLabel:text-is('파일')", timeout=60_000)
     deadline = time.monotonic() + 180
     while (states := _kernel_states(base, token)) != ["idle"]:
-        assert time.monotonic() < deadline, f"커널이 idle 이 되지 않음: {states}"
+        assert time.monotonic() < deadline, f"커널이 idle 이 되지 않음: {states}\n" + _log_tail(work)
         time.sleep(0.5)
 
     # 1) 열고 저장만 해도 파일이 바이트 단위로 그대로다
@@ -113,7 +130,7 @@ def test_open_save_unchanged_then_restart_run_all(page, lab_server, shot_dir):
     # 끝났다 = 커널이 idle 이고 화면에 대기 중인 셀([*])이 없는 상태가 1초 간격으로 세 번 이어짐.
     # 커널 상태만 보면, 재시작 직후 새 커널이 아직 실행 요청을 받기 전의 idle 을 '끝'으로 잘못 읽는다 (CI 에서 한 번 본 일).
     while idle_polls < 3:
-        assert time.monotonic() < deadline, "모두 실행이 10분 안에 끝나지 않음"
+        assert time.monotonic() < deadline, "모두 실행이 10분 안에 끝나지 않음\n" + _log_tail(work)
         done = (
             _kernel_states(base, token) == ["idle"]
             and page.locator(".jp-InputPrompt:has-text('[*]')").count() == 0
