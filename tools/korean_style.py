@@ -64,6 +64,8 @@ TERMS: dict[str, str] = {
     "매개변수": "파라미터",
     "혼잡도": "퍼플렉서티",
     "싱글": "글자 n-그램",  # shingle (single과 헷갈린다)
+    "개발 집합": "개발 분할",  # development (dev) split
+    "시험 집합": "시험 분할",  # test split
 }
 TERM_EXEMPT = {"GLOSSARY.md"}  # 용어집은 쓰지 않는 말을 설명하려고 적는다
 
@@ -116,6 +118,12 @@ def _has_batchim(syllable: str) -> bool:
 _JOSA_PAIRS = [("은", "는"), ("이", "가"), ("을", "를"), ("과", "와")]
 
 
+def _ro_after(syllable: str) -> str:
+    """조사 '(으)로': 받침이 없거나 ㄹ 받침(종성 번호 8)이면 '로', 다른 받침이면 '으로'."""
+    code = ord(syllable) - 0xAC00
+    return "으로" if _has_batchim(syllable) and code % 28 != 8 else "로"
+
+
 def term_problems(text: str) -> list[tuple[int, str, str]]:
     """(위치, 쓴 말, 용어집의 말) 목록."""
     masked = _mask(text)
@@ -131,8 +139,11 @@ def fix_terms(text: str) -> str:
     for pos, bad, good in reversed(term_problems(text)):
         end = pos + len(bad)
         rest = text[end:]
+        ro = re.match(r"(으로|로)(?:서|써|는|도|부터|만)?(?![가-힣])", rest)
+        if ro:  # 받침이 없거나 ㄹ 받침이면 '로' (분할로), 다른 받침이면 '으로' (집합으로)
+            rest = _ro_after(good[-1]) + rest[len(ro.group(1)) :]
         for with_b, without_b in _JOSA_PAIRS:
-            if rest[:1] in (with_b, without_b) and not re.match(r"[가-힣]", rest[1:2] or " "):
+            if not ro and rest[:1] in (with_b, without_b) and not re.match(r"[가-힣]", rest[1:2] or " "):
                 rest = (with_b if _has_batchim(good[-1]) else without_b) + rest[1:]
                 break
         text = text[:pos] + good + rest

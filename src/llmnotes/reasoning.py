@@ -140,7 +140,7 @@ def make_split(seed: int, n_per_level: int, exclude: set | None = None) -> list[
     Args:
         seed: 난수 시드.
         n_per_level: 난이도마다 문제 수 (1 이상).
-        exclude: 피할 :func:`problem_key` 집합 (예: 개발·시험 집합의 열쇠).
+        exclude: 피할 :func:`problem_key` 집합 (예: 개발·시험 분할의 열쇠).
     """
     _check_int("n_per_level", n_per_level, 1, 10**6)
     rng = random.Random(seed)
