@@ -68,6 +68,7 @@ def _problems(source: str) -> list[str]:
         'raise ValueError("{} 가 없습니다".format(key))',  # str.format
         'warnings.warn(f"07 에서 만든 {path} 를 씁니다")',
         'print("GPT 를 불러옵니다")',
+        'print("clip_grad_norm_ 과 같음:", ok)',  # 밑줄로 끝나는 식별자 뒤
         'log(f"step {i} 의 손실")',
         'raise ValueError("작은 개발 집합으로 고릅니다")',  # 용어집
         'raise ValueError(f"{x}: str 이어야 합니다")',  # 서술격 조사
