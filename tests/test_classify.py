@@ -133,13 +133,13 @@ def test_bad_inputs(toy):
         encode_dataset(["좋아요", "싫어요"], [1, 2], tok, num_labels=2)
     with pytest.raises(ValueError, match="-1"):
         encode_dataset(["좋아요"], [-1], tok)
-    with pytest.raises(ValueError, match="max_length .*2"):
+    with pytest.raises(ValueError, match="max_length를 넘습니다: 2"):
         encode_dataset(["정말 정말 정말 좋아요"], [1], tok, max_length=2)
     with pytest.raises(ValueError, match="'middle'"):
         encode_dataset(["좋아요"], [1], tok, padding_side="middle")
     with pytest.raises(ValueError, match="길이가 다릅니다"):
         encode_dataset(["좋아요"], [1, 0], tok)
-    with pytest.raises(ValueError, match="num_labels .*1"):
+    with pytest.raises(ValueError, match="num_labels는 2 이상의 정수여야 합니다: 1"):
         GPTClassifier(_backbone(), num_labels=1)
     with pytest.raises(ValueError, match="비어"):
         empty = {k: torch.zeros(0, 3, dtype=torch.long) for k in ("input_ids", "attention_mask")}

@@ -95,6 +95,17 @@ def test_shingle_is_written_as_character_ngram():
     assert ks.term_problems("시험 단계, 디코딩 단계") == []  # 일반어 '단계'는 막지 않는다
 
 
+def test_dev_and_test_split_terms_take_ro_after_rieul():
+    """용어집: 개발 분할 / 시험 분할. '분할'은 ㄹ 받침이라 '으로'가 아니라 '로'가 붙는다."""
+    text = "작은 개발 집합으로 고르고, 개발·시험 집합을 나눈 뒤 시험 집합은 한 번만 본다."
+    assert [good for _, _, good in ks.term_problems(text)] == ["개발 분할", "시험 분할", "시험 분할"]
+    fixed = ks.fix_terms(text)
+    assert fixed == "작은 개발 분할로 고르고, 개발·시험 분할을 나눈 뒤 시험 분할은 한 번만 본다."
+    assert ks.term_problems(fixed) == [] and ks.fix_terms(fixed) == fixed
+    assert ks.fix_terms("싱글로도 쓴다") == "글자 n-그램으로도 쓴다"  # 받침 ㅁ 뒤에는 '으로'
+    assert ks.term_problems("문자 집합으로 바꾼다") == []  # 일반어 '집합'은 막지 않는다
+
+
 def _nb(md: str, code: str) -> dict:
     return {
         "cells": [

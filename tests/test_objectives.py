@@ -158,7 +158,7 @@ def test_mask_tokens_variants_and_bad_inputs():
     assert torch.all(inputs[chosen] == MASK_ID) and torch.equal(inputs[~chosen], ids[~chosen])
     with pytest.raises(ValueError, match="mlm_probability"):
         mask_tokens(ids, mask_token_id=MASK_ID, vocab_size=V, mlm_probability=1.5)
-    with pytest.raises(ValueError, match="1 을 넘습니다"):
+    with pytest.raises(ValueError, match=r"random_replace_prob\)이 1을 넘습니다: 0.9 \+ 0.2"):
         mask_tokens(ids, mask_token_id=MASK_ID, vocab_size=V, mask_replace_prob=0.9, random_replace_prob=0.2)
     with pytest.raises(ValueError, match="mask_token_id"):
         mask_tokens(ids, mask_token_id=V, vocab_size=V)

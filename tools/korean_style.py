@@ -7,6 +7,11 @@
    오탐을 줄이려고 띄어 쓴 낱말 **전체**가 조사(또는 조사 두 개의 연쇄: "에서는", "으로도")일 때만 잡는다.
    그래서 "10 개", "3 배", "2 이상", "GPT 이후" 처럼 조사가 아닌 말은 잡지 않는다.
 2. 용어집이 정한 용어 대신 다른 말을 쓰면 잡는다 (:data:`TERMS`; 마크다운 셀과 .md 파일).
+3. 라이브러리가 사용자에게 보여 주는 글(``raise`` 의 예외 메시지, ``warnings.warn``, ``print``, ``log``)에도 1과 2를
+   적용한다 (:func:`message_problems`; tests/test_message_style.py 가 ``src/llmnotes`` 전체에 부른다).
+   f-문자열의 자리표시자(``{name}``)는 로마자 낱말 :data:`PLACEHOLDER` 로 보고 검사한다: 값이 무엇이든 그 뒤에 띄어 쓴
+   조사("{name} 는")는 틀린다. 자리표시자 뒤의 조사는 값에 따라 모양이 달라지므로(은/는) 조사가 필요 없게 고쳐 쓴다
+   ("{name}: 1 이상의 정수여야 합니다 (받은 값 {value!r})").
 
 사용법:
     python tools/korean_style.py [파일 ...]          # 검사만 (인자가 없으면 notebooks/*.ipynb, *.md)
@@ -17,6 +22,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import sys
@@ -28,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PARTICLES = (
     "은 는 이 가 을 를 의 에 에서 에게 께 한테 으로 로 와 과 도 만 까지 부터 보다 처럼 마다 만큼 씩 "
     "이나 나 이랑 랑 이라 라 이며 이고 이다 입니다 이지만 이므로 이면 이란 란 이라는 라는 이라고 라고 인 "
-    "으로서 로서 으로써 로써 조차 뿐 밖에 이든 든 이던 이야 야 이었다 였다 이에요 예요"
+    "으로서 로서 으로써 로써 조차 뿐 밖에 이든 든 이던 이야 야 이었다 였다 이에요 예요 이어야 여야 이어서 여서"
 ).split()
 # 두 조사가 이어질 때: 앞 조사 (이것들 뒤에만 둘째 조사를 허용) + 둘째 조사
 CHAIN_HEADS = (
@@ -44,7 +50,7 @@ def _alt(words: list[str]) -> str:
 
 _PARTICLE_WORD = re.compile(rf"(?:(?:{_alt(CHAIN_HEADS)})(?:{_alt(CHAIN_TAILS)})|(?:{_alt(PARTICLES)}))")
 # 앞말의 끝: 로마자, 숫자, 백분율, 닫는 괄호·따옴표·백틱, 로마자·한글·코드 뒤의 굵게/기울임 표시 ("*선수 노트북*을")
-_BEFORE = r"(?:(?<=[A-Za-z0-9%)\]`’”'\"])|(?<=[A-Za-z0-9)`가-힣]\*\*)|(?<=[A-Za-z0-9)`가-힣]\*))"
+_BEFORE = r"(?:(?<=[A-Za-z0-9_%)\]`’”'\"])|(?<=[A-Za-z0-9)`가-힣]\*\*)|(?<=[A-Za-z0-9)`가-힣]\*))"
 _AFTER = r"(?=$|[\s.,!?;:)\]}'\"’”…·/|~*<-])"
 # 홀로 쓴 '이' 뒤에 이런 명사가 오면 조사가 아니라 지시어("`data/` 이 프로젝트가")일 수 있어 잡지 않는다
 DEMONSTRATIVE_NOUNS = (
@@ -52,7 +58,11 @@ DEMONSTRATIVE_NOUNS = (
     "결과 단어 토큰 예 코드 부분 차이 두 세 네 한 점 층 벡터 행렬 파일 폴더 명령 구현 설정 실험 학습 과제 질문 일"
 ).split()
 _NOT_DEMONSTRATIVE = rf"(?!이[ \t]+(?:{_alt(DEMONSTRATIVE_NOUNS)})(?:[^가-힣]|[가-힣]{{1,3}}(?:[^가-힣]|$)))"
-SPACING_RE = re.compile(rf"{_BEFORE}[ \t]+{_NOT_DEMONSTRATIVE}({_PARTICLE_WORD.pattern}){_AFTER}", re.M)
+# '밖에 있다/없다'의 '밖에'는 명사 '밖' + '에' ("범위 0…9 밖에 있습니다")일 수 있어 잡지 않는다
+_NOT_NOUN_BAKK = r"(?!밖에[ \t]+있)"
+SPACING_RE = re.compile(
+    rf"{_BEFORE}[ \t]+{_NOT_DEMONSTRATIVE}{_NOT_NOUN_BAKK}({_PARTICLE_WORD.pattern}){_AFTER}", re.M
+)
 
 # 용어집이 고른 말 ← 쓰지 않는 말. 정규식은 낱말 안쪽의 우연한 일치를 피한다.
 TERMS: dict[str, str] = {
@@ -64,6 +74,8 @@ TERMS: dict[str, str] = {
     "매개변수": "파라미터",
     "혼잡도": "퍼플렉서티",
     "싱글": "글자 n-그램",  # shingle (single과 헷갈린다)
+    "개발 집합": "개발 분할",  # development (dev) split
+    "시험 집합": "시험 분할",  # test split
 }
 TERM_EXEMPT = {"GLOSSARY.md"}  # 용어집은 쓰지 않는 말을 설명하려고 적는다
 
@@ -116,6 +128,12 @@ def _has_batchim(syllable: str) -> bool:
 _JOSA_PAIRS = [("은", "는"), ("이", "가"), ("을", "를"), ("과", "와")]
 
 
+def _ro_after(syllable: str) -> str:
+    """조사 '(으)로': 받침이 없거나 ㄹ 받침(종성 번호 8)이면 '로', 다른 받침이면 '으로'."""
+    code = ord(syllable) - 0xAC00
+    return "으로" if _has_batchim(syllable) and code % 28 != 8 else "로"
+
+
 def term_problems(text: str) -> list[tuple[int, str, str]]:
     """(위치, 쓴 말, 용어집의 말) 목록."""
     masked = _mask(text)
@@ -131,8 +149,11 @@ def fix_terms(text: str) -> str:
     for pos, bad, good in reversed(term_problems(text)):
         end = pos + len(bad)
         rest = text[end:]
+        ro = re.match(r"(으로|로)(?:서|써|는|도|부터|만)?(?![가-힣])", rest)
+        if ro:  # 받침이 없거나 ㄹ 받침이면 '로' (분할로), 다른 받침이면 '으로' (집합으로)
+            rest = _ro_after(good[-1]) + rest[len(ro.group(1)) :]
         for with_b, without_b in _JOSA_PAIRS:
-            if rest[:1] in (with_b, without_b) and not re.match(r"[가-힣]", rest[1:2] or " "):
+            if not ro and rest[:1] in (with_b, without_b) and not re.match(r"[가-힣]", rest[1:2] or " "):
                 rest = (with_b if _has_batchim(good[-1]) else without_b) + rest[1:]
                 break
         text = text[:pos] + good + rest
@@ -158,6 +179,73 @@ def text_problems(text: str, where: str, check_terms: bool = True) -> list[str]:
             line_no, _ = _line_of(text, pos)
             msgs.append(f"{where} 줄 {line_no}: 용어집의 말로 쓴다: {bad} → {good}")
     return msgs
+
+
+# --- 라이브러리 메시지 (3) ---
+
+PLACEHOLDER = "X"  # f-문자열 자리표시자를 대신하는 로마자 낱말
+MESSAGE_CALLS = ("print", "warn", "log")  # 이 이름의 함수(또는 메서드)에 넘기는 글은 사용자가 본다
+
+
+def _call_name(func: ast.expr) -> str:
+    if isinstance(func, ast.Name):
+        return func.id
+    return func.attr if isinstance(func, ast.Attribute) else ""
+
+
+def _text_of(node: ast.expr) -> str | None:
+    """문자열 식의 글 (f-문자열의 자리표시자와 문자열이 아닌 피연산자는 :data:`PLACEHOLDER`). 문자열 식이 아니면 None."""
+    if isinstance(node, ast.Constant):
+        return node.value if isinstance(node.value, str) else None
+    if isinstance(node, ast.JoinedStr):
+        return "".join(v.value if isinstance(v, ast.Constant) else PLACEHOLDER for v in node.values)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left, right = _text_of(node.left), _text_of(node.right)
+        if left is None and right is None:
+            return None
+        return (PLACEHOLDER if left is None else left) + (PLACEHOLDER if right is None else right)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format":
+        base = _text_of(node.func.value)
+        return None if base is None else re.sub(r"\{[^{}]*\}", PLACEHOLDER, base)
+    return None
+
+
+def _strings_in(node: ast.AST):
+    """``node`` 안의 문자열 식마다 (줄, 글). f-문자열 자리표시자 안의 식은 글이 아니라 코드이므로 보지 않는다."""
+    text = _text_of(node) if isinstance(node, ast.expr) else None
+    if text is not None:
+        yield node.lineno, text
+        return
+    for child in ast.iter_child_nodes(node):
+        yield from _strings_in(child)
+
+
+def message_strings(source: str) -> list[tuple[int, str]]:
+    """파이썬 소스에서 사용자에게 보이는 글: ``raise`` 의 예외, :data:`MESSAGE_CALLS` 호출의 인자. (줄, 글) 목록."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Raise) and node.exc is not None:
+            found += _strings_in(node.exc)
+        elif isinstance(node, ast.Call) and _call_name(node.func) in MESSAGE_CALLS:
+            for arg in [*node.args, *(k.value for k in node.keywords)]:
+                found += _strings_in(arg)
+    return sorted(set(found))
+
+
+def message_problems(text: str) -> list[str]:
+    """메시지 글 하나의 문체 문제 (조사 띄어쓰기, 용어집). 한글이 없는 글은 보지 않는다."""
+    if not re.search(r"[가-힣]", text):
+        return []
+    return [msg.split(": ", 1)[1] for msg in text_problems(text, "")]
+
+
+def check_python(path: Path) -> list[str]:
+    """파이썬 파일의 사용자 메시지 문제: ``파일:줄: 문제 | 글``."""
+    problems = []
+    for line, text in message_strings(path.read_text(encoding="utf-8")):
+        for msg in message_problems(text):
+            problems.append(f"{path}:{line}: {msg} | {text!r}")
+    return problems
 
 
 def _markdown_cells(nb: dict):

@@ -60,7 +60,7 @@ def last_token_index(
         pad_token_id: 채움 토큰 id (선택).
     """
     if input_ids.dim() != 2:
-        raise ValueError(f"input_ids 는 (B, T) 여야 합니다: {tuple(input_ids.shape)}")
+        raise ValueError(f"input_ids는 (B, T)여야 합니다: {tuple(input_ids.shape)}")
     if attention_mask is not None:
         keep = attention_mask.to(torch.int64)
     elif pad_token_id is not None:
@@ -71,7 +71,7 @@ def last_token_index(
         )
     if (keep.sum(dim=1) == 0).any():
         bad = int(torch.nonzero(keep.sum(dim=1) == 0)[0, 0])
-        raise ValueError(f"input_ids 의 {bad} 번째 행이 모두 채움 토큰입니다")
+        raise ValueError(f"input_ids의 {bad} 번째 행이 모두 채움 토큰입니다")
     positions = torch.arange(input_ids.shape[1], device=input_ids.device)
     return (positions * keep).argmax(dim=1)  # argmax_t (t · keep_t) = 가장 오른쪽의 유지 위치
 
@@ -97,9 +97,9 @@ class GPTClassifier(nn.Module):
     ) -> None:
         super().__init__()
         if not isinstance(num_labels, int) or isinstance(num_labels, bool) or num_labels < 2:
-            raise ValueError(f"num_labels 는 2 이상의 정수여야 합니다: {num_labels!r}")
+            raise ValueError(f"num_labels는 2 이상의 정수여야 합니다: {num_labels!r}")
         if not 0.0 <= dropout < 1.0:
-            raise ValueError(f"dropout 은 0 이상 1 미만이어야 합니다: {dropout!r}")
+            raise ValueError(f"dropout은 0 이상 1 미만이어야 합니다: {dropout!r}")
         self.backbone = getattr(backbone, "transformer", backbone)
         n_embd = self.backbone.config.n_embd
         self.num_labels = num_labels
@@ -130,7 +130,7 @@ def check_labels(labels: Sequence[int], num_labels: int) -> list[int]:
     for i, y in enumerate(labels):
         y_int = int(y) if isinstance(y, torch.Tensor) else y
         if not isinstance(y_int, int) or isinstance(y_int, bool) or not 0 <= y_int < num_labels:
-            raise ValueError(f"labels[{i}] 가 레이블 집합 0…{num_labels - 1} 밖에 있습니다: {y!r}")
+            raise ValueError(f"labels[{i}]가 레이블 집합 0…{num_labels - 1} 밖에 있습니다: {y!r}")
         out.append(y_int)
     return out
 
@@ -158,23 +158,23 @@ def encode_dataset(
         ``{"input_ids", "attention_mask", "labels"}``.
     """
     if padding_side not in ("right", "left"):
-        raise ValueError(f"padding_side 는 'right' 또는 'left' 여야 합니다: {padding_side!r}")
+        raise ValueError(f"padding_side는 'right' 또는 'left'여야 합니다: {padding_side!r}")
     if isinstance(texts, str):
-        raise TypeError("texts 는 문자열 목록이어야 합니다: str 하나가 들어왔습니다")
+        raise TypeError("texts는 문자열 목록이어야 합니다: str 하나가 들어왔습니다")
     if len(texts) == 0:
-        raise ValueError(f"texts 가 비어 있습니다: {list(texts)!r}")
+        raise ValueError(f"texts가 비어 있습니다: {list(texts)!r}")
     if len(texts) != len(labels):
-        raise ValueError(f"texts 와 labels 의 길이가 다릅니다: {len(texts)} != {len(labels)}")
+        raise ValueError(f"texts와 labels의 길이가 다릅니다: {len(texts)} != {len(labels)}")
     ys = check_labels(labels, num_labels)
     pad = tokenizer.pad_token_id
     if pad is None:
-        raise ValueError(f"tokenizer 에 pad_token_id 가 없습니다: {pad!r}")
+        raise ValueError(f"tokenizer에 pad_token_id가 없습니다: {pad!r}")
     seqs = [list(tokenizer(nfc(t), add_special_tokens=False)["input_ids"]) for t in texts]
     for i, s in enumerate(seqs):
         if not s:
-            raise ValueError(f"texts[{i}] 가 토큰 0 개입니다: {texts[i]!r}")
+            raise ValueError(f"texts[{i}]가 토큰 0 개입니다: {texts[i]!r}")
         if max_length is not None and len(s) > max_length:
-            raise ValueError(f"texts[{i}] 의 토큰 수 {len(s)} 가 max_length 를 넘습니다: {max_length!r}")
+            raise ValueError(f"texts[{i}]의 토큰 수({len(s)})가 max_length를 넘습니다: {max_length!r}")
     t_max = max(len(s) for s in seqs)
     ids = torch.full((len(seqs), t_max), pad, dtype=torch.long)
     mask = torch.zeros((len(seqs), t_max), dtype=torch.long)
@@ -188,10 +188,10 @@ def encode_dataset(
 def _check_data(data: Mapping[str, torch.Tensor]) -> int:
     for key in ("input_ids", "attention_mask", "labels"):
         if key not in data:
-            raise ValueError(f"data 에 {key!r} 가 없습니다: {sorted(data)}")
+            raise ValueError(f"data에 없는 키: {key!r} (있는 키 {sorted(data)})")
     n = data["input_ids"].shape[0]
     if n == 0:
-        raise ValueError(f"data 가 비어 있습니다: input_ids {tuple(data['input_ids'].shape)}")
+        raise ValueError(f"data가 비어 있습니다: input_ids {tuple(data['input_ids'].shape)}")
     return n
 
 
@@ -243,7 +243,7 @@ def train_classifier(
     n = _check_data(data)
     params = [p for p in model.parameters() if p.requires_grad]
     if not params:
-        raise ValueError("학습할 파라미터가 없습니다 (requires_grad=True 인 파라미터 0 개)")
+        raise ValueError("학습할 파라미터가 없습니다 (requires_grad=True인 파라미터 0 개)")
     torch.manual_seed(cfg.seed)
     rng = random.Random(cfg.seed)
     opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
@@ -288,7 +288,7 @@ def predict(model: nn.Module, data: Mapping[str, torch.Tensor], batch_size: int 
         batch_size: 한 번에 계산할 문장 수.
     """
     if "input_ids" not in data or data["input_ids"].shape[0] == 0:
-        raise ValueError("data 가 비어 있습니다: input_ids 가 없거나 0 행")
+        raise ValueError("data가 비어 있습니다: input_ids가 없거나 0 행")
     was_training = model.training
     model.eval()
     device = next(model.parameters()).device
@@ -318,9 +318,9 @@ def accuracy(y_true, y_pred) -> float:
     """
     t, p = _as_long(y_true), _as_long(y_pred)
     if t.numel() == 0:
-        raise ValueError("y_true 가 비어 있습니다: []")
+        raise ValueError("y_true가 비어 있습니다: []")
     if t.shape != p.shape:
-        raise ValueError(f"y_true 와 y_pred 의 길이가 다릅니다: {t.numel()} != {p.numel()}")
+        raise ValueError(f"y_true와 y_pred의 길이가 다릅니다: {t.numel()} != {p.numel()}")
     return float((t == p).float().mean())
 
 
@@ -334,9 +334,9 @@ def confusion_matrix(y_true, y_pred, num_labels: int) -> torch.Tensor:
     """
     t, p = _as_long(y_true), _as_long(y_pred)
     if t.numel() == 0:
-        raise ValueError("y_true 가 비어 있습니다: []")
+        raise ValueError("y_true가 비어 있습니다: []")
     if t.shape != p.shape:
-        raise ValueError(f"y_true 와 y_pred 의 길이가 다릅니다: {t.numel()} != {p.numel()}")
+        raise ValueError(f"y_true와 y_pred의 길이가 다릅니다: {t.numel()} != {p.numel()}")
     check_labels(t.tolist(), num_labels)
     check_labels(p.tolist(), num_labels)
     # 칸 (i, j) 의 번호 = i·K + j 로 펴서 센다
@@ -355,7 +355,7 @@ def to_hf_sequence_classifier(clf: GPTClassifier):
     from transformers import GPT2Config, GPT2ForSequenceClassification
 
     if clf.score.bias is not None:
-        raise ValueError(f"HF GPT2ForSequenceClassification 의 score 층에는 편향이 없습니다: bias={True!r}")
+        raise ValueError(f"HF GPT2ForSequenceClassification의 score 층에는 편향이 없습니다: bias={True!r}")
     cfg = GPT2Config(
         **{**clf.backbone.config.to_dict(), "num_labels": clf.num_labels, "pad_token_id": clf.pad_token_id}
     )

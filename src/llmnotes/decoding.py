@@ -26,14 +26,12 @@ def logits_of(model, idx: torch.Tensor) -> torch.Tensor:
 def _check_prompt(prompt: torch.Tensor) -> torch.Tensor:
     if not isinstance(prompt, torch.Tensor) or prompt.dtype != torch.long:
         raise TypeError(
-            f"prompt 는 torch.long 텐서여야 합니다: {getattr(prompt, 'dtype', type(prompt).__name__)}"
+            f"prompt는 torch.long 텐서여야 합니다: {getattr(prompt, 'dtype', type(prompt).__name__)}"
         )
     if prompt.dim() == 2 and prompt.size(0) == 1:
         prompt = prompt[0]
     if prompt.dim() != 1 or prompt.numel() == 0:
-        raise ValueError(
-            f"prompt 는 비어 있지 않은 (T,) 또는 (1, T) 여야 합니다: shape={tuple(prompt.shape)}"
-        )
+        raise ValueError(f"prompt는 비어 있지 않은 (T,) 또는 (1, T)여야 합니다: shape={tuple(prompt.shape)}")
     return prompt
 
 
@@ -76,7 +74,7 @@ def beam_search(
     prompt = _check_prompt(prompt)
     for name, value in (("num_beams", num_beams), ("max_new_tokens", max_new_tokens)):
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise ValueError(f"{name} 는 1 이상의 정수여야 합니다: {value!r}")
+            raise ValueError(f"{name}: 1 이상의 정수여야 합니다 (받은 값 {value!r})")
     was_training = model.training
     model.eval()
     beams = prompt[None]  # (빔 수, 길이): 처음에는 프롬프트 하나
@@ -126,10 +124,10 @@ def continuation_log_probs(
     prompt = [int(t) for t in prompt]
     conts = [[int(t) for t in c] for c in continuations]
     if not prompt:
-        raise ValueError("prompt 가 비어 있습니다")
+        raise ValueError("prompt가 비어 있습니다")
     if not conts or any(not c for c in conts):
         raise ValueError(
-            f"continuations 는 비어 있지 않은 후보들이어야 합니다: 길이 {[len(c) for c in conts]}"
+            f"continuations는 비어 있지 않은 후보들이어야 합니다: 길이 {[len(c) for c in conts]}"
         )
     seqs = [prompt + c for c in conts]
     width = max(map(len, seqs))
@@ -155,6 +153,6 @@ def distinct_n(sequences: Sequence[Sequence], n: int) -> float:
         n: n-그램 길이 (1 이상).
     """
     if not isinstance(n, int) or isinstance(n, bool) or n < 1:
-        raise ValueError(f"n 은 1 이상의 정수여야 합니다: {n!r}")
+        raise ValueError(f"n은 1 이상의 정수여야 합니다: {n!r}")
     grams = [tuple(s[i : i + n]) for s in sequences for i in range(len(s) - n + 1)]
     return len(set(grams)) / len(grams) if grams else 0.0

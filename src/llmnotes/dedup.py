@@ -52,13 +52,13 @@ _SPACES = re.compile(r"\s+")
 def check_documents(docs: object, name: str = "docs") -> list[str]:
     """문서 목록을 검사해 NFC 문자열 리스트로 돌려준다. 비었거나 문자열이 아닌 원소가 있으면 오류."""
     if isinstance(docs, str) or not isinstance(docs, Iterable):
-        raise TypeError(f"{name} 는 문자열의 리스트여야 합니다: {type(docs).__name__}")
+        raise TypeError(f"{name}: 문자열의 리스트여야 합니다 (받은 형식 {type(docs).__name__})")
     docs = list(docs)
     if not docs:
-        raise ValueError(f"{name} 가 비어 있습니다 (문서 0개)")
+        raise ValueError(f"{name}: 비어 있습니다 (문서 0개)")
     for i, d in enumerate(docs):
         if not isinstance(d, str):
-            raise TypeError(f"{name}[{i}] 가 str 이 아닙니다: {type(d).__name__} {d!r}")
+            raise TypeError(f"{name}[{i}]가 str이 아닙니다: {type(d).__name__} {d!r}")
     return [unicodedata.normalize("NFC", d) for d in docs]
 
 
@@ -69,7 +69,7 @@ def normalize(text: str) -> str:
         text: 문서 텍스트.
     """
     if not isinstance(text, str):
-        raise TypeError(f"text 는 str 이어야 합니다: {type(text).__name__} {text!r}")
+        raise TypeError(f"text는 str이어야 합니다: {type(text).__name__} {text!r}")
     return _SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()
 
 
@@ -104,7 +104,7 @@ def shingles(text: str, n: int = 5) -> set[str]:
         n: n-그램 길이 (1 이상).
     """
     if not isinstance(n, int) or isinstance(n, bool) or n < 1:
-        raise ValueError(f"n (n-그램 크기) 은 1 이상의 정수여야 합니다: {n!r}")
+        raise ValueError(f"n (n-그램 크기)은 1 이상의 정수여야 합니다: {n!r}")
     t = normalize(text)
     if len(t) <= n:
         return {t} if t else set()
@@ -131,9 +131,9 @@ def permutations(num_perm: int = 128, seed: int = 1, scheme: str = "affine32") -
     - legacy: 순열마다 (a, b) = (U[1, p), U[0, p)), p = 2⁶¹ − 1. uint64.
     """
     if not isinstance(num_perm, int) or isinstance(num_perm, bool) or num_perm < 1:
-        raise ValueError(f"num_perm 은 1 이상의 정수여야 합니다: {num_perm!r}")
+        raise ValueError(f"num_perm은 1 이상의 정수여야 합니다: {num_perm!r}")
     if scheme not in SCHEMES:
-        raise ValueError(f"scheme 은 {SCHEMES} 중 하나여야 합니다: {scheme!r}")
+        raise ValueError(f"scheme은 {SCHEMES} 중 하나여야 합니다: {scheme!r}")
     gen = np.random.RandomState(seed)
     if scheme == "legacy":
         p = np.uint64(MERSENNE_PRIME)
@@ -168,7 +168,7 @@ def minhash_signature(shingle_set: Iterable[str], perms: np.ndarray, scheme: str
         scheme: 'affine32' 또는 'legacy'.
     """
     if scheme not in SCHEMES:
-        raise ValueError(f"scheme 은 {SCHEMES} 중 하나여야 합니다: {scheme!r}")
+        raise ValueError(f"scheme은 {SCHEMES} 중 하나여야 합니다: {scheme!r}")
     a, b = perms
     hv_list = [sha1_hash32(s.encode("utf-8")) for s in shingle_set]  # h(x): 32비트 해시
     if scheme == "legacy":
@@ -228,11 +228,11 @@ class LSHConfig:
         for name in ("bands", "rows", "num_perm"):
             v = getattr(self, name)
             if not isinstance(v, int) or isinstance(v, bool) or v < 1:
-                raise ValueError(f"{name} 는 1 이상의 정수여야 합니다: {v!r}")
+                raise ValueError(f"{name}: 1 이상의 정수여야 합니다 (받은 값 {v!r})")
         if self.bands * self.rows != self.num_perm:
             raise ValueError(
-                f"bands × rows ({self.bands} × {self.rows} = {self.bands * self.rows}) 가 "
-                f"num_perm({self.num_perm}) 과 같아야 합니다 (서명을 남김없이 밴드로 나눈다)"
+                f"bands × rows ({self.bands} × {self.rows} = {self.bands * self.rows})가 "
+                f"num_perm({self.num_perm})과 같아야 합니다 (서명을 남김없이 밴드로 나눈다)"
             )
 
     @property
@@ -259,10 +259,10 @@ def lsh_candidates(signatures: np.ndarray, config: LSHConfig) -> set[tuple[int, 
         config: :class:`LSHConfig`.
     """
     if not isinstance(config, LSHConfig):
-        raise TypeError(f"config 는 LSHConfig 여야 합니다: {type(config).__name__}")
+        raise TypeError(f"config는 LSHConfig여야 합니다: {type(config).__name__}")
     if signatures.ndim != 2 or signatures.shape[1] != config.num_perm:
         raise ValueError(
-            f"signatures 모양 {signatures.shape} 이 (문서 수, num_perm={config.num_perm}) 이 아닙니다"
+            f"signatures의 모양이 (문서 수, num_perm={config.num_perm})이 아닙니다: {signatures.shape}"
         )
     pairs: set[tuple[int, int]] = set()
     for band in range(config.bands):
@@ -300,7 +300,7 @@ def near_duplicates(
     """
     docs = check_documents(docs)
     if not 0.0 <= threshold <= 1.0:
-        raise ValueError(f"threshold 는 0 이상 1 이하여야 합니다: {threshold!r}")
+        raise ValueError(f"threshold는 0 이상 1 이하여야 합니다: {threshold!r}")
     cfg = config or LSHConfig()
     sets = [shingles(d, n) for d in docs]
     perms = permutations(cfg.num_perm, seed)

@@ -129,9 +129,9 @@ class DirtyConfig:
         for name, v in vars(self).items():
             if name == "heldout_frac":
                 if not isinstance(v, (int, float)) or not 0.0 <= v < 1.0:
-                    raise ValueError(f"heldout_frac 은 0 이상 1 미만이어야 합니다: {v!r}")
+                    raise ValueError(f"heldout_frac은 0 이상 1 미만이어야 합니다: {v!r}")
             elif not isinstance(v, int) or isinstance(v, bool) or v < 0:
-                raise ValueError(f"{name} 는 0 이상의 정수여야 합니다: {v!r}")
+                raise ValueError(f"{name}: 0 이상의 정수여야 합니다 (받은 값 {v!r})")
 
 
 def clean_sources(seed: int = 0, n_generated: int = 400) -> list[tuple[str, str, str]]:

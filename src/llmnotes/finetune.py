@@ -181,9 +181,9 @@ def to_hf_sequence_classifier(clf: LlamaClassifier):
     if clf.pooling != "last":
         raise ValueError(f"HF 분류기는 마지막 토큰 풀링만 합니다: pooling={clf.pooling!r}")
     if clf.score.bias is not None:
-        raise ValueError("HF LlamaForSequenceClassification 의 score 층에는 편향이 없습니다: bias=True")
+        raise ValueError("HF LlamaForSequenceClassification의 score 층에는 편향이 없습니다: bias=True")
     if clf.pad_token_id is None:
-        raise ValueError("pad_token_id가 필요합니다 (HF 는 채움 토큰 번호로 마지막 위치를 찾는다): None")
+        raise ValueError("pad_token_id가 필요합니다 (HF는 채움 토큰 번호로 마지막 위치를 찾는다): None")
     cfg = to_hf_config(clf.lm.config, pad_token_id=clf.pad_token_id)
     cfg.num_labels = clf.num_labels
     hf = LlamaForSequenceClassification(cfg).to(clf.score.weight.dtype)

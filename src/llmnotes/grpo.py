@@ -37,10 +37,10 @@ def group_advantages(
             부풀려지지 않는다).
     """
     if not isinstance(group_size, int) or group_size < 2:
-        raise ValueError(f"group_size 는 2 이상의 정수여야 합니다: {group_size!r}")
+        raise ValueError(f"group_size는 2 이상의 정수여야 합니다: {group_size!r}")
     if rewards.dim() != 1 or rewards.numel() % group_size != 0:
         raise ValueError(
-            f"rewards 는 길이가 group_size={group_size} 의 배수인 1차원이어야 합니다: {tuple(rewards.shape)}"
+            f"rewards는 길이가 group_size={group_size}의 배수인 1차원이어야 합니다: {tuple(rewards.shape)}"
         )
     r = rewards.float().view(-1, group_size)  # (B, G)
     mean = r.mean(dim=1, keepdim=True)
@@ -78,15 +78,15 @@ def grpo_loss(
     """
     if logps.shape != old_logps.shape or logps.shape != ref_logps.shape or logps.shape != mask.shape:
         raise ValueError(
-            f"logps, old_logps, ref_logps, mask 의 모양이 같아야 합니다: {tuple(logps.shape)}, "
+            f"logps, old_logps, ref_logps, mask의 모양이 같아야 합니다: {tuple(logps.shape)}, "
             f"{tuple(old_logps.shape)}, {tuple(ref_logps.shape)}, {tuple(mask.shape)}"
         )
     if advantages.shape != (logps.size(0),):
-        raise ValueError(f"advantages 는 ({logps.size(0)},) 이어야 합니다: {tuple(advantages.shape)}")
+        raise ValueError(f"advantages는 ({logps.size(0)},)이어야 합니다: {tuple(advantages.shape)}")
     if beta < 0:
-        raise ValueError(f"beta 는 0 이상이어야 합니다: {beta!r}")
+        raise ValueError(f"beta는 0 이상이어야 합니다: {beta!r}")
     if norm not in ("sequence", "token"):
-        raise ValueError(f"norm 은 'sequence' 또는 'token' 이어야 합니다: {norm!r}")
+        raise ValueError(f"norm은 'sequence' 또는 'token'이어야 합니다: {norm!r}")
     mask = mask.to(logps.dtype)
     A = advantages.unsqueeze(1)  # (N, 1): 한 풀이의 모든 토큰이 같은 이점을 받는다
     ratio = torch.exp(logps - old_logps)  # ρ_t
@@ -114,9 +114,9 @@ def completion_logprobs(model, ids: torch.Tensor, prompt_len: int, temperature: 
         temperature: 정책의 온도 T: log softmax(logits / T). 온도 T 로 뽑은 풀이를 학습할 때는 같은 T 를 쓴다.
     """
     if not temperature > 0:
-        raise ValueError(f"temperature 는 0 보다 커야 합니다: {temperature!r}")
+        raise ValueError(f"temperature는 0보다 커야 합니다: {temperature!r}")
     if not 0 < prompt_len < ids.size(1):
-        raise ValueError(f"prompt_len 은 0 과 T={ids.size(1)} 사이여야 합니다: {prompt_len!r}")
+        raise ValueError(f"prompt_len은 0과 T={ids.size(1)} 사이여야 합니다: {prompt_len!r}")
     logits, _ = model(ids[:, :-1])
     logits = logits[:, prompt_len - 1 :] / temperature  # 위치 t 의 로짓이 토큰 t+1 을 예측한다
     targets = ids[:, prompt_len:]

@@ -93,7 +93,7 @@ class Task:
                 raise ValueError(f"{name} 은(는) 갈래 이름이어야 합니다: {getattr(self, name)!r}")
         for name in ("yes", "no"):
             if getattr(self, name) not in LABELS:
-                raise ValueError(f"{name} 은(는) LABELS 의 라벨이어야 합니다: {getattr(self, name)!r}")
+                raise ValueError(f"{name} 은(는) LABELS의 라벨이어야 합니다: {getattr(self, name)!r}")
         if self.a == self.b or self.yes == self.no:
             raise ValueError(f"두 갈래와 두 라벨은 서로 달라야 합니다: {self}")
 
@@ -110,7 +110,7 @@ class Task:
     def label(self, word: str) -> str:
         """단어의 정답 라벨."""
         if WORDS.get(word) not in (self.a, self.b):
-            raise ValueError(f"word 가 과제 {self.predicate} 의 단어가 아닙니다: {word!r}")
+            raise ValueError(f"word가 과제 {self.predicate}의 단어가 아닙니다: {word!r}")
         return self.yes if WORDS[word] == self.a else self.no
 
 
@@ -248,11 +248,11 @@ class ICLNet(nn.Module):
         """``(B, T)`` 단어 번호와 라벨 번호(질의 자리는 ``<질의>``) → ``(B, T, V)`` 로짓."""
         if words.shape != labels.shape or words.dim() != 2:
             raise ValueError(
-                f"words 와 labels 는 같은 (B, T) 모양이어야 합니다: {tuple(words.shape)}, {tuple(labels.shape)}"
+                f"words와 labels는 같은 (B, T) 모양이어야 합니다: {tuple(words.shape)}, {tuple(labels.shape)}"
             )
         T = words.shape[1]
         if T > BLOCK:
-            raise ValueError(f"자리 수 T={T} 가 BLOCK={BLOCK} 보다 깁니다")
+            raise ValueError(f"자리 수가 BLOCK={BLOCK}보다 깁니다: T={T}")
         x = self.wte(words) + self.wte(labels) + self.wpe(torch.arange(T))  # h₀ = E[w] + E[y] + P
         for block in self.h:
             x = block(x)
@@ -281,7 +281,7 @@ def load_icl(path: str | Path) -> ICLNet:
 
     path = Path(path)
     if not (path / "config.json").is_file():
-        raise FileNotFoundError(f"config.json 이 없습니다: {path.name}/config.json")
+        raise FileNotFoundError(f"config.json이 없습니다: {path.name}/config.json")
     model = ICLNet(ICLConfig(**json.loads((path / "config.json").read_text(encoding="utf-8"))))
     load_model(model, str(path / "model.safetensors"))
     return model.eval()
@@ -291,7 +291,7 @@ def encode_prompt(text: str) -> tuple[list[int], list[int]]:
     """``w₁→y₁, ..., q→`` 를 (단어 번호, 라벨 번호) 두 줄로: ``[질의₁, 예시₁, ..., 질의]`` 자리 순서."""
     toks = re.findall(rf"[^{ARROW}{SEP}\s]+", text)
     if not text.rstrip().endswith(ARROW) or len(toks) % 2 != 1:
-        raise ValueError(f"프롬프트는 '단어→라벨, ...' 뒤에 '질의→' 로 끝나야 합니다: text={text!r}")
+        raise ValueError(f"프롬프트는 '단어→라벨, ...' 뒤에 '질의→'로 끝나야 합니다: text={text!r}")
     ids = ICL_VOCAB.encode(" ".join(toks))
     q = ICL_VOCAB.stoi[QUERY]
     words, labels = [], []
@@ -326,7 +326,7 @@ def train_icl(cfg: ICLConfig, tasks: list[Task], log_every: int = 0, log=print,
     ``on_step(step, model)`` 을 주면 스텝마다 (갱신 뒤) 부른다 (중간 모델 저장 등).
     """
     if not tasks:
-        raise ValueError("tasks 가 비어 있습니다")
+        raise ValueError("tasks가 비어 있습니다")
     model = build_model(cfg)
     rng = random.Random(cfg.seed)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, betas=(0.9, 0.98), weight_decay=0.01)
@@ -367,9 +367,9 @@ def label_probs(model: ICLNet, prompts: list[str], labels: list[tuple[str, str]]
     프롬프트 길이가 달라도 되도록 오른쪽을 채우고 각 프롬프트의 마지막 자리 로짓을 읽는다.
     """
     if len(prompts) != len(labels):
-        raise ValueError(f"prompts 와 labels 의 길이가 다릅니다: {len(prompts)} != {len(labels)}")
+        raise ValueError(f"prompts와 labels의 길이가 다릅니다: {len(prompts)} != {len(labels)}")
     if not prompts:
-        raise ValueError("prompts 가 비어 있습니다")
+        raise ValueError("prompts가 비어 있습니다")
     enc = [encode_prompt(p) for p in prompts]
     T = max(len(w) for w, _ in enc)
     words = torch.zeros(len(enc), T, dtype=torch.long)
@@ -411,7 +411,7 @@ def shot_accuracy(model: ICLNet, tasks: list[Task], shots: list[int], n_queries:
         seed: 예시를 뽑는 시드.
     """
     if not tasks:
-        raise ValueError("tasks 가 비어 있습니다")
+        raise ValueError("tasks가 비어 있습니다")
     check_int(n_queries, "n_queries", low=1, high=16)
     check_int(rounds, "rounds", low=1)
     for k in shots:
@@ -446,9 +446,9 @@ def order_accuracies(model: ICLNet, task: Task, shots: list[tuple[str, str]], qu
         calibrated: 문맥 보정한 확률로 잴지.
     """
     if not 1 <= len(shots) <= 6:
-        raise ValueError(f"shots 는 1~6개여야 합니다: {len(shots)}개")
+        raise ValueError(f"shots는 1~6개여야 합니다: {len(shots)}개")
     if not queries:
-        raise ValueError("queries 가 비어 있습니다")
+        raise ValueError("queries가 비어 있습니다")
     gold = torch.tensor([0 if task.label(q) == task.yes else 1 for q in queries])
     accs = []
     for perm in itertools.permutations(shots):
@@ -465,5 +465,5 @@ def order_accuracies(model: ICLNet, task: Task, shots: list[tuple[str, str]], qu
 def order_spread(accs: list[float]) -> dict[str, float]:
     """순서별 정확도의 최솟값·최댓값·표준편차."""
     if not accs:
-        raise ValueError("accs 가 비어 있습니다")
+        raise ValueError("accs가 비어 있습니다")
     return {"min": min(accs), "max": max(accs), "std": statistics.pstdev(accs)}

@@ -112,7 +112,7 @@ def label_logprobs(
     오른쪽을 채우고(attention_mask) 각 프롬프트의 마지막 실제 자리의 로짓을 읽는다.
     """
     if not prompts:
-        raise ValueError("prompts 가 비어 있습니다")
+        raise ValueError("prompts가 비어 있습니다")
     ids = label_ids(tok, labels)
     out = []
     for i in range(0, len(prompts), batch_size):
@@ -132,7 +132,7 @@ def label_logprobs(
 def accuracy(model, tok, template: Template, examples: list[Example]) -> float:
     """템플릿으로 물었을 때의 정확도: 긍정 라벨의 로그 확률이 더 크면 긍정이라고 읽는다."""
     if not examples:
-        raise ValueError("examples 가 비어 있습니다")
+        raise ValueError("examples가 비어 있습니다")
     lp = label_logprobs(model, tok, [template.render(e.text) for e in examples], template.labels)
     pred = (lp[:, 1] > lp[:, 0]).long()
     return (pred == torch.tensor([e.label for e in examples])).float().mean().item()
@@ -195,7 +195,7 @@ def evolve(score, start: list[Template], generations: int, children: int, keep: 
         마지막 무리 ``[(점수, 템플릿), ...]``, 점수가 높은 순.
     """
     if not start:
-        raise ValueError("start 가 비어 있습니다")
+        raise ValueError("start가 비어 있습니다")
     for name, v in (("generations", generations), ("children", children), ("keep", keep)):
         check_int(v, name, low=1)
     rng = random.Random(seed)
@@ -229,13 +229,13 @@ class SoftPrompt(nn.Module):
         super().__init__()
         check_int(n_tokens, "n_tokens", low=1)
         if init is not None and tuple(init.shape) != (n_tokens, n_embd):
-            raise ValueError(f"init 모양이 ({n_tokens}, {n_embd}) 이어야 합니다: {tuple(init.shape)}")
+            raise ValueError(f"init 모양이 ({n_tokens}, {n_embd})이어야 합니다: {tuple(init.shape)}")
         self.prompt = nn.Parameter(init.clone() if init is not None else torch.randn(n_tokens, n_embd) * 0.02)
 
     def forward(self, model, tok, prompts: list[str], labels: tuple[str, str]) -> torch.Tensor:
         """``[임베딩(프롬프트); P]`` 를 넣고 마지막 자리에서 두 라벨의 로그 확률 ``(N, 2)``."""
         if not prompts:
-            raise ValueError("prompts 가 비어 있습니다")
+            raise ValueError("prompts가 비어 있습니다")
         emb = model.get_input_embeddings()
         ids = label_ids(tok, labels)
         enc = [tok(p, add_special_tokens=False)["input_ids"] for p in prompts]
@@ -259,7 +259,7 @@ def train_soft_prompt(model, tok, template: Template, train: list[Example], n_to
     초기값은 실제 낱말 임베딩에서 고른다 (Lester 외 2021 의 '어휘에서 초기화').
     """
     if not train:
-        raise ValueError("train 이 비어 있습니다")
+        raise ValueError("train이 비어 있습니다")
     check_int(steps, "steps", low=1)
     for p in model.parameters():
         p.requires_grad_(False)
@@ -286,7 +286,7 @@ def soft_accuracy(soft: SoftPrompt, model, tok, template: Template, examples: li
                   batch_size: int = 32) -> float:  # fmt: skip
     """소프트 프롬프트를 붙인 템플릿의 정확도."""
     if not examples:
-        raise ValueError("examples 가 비어 있습니다")
+        raise ValueError("examples가 비어 있습니다")
     preds = []
     for i in range(0, len(examples), batch_size):
         chunk = examples[i : i + batch_size]

@@ -61,13 +61,13 @@ class HeuristicConfig:
         for name in ("min_chars", "max_chars"):
             v = getattr(self, name)
             if not isinstance(v, int) or isinstance(v, bool) or v < 0:
-                raise ValueError(f"{name} 는 0 이상의 정수여야 합니다: {v!r}")
+                raise ValueError(f"{name}: 0 이상의 정수여야 합니다 (받은 값 {v!r})")
         if self.min_chars > self.max_chars:
-            raise ValueError(f"min_chars({self.min_chars}) 가 max_chars({self.max_chars}) 보다 큽니다")
+            raise ValueError(f"min_chars({self.min_chars})가 max_chars({self.max_chars})보다 큽니다")
         for name in ("min_hangul", "max_dup_lines", "max_dup_bigrams", "max_symbol"):
             v = getattr(self, name)
             if not isinstance(v, (int, float)) or not 0.0 <= v <= 1.0:
-                raise ValueError(f"{name} 는 0 이상 1 이하여야 합니다: {v!r}")
+                raise ValueError(f"{name}: 0 이상 1 이하여야 합니다 (받은 값 {v!r})")
 
 
 @dataclass(frozen=True)
@@ -93,7 +93,7 @@ def doc_stats(text: str) -> DocStats:
         text: 문서 텍스트.
     """
     if not isinstance(text, str):
-        raise TypeError(f"text 는 str 이어야 합니다: {type(text).__name__} {text!r}")
+        raise TypeError(f"text는 str이어야 합니다: {type(text).__name__} {text!r}")
     text = unicodedata.normalize("NFC", text)
     chars = [c for c in text if not c.isspace()]
     n_chars = len(" ".join(text.split()))
@@ -150,7 +150,7 @@ class PerplexityFilter:
 
     def __init__(self, k: float = 0.01) -> None:
         if not isinstance(k, (int, float)) or isinstance(k, bool) or not k > 0:
-            raise ValueError(f"k 는 양수여야 합니다: {k!r}")
+            raise ValueError(f"k는 양수여야 합니다: {k!r}")
         self.k = float(k)
         self.fitted = False
 
@@ -178,9 +178,9 @@ class PerplexityFilter:
     def score(self, text: str) -> float:
         """문서의 글자당 퍼플렉서티 (공백 정규화 뒤 줄마다 평가해 모두 평균). 빈 문서는 inf."""
         if not self.fitted:
-            raise ValueError("PerplexityFilter 가 아직 학습되지 않았습니다: 먼저 fit(reference) 를 부르세요")
+            raise ValueError("PerplexityFilter가 아직 학습되지 않았습니다: 먼저 fit(reference)를 부르세요")
         if not isinstance(text, str):
-            raise TypeError(f"text 는 str 이어야 합니다: {type(text).__name__} {text!r}")
+            raise TypeError(f"text는 str이어야 합니다: {type(text).__name__} {text!r}")
         total, n = 0.0, 0
         k, kv = self.k, self.k * self.V
         for chars in self._lines(unicodedata.normalize("NFC", text)):
@@ -213,13 +213,13 @@ def lm_char_nll(model, tokenizer, text: str, context: int | None = None) -> floa
     import torch.nn.functional as F
 
     if not isinstance(text, str):
-        raise TypeError(f"text 는 str 이어야 합니다: {type(text).__name__} {text!r}")
+        raise TypeError(f"text는 str이어야 합니다: {type(text).__name__} {text!r}")
     text = unicodedata.normalize("NFC", text)
     if not text:
-        raise ValueError("text 가 비어 있습니다: ''")
+        raise ValueError("text가 비어 있습니다: ''")
     context = context or model.config.max_position_embeddings
     if context < 2:
-        raise ValueError(f"context 는 2 이상이어야 합니다: {context!r}")
+        raise ValueError(f"context는 2 이상이어야 합니다: {context!r}")
     boundary = tokenizer.bos_token_id if tokenizer.bos_token_id is not None else tokenizer.eos_token_id
     ids = [boundary] + list(tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"])
     total = 0.0

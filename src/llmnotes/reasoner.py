@@ -154,7 +154,7 @@ def prompt_ids(problems: list[Problem]) -> torch.Tensor:
     for p in problems:
         ids = VOCAB.encode(p.text)
         if len(ids) > PROMPT_LEN:
-            raise ValueError(f"문제가 PROMPT_LEN={PROMPT_LEN} 보다 깁니다: {len(ids)}자")
+            raise ValueError(f"문제가 PROMPT_LEN={PROMPT_LEN}보다 깁니다: {len(ids)}자")
         rows.append(ids + [VOCAB.stoi[PAD]] * (PROMPT_LEN - len(ids)) + [VOCAB.stoi[SEP]])
     return torch.tensor(rows, dtype=torch.long)
 
@@ -167,7 +167,7 @@ def encode_batch(problems: list[Problem], style: str) -> tuple[torch.Tensor, tor
         style: :data:`llmnotes.reasoning.STYLES` 중 하나.
     """
     if style not in STYLES:
-        raise ValueError(f"style 은 {STYLES} 중 하나여야 합니다: {style!r}")
+        raise ValueError(f"style은 {STYLES} 중 하나여야 합니다: {style!r}")
     prompts = prompt_ids(problems)
     pad = VOCAB.stoi[PAD]
     full = torch.full((len(problems), SEQ_LEN + 1), pad, dtype=torch.long)
@@ -176,7 +176,7 @@ def encode_batch(problems: list[Problem], style: str) -> tuple[torch.Tensor, tor
     for i, p in enumerate(problems):
         tgt = VOCAB.encode(format_target(p, style)) + [VOCAB.stoi[EOS]]
         if len(tgt) > TARGET_LEN:
-            raise ValueError(f"풀이가 TARGET_LEN={TARGET_LEN} 보다 깁니다: {len(tgt)}자")
+            raise ValueError(f"풀이가 TARGET_LEN={TARGET_LEN}보다 깁니다: {len(tgt)}자")
         full[i, PROMPT_LEN + 1 : PROMPT_LEN + 1 + len(tgt)] = torch.tensor(tgt)
         y_mask[i, PROMPT_LEN + 1 : PROMPT_LEN + 1 + len(tgt)] = True
     x = full[:, :-1]
@@ -212,7 +212,7 @@ def train_reasoner(
         ``(model, losses)``.
     """
     if style not in STYLES:
-        raise ValueError(f"style 은 {STYLES} 중 하나여야 합니다: {style!r}")
+        raise ValueError(f"style은 {STYLES} 중 하나여야 합니다: {style!r}")
     model = build_model(cfg)
     rng = random.Random(cfg.seed)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, betas=(0.9, 0.98), weight_decay=0.01)
@@ -267,9 +267,9 @@ def generate(
         ``out[i][j]``: 문제 i 의 j 번째 풀이 문자열.
     """
     if not isinstance(samples, int) or samples < 1:
-        raise ValueError(f"samples 는 1 이상의 정수여야 합니다: {samples!r}")
+        raise ValueError(f"samples는 1 이상의 정수여야 합니다: {samples!r}")
     if not temperature > 0:
-        raise ValueError(f"temperature 는 0 보다 커야 합니다: {temperature!r}")
+        raise ValueError(f"temperature는 0보다 커야 합니다: {temperature!r}")
     hf = to_hf(model).eval()
     prompts = prompt_ids(problems).repeat_interleave(samples, dim=0)
     torch.manual_seed(seed)
@@ -305,11 +305,11 @@ def rollout_batch(problems: list[Problem], texts: list[list[str]]) -> tuple[torc
     """
     if len(problems) != len(texts) or len({len(t) for t in texts}) != 1:
         raise ValueError(
-            f"texts 는 문제마다 같은 수의 풀이여야 합니다: 문제 {len(problems)}개, 풀이 수 {[len(t) for t in texts]}"
+            f"texts는 문제마다 같은 수의 풀이여야 합니다: 문제 {len(problems)}개, 풀이 수 {[len(t) for t in texts]}"
         )
     too_long = [t for outs in texts for t in outs if len(t) > TARGET_LEN]
     if too_long:
-        raise ValueError(f"풀이가 TARGET_LEN={TARGET_LEN} 보다 깁니다: {too_long[0]!r}")
+        raise ValueError(f"풀이가 TARGET_LEN={TARGET_LEN}보다 깁니다: {too_long[0]!r}")
     G = len(texts[0])
     eos = [VOCAB.stoi[EOS]]
     comp = [VOCAB.encode(t) + (eos if len(t) < TARGET_LEN else []) for outs in texts for t in outs]
@@ -341,7 +341,7 @@ def reward(problem: Problem, text: str, kind: str = "answer") -> float:
     ``kind="lines"`` 는 0~1 사이의 촘촘한 보상이다: 답이 맞으면 ½, 그리고 단계별 검증기를 통과한 줄의 비율의 ½.
     """
     if kind not in REWARDS:
-        raise ValueError(f"kind 는 {REWARDS} 중 하나여야 합니다: {kind!r}")
+        raise ValueError(f"kind는 {REWARDS} 중 하나여야 합니다: {kind!r}")
     correct = parse_answer(text) == problem.answer
     if kind == "lines":  # 촘촘한 보상: ½·(답이 맞음) + ½·(검증을 통과한 줄의 비율)
         checks = check_steps(text)
@@ -354,7 +354,7 @@ def reward(problem: Problem, text: str, kind: str = "answer") -> float:
 def rollout_rewards(problems: list[Problem], texts: list[list[str]], kind: str = "answer") -> torch.Tensor:
     """``(B·G,)`` 보상. 순서는 :func:`rollout_batch` 의 행 순서와 같다: 문제 i 의 풀이 j 가 ``i·G + j`` 번째."""
     if len(problems) != len(texts):
-        raise ValueError(f"problems 와 texts 의 길이가 다릅니다: {len(problems)} != {len(texts)}")
+        raise ValueError(f"problems와 texts의 길이가 다릅니다: {len(problems)} != {len(texts)}")
     return torch.tensor([reward(p, t, kind) for p, outs in zip(problems, texts, strict=True) for t in outs])
 
 
@@ -396,11 +396,11 @@ class GRPOConfig:
 
     def __post_init__(self) -> None:
         if self.optimizer not in ("adam", "sgd"):
-            raise ValueError(f"optimizer 는 'adam' 또는 'sgd' 여야 합니다: {self.optimizer!r}")
+            raise ValueError(f"optimizer는 'adam' 또는 'sgd'여야 합니다: {self.optimizer!r}")
         if self.loss not in ("grpo", "dr_grpo"):
-            raise ValueError(f"loss 는 'grpo' 또는 'dr_grpo' 여야 합니다: {self.loss!r}")
+            raise ValueError(f"loss는 'grpo' 또는 'dr_grpo'여야 합니다: {self.loss!r}")
         if self.reward not in REWARDS:
-            raise ValueError(f"reward 는 {REWARDS} 중 하나여야 합니다: {self.reward!r}")
+            raise ValueError(f"reward는 {REWARDS} 중 하나여야 합니다: {self.reward!r}")
         for name in ("steps", "problems_per_step"):
             check_int(getattr(self, name), name, low=1)
         check_int(self.group_size, "group_size", low=2)

@@ -89,7 +89,7 @@ class Problem:
 
 def _check_int(name: str, value, low: int, high: int) -> None:
     if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-        raise ValueError(f"{name} 는 {low} 이상 {high} 이하의 정수여야 합니다: {value!r}")
+        raise ValueError(f"{name}: {low} 이상 {high} 이하의 정수여야 합니다 (받은 값 {value!r})")
 
 
 def make_problem(rng: random.Random, steps: int) -> Problem:
@@ -100,7 +100,7 @@ def make_problem(rng: random.Random, steps: int) -> Problem:
         steps: 단계 수 1~:data:`MAX_STEPS`.
     """
     if not isinstance(rng, random.Random):
-        raise TypeError(f"rng 는 random.Random 이어야 합니다: {type(rng).__name__}")
+        raise TypeError(f"rng는 random.Random이어야 합니다: {type(rng).__name__}")
     _check_int("steps", steps, 1, MAX_STEPS)
     item = rng.choice(ITEMS)
     a = rng.randint(MIN_VALUE, MAX_VALUE)
@@ -140,7 +140,7 @@ def make_split(seed: int, n_per_level: int, exclude: set | None = None) -> list[
     Args:
         seed: 난수 시드.
         n_per_level: 난이도마다 문제 수 (1 이상).
-        exclude: 피할 :func:`problem_key` 집합 (예: 개발·시험 집합의 열쇠).
+        exclude: 피할 :func:`problem_key` 집합 (예: 개발·시험 분할의 열쇠).
     """
     _check_int("n_per_level", n_per_level, 1, 10**6)
     rng = random.Random(seed)
@@ -227,7 +227,7 @@ def format_target(p: Problem, style: str) -> str:
         style: ``"direct"`` (답만), ``"cot"`` (스크래치패드 후 답), ``"plan"`` (식을 먼저 쓰고 답).
     """
     if style not in STYLES:
-        raise ValueError(f"style 은 {STYLES} 중 하나여야 합니다: {style!r}")
+        raise ValueError(f"style은 {STYLES} 중 하나여야 합니다: {style!r}")
     answer = f"답:{p.answer}"
     if style == "direct":
         return answer
@@ -244,7 +244,7 @@ _STEP_RE = re.compile(r"^(\d{1,6})([+-])(\d{1,6})=(\d{1,6})$")
 def parse_answer(text: str) -> int | None:
     """출력에서 '답:N' 의 N 을 읽는다. 없으면 ``None`` (형식을 어긴 출력)."""
     if not isinstance(text, str):
-        raise TypeError(f"text 는 str 이어야 합니다: {type(text).__name__}")
+        raise TypeError(f"text는 str이어야 합니다: {type(text).__name__}")
     m = _ANSWER_RE.search(text)
     return int(m.group(1)) if m else None
 
@@ -252,7 +252,7 @@ def parse_answer(text: str) -> int | None:
 def parse_plan(text: str) -> str | None:
     """'plan' 형식 출력에서 식 부분 ('식:' 과 '|' 사이)을 꺼낸다. 없으면 ``None``."""
     if not isinstance(text, str):
-        raise TypeError(f"text 는 str 이어야 합니다: {type(text).__name__}")
+        raise TypeError(f"text는 str이어야 합니다: {type(text).__name__}")
     m = _PLAN_RE.search(text)
     return m.group(1) if m else None
 
@@ -283,7 +283,7 @@ def check_steps(text: str) -> list[StepCheck]:
         text: 모델 출력 (``"23+15=38,38-8=30,답:30"``).
     """
     if not isinstance(text, str):
-        raise TypeError(f"text 는 str 이어야 합니다: {type(text).__name__}")
+        raise TypeError(f"text는 str이어야 합니다: {type(text).__name__}")
     parts = [s for s in text.split(",") if s]
     checks: list[StepCheck] = []
     prev: int | None = None
@@ -322,7 +322,7 @@ def majority_vote(answers: list[int | None]) -> int | None:
     자기 일관성(self-consistency): 같은 문제를 여러 번 샘플링해 풀게 하고, 가장 많이 나온 최종 답을 고른다.
     """
     if not isinstance(answers, (list, tuple)):
-        raise TypeError(f"answers 는 list 또는 tuple 이어야 합니다: {type(answers).__name__}")
+        raise TypeError(f"answers는 list 또는 tuple여야 합니다: {type(answers).__name__}")
     votes = Counter(a for a in answers if a is not None)
     if not votes:
         return None

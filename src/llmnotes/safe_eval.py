@@ -75,22 +75,22 @@ def safe_eval(expression: str, limits: SafeEvalLimits | None = None) -> int | fl
         ValueError: 허용되지 않은 구문, 상한 초과, 0 으로 나누기, 문법 오류. 식은 실행되지 않는다.
     """
     if not isinstance(expression, str):
-        raise TypeError(f"expression 은 str 이어야 합니다: {type(expression).__name__}")
+        raise TypeError(f"expression은 str이어야 합니다: {type(expression).__name__}")
     limits = limits or SafeEvalLimits()
     if len(expression) > limits.max_chars:
-        raise ValueError(f"expression 이 너무 깁니다: {len(expression)}자 > max_chars={limits.max_chars}")
+        raise ValueError(f"expression이 너무 깁니다: {len(expression)}자 > max_chars={limits.max_chars}")
     if not expression.strip():
-        raise ValueError(f"expression 이 비어 있습니다: {expression!r}")
+        raise ValueError(f"expression이 비어 있습니다: {expression!r}")
     try:
         tree = ast.parse(expression.strip(), mode="eval")  # 읽기만 한다. 실행하지 않는다.
     except SyntaxError as e:
-        raise ValueError(f"expression 의 문법이 틀렸습니다: {expression!r} ({e.msg})") from None
+        raise ValueError(f"expression의 문법이 틀렸습니다: {expression!r} ({e.msg})") from None
     n_nodes = sum(1 for _ in ast.walk(tree))
     if n_nodes > limits.max_nodes:
-        raise ValueError(f"expression 의 노드가 너무 많습니다: {n_nodes} > max_nodes={limits.max_nodes}")
+        raise ValueError(f"expression의 노드가 너무 많습니다: {n_nodes} > max_nodes={limits.max_nodes}")
     depth = _depth(tree)
     if depth > limits.max_depth:
-        raise ValueError(f"expression 이 너무 깊습니다: 깊이 {depth} > max_depth={limits.max_depth}")
+        raise ValueError(f"expression이 너무 깊습니다: 깊이 {depth} > max_depth={limits.max_depth}")
     # 먼저 모든 노드를 검사한다 (하나라도 허용 밖이면 아무것도 계산하지 않는다).
     for node in ast.walk(tree):
         if isinstance(node, (ast.Expression, ast.BinOp, ast.UnaryOp)) or type(node) in _BINOPS:
@@ -100,7 +100,7 @@ def safe_eval(expression: str, limits: SafeEvalLimits | None = None) -> int | fl
         if isinstance(node, ast.Constant) and type(node.value) in (int, float):
             continue
         raise ValueError(
-            f"expression 에 허용되지 않은 구문이 있습니다: {type(node).__name__} "
+            f"expression에 허용되지 않은 구문이 있습니다: {type(node).__name__} "
             f"({ast.get_source_segment(expression.strip(), node) or expression!r})"
         )
     return _eval(tree.body, limits, expression)
@@ -108,11 +108,9 @@ def safe_eval(expression: str, limits: SafeEvalLimits | None = None) -> int | fl
 
 def _check_magnitude(value: int | float, limits: SafeEvalLimits, expression: str) -> int | float:
     if isinstance(value, float) and not math.isfinite(value):
-        raise ValueError(f"expression 의 결과가 유한하지 않습니다: {expression!r}")
+        raise ValueError(f"expression의 결과가 유한하지 않습니다: {expression!r}")
     if abs(value) > limits.max_abs:
-        raise ValueError(
-            f"expression 의 값이 너무 큽니다 (|값| > max_abs={limits.max_abs:g}): {expression!r}"
-        )
+        raise ValueError(f"expression의 값이 너무 큽니다 (|값| > max_abs={limits.max_abs:g}): {expression!r}")
     return value
 
 
@@ -127,9 +125,9 @@ def _eval(node: ast.AST, limits: SafeEvalLimits, expression: str) -> int | float
         left = _eval(node.left, limits, expression)
         right = _eval(node.right, limits, expression)
         if isinstance(node.op, (ast.Div, ast.FloorDiv, ast.Mod)) and right == 0:
-            raise ValueError(f"expression 에서 0 으로 나눕니다: {expression!r}")
+            raise ValueError(f"expression에서 0으로 나눕니다: {expression!r}")
         # 두 피연산자가 max_abs 이하이므로 곱도 max_abs² 이하: 계산이 폭발하지 않는다.
         return _check_magnitude(_BINOPS[type(node.op)](left, right), limits, expression)
     raise ValueError(
-        f"expression 에 허용되지 않은 구문이 있습니다: {type(node).__name__}"
+        f"expression에 허용되지 않은 구문이 있습니다: {type(node).__name__}"
     )  # 검사에서 걸러진다

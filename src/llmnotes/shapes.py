@@ -105,7 +105,7 @@ class ShapesConfig:
 
     def __post_init__(self) -> None:
         if not isinstance(self.image_size, int) or self.image_size < 24:
-            raise ValueError(f"image_size 는 24 이상의 정수여야 합니다: {self.image_size!r}")
+            raise ValueError(f"image_size는 24 이상의 정수여야 합니다: {self.image_size!r}")
         check_number(self.noise, "noise", low=0)  # 잡음의 표준편차: NaN·inf·음수 거부
 
 
@@ -123,11 +123,11 @@ class Obj:
 
     def __post_init__(self) -> None:
         if self.shape not in SHAPES:
-            raise ValueError(f"shape 는 {SHAPES} 중 하나여야 합니다: {self.shape!r}")
+            raise ValueError(f"shape는 {SHAPES} 중 하나여야 합니다: {self.shape!r}")
         if self.colour not in COLOURS:
-            raise ValueError(f"colour 는 {tuple(COLOURS)} 중 하나여야 합니다: {self.colour!r}")
+            raise ValueError(f"colour는 {tuple(COLOURS)} 중 하나여야 합니다: {self.colour!r}")
         if self.size not in SIZES:
-            raise ValueError(f"size 는 {SIZES} 중 하나여야 합니다: {self.size!r}")
+            raise ValueError(f"size는 {SIZES} 중 하나여야 합니다: {self.size!r}")
 
 
 @dataclass(frozen=True)
@@ -215,7 +215,7 @@ def _sample_one(rng: np.random.Generator, cfg: ShapesConfig, kind: str, split: s
             if all((cx - o.x) ** 2 + (cy - o.y) ** 2 > (2 * cfg.small_radius[1] + 3) ** 2 for o in objs):
                 objs.append(_make_obj(rng, cfg, colour, shape, "작은", cx, cy))
         return Scene(kind, tuple(objs), background, "", seed)
-    raise ValueError(f"kind 는 {KINDS} 중 하나여야 합니다: {kind!r}")
+    raise ValueError(f"kind는 {KINDS} 중 하나여야 합니다: {kind!r}")
 
 
 def sample_scenes(
@@ -231,11 +231,11 @@ def sample_scenes(
         cfg: 그림 설정.
     """
     if not isinstance(n, int) or isinstance(n, bool) or n < 1:
-        raise ValueError(f"n 은 1 이상의 정수여야 합니다: {n!r}")
+        raise ValueError(f"n은 1 이상의 정수여야 합니다: {n!r}")
     if split not in SPLITS:
-        raise ValueError(f"split 은 {SPLITS} 중 하나여야 합니다: {split!r}")
+        raise ValueError(f"split은 {SPLITS} 중 하나여야 합니다: {split!r}")
     if not kinds or any(k not in KINDS for k in kinds):
-        raise ValueError(f"kinds 는 {KINDS} 의 원소들이어야 합니다: {kinds!r}")
+        raise ValueError(f"kinds는 {KINDS}의 원소들이어야 합니다: {kinds!r}")
     cfg = cfg or ShapesConfig()
     rng = np.random.default_rng([seed, SPLITS.index(split)])
     return [_sample_one(rng, cfg, kinds[i % len(kinds)], split, int(rng.integers(2**31))) for i in range(n)]
@@ -257,7 +257,7 @@ def _draw_shape(draw: ImageDraw.ImageDraw, obj: Obj, k: int) -> None:
 def render(scene: Scene, cfg: ShapesConfig | None = None) -> np.ndarray:
     """장면을 (H, W, 3) uint8 그림으로 그린다. 배경 잡음은 ``scene.seed`` 로 정해진다."""
     if not isinstance(scene, Scene):
-        raise TypeError(f"scene 은 Scene 이어야 합니다: {type(scene).__name__}")
+        raise TypeError(f"scene은 Scene이어야 합니다: {type(scene).__name__}")
     cfg = cfg or ShapesConfig()
     S, k = cfg.image_size, cfg.supersample
     rng = np.random.default_rng(scene.seed)
@@ -284,7 +284,7 @@ def render(scene: Scene, cfg: ShapesConfig | None = None) -> np.ndarray:
 def render_batch(scenes: list[Scene], cfg: ShapesConfig | None = None) -> np.ndarray:
     """장면 목록을 (N, H, W, 3) uint8 배열로."""
     if len(scenes) == 0:
-        raise ValueError("scenes 가 비어 있습니다")
+        raise ValueError("scenes가 비어 있습니다")
     return np.stack([render(s, cfg) for s in scenes])
 
 
@@ -294,7 +294,7 @@ def answer(scene: Scene, question: str) -> str:
     색·모양·개수 질문은 한 종류의 도형만 있는 장면('single', 'count')에만 묻는다.
     """
     if question not in QUESTIONS:
-        raise ValueError(f"question 은 {tuple(QUESTIONS)} 중 하나여야 합니다: {question!r}")
+        raise ValueError(f"question은 {tuple(QUESTIONS)} 중 하나여야 합니다: {question!r}")
     if question == "caption":
         return scene.caption
     if scene.kind == "pair":
@@ -380,7 +380,7 @@ def zero_shot_prompts(level: str) -> list[list[str]]:
         ]
     if level == "fine":
         return [[full.format(p=p, z=z, c=c, s=s)] for p, z, c, s in fine_classes()]
-    raise ValueError(f"level 은 {ZERO_SHOT_LEVELS} 중 하나여야 합니다: {level!r}")
+    raise ValueError(f"level은 {ZERO_SHOT_LEVELS} 중 하나여야 합니다: {level!r}")
 
 
 def zero_shot_label(scene: Scene, level: str) -> int:
@@ -394,4 +394,4 @@ def zero_shot_label(scene: Scene, level: str) -> int:
         return list(COLOURS).index(o.colour) * len(SHAPES) + SHAPES.index(o.shape)
     if level == "fine":
         return fine_classes().index((scene.position, o.size, o.colour, o.shape))
-    raise ValueError(f"level 은 {ZERO_SHOT_LEVELS} 중 하나여야 합니다: {level!r}")
+    raise ValueError(f"level은 {ZERO_SHOT_LEVELS} 중 하나여야 합니다: {level!r}")

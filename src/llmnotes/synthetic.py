@@ -142,9 +142,9 @@ def generate_instructions(
         defect_weights: 실수 종류 (label_noise, degenerate, format, near_copy) 의 상대 빈도.
     """
     if not isinstance(n, int) or isinstance(n, bool) or n < 1:
-        raise ValueError(f"n 은 1 이상의 정수여야 합니다: {n!r}")
+        raise ValueError(f"n은 1 이상의 정수여야 합니다: {n!r}")
     if not isinstance(noise, (int, float)) or not 0.0 <= noise <= 1.0:
-        raise ValueError(f"noise 는 0 이상 1 이하여야 합니다: {noise!r}")
+        raise ValueError(f"noise는 0 이상 1 이하여야 합니다: {noise!r}")
     rng = random.Random(seed)
     out: list[SyntheticExample] = []
     normal: list[SyntheticExample] = []  # 실수 없는 예 (거의 같은 사본의 원본 후보)
@@ -185,7 +185,7 @@ def format_ok(ex: SyntheticExample) -> bool:
 def lexicon_label(text: str) -> int:
     """감성 낱말 수로 붙이는 규칙 레이블: 긍정 낱말 수 > 부정 낱말 수이면 1, 아니면 0."""
     if not isinstance(text, str):
-        raise TypeError(f"text 는 str 이어야 합니다: {type(text).__name__} {text!r}")
+        raise TypeError(f"text는 str이어야 합니다: {type(text).__name__} {text!r}")
     pos = sum(text.count(w) for w in LEXICON_POS)
     neg = sum(text.count(w) for w in LEXICON_NEG)
     return int(pos > neg)
@@ -203,7 +203,7 @@ def cohen_kappa(a: Sequence, b: Sequence) -> float:
     if len(a) != len(b):
         raise ValueError(f"a({len(a)})와 b({len(b)})의 길이가 다릅니다")
     if len(a) == 0:
-        raise ValueError("a, b 가 비어 있습니다")
+        raise ValueError("a, b가 비어 있습니다")
     n = len(a)
     p_o = sum(x == y for x, y in zip(a, b)) / n
     ca, cb = Counter(a), Counter(b)
@@ -251,7 +251,7 @@ class QAExample:
 def answer_of(output: str) -> str:
     """응답에서 답 부분을 꺼낸다: 첫 줄의 '입니다' 앞 (없으면 첫 줄 전체), 앞뒤 공백 제거."""
     if not isinstance(output, str):
-        raise TypeError(f"output 은 str 이어야 합니다: {type(output).__name__} {output!r}")
+        raise TypeError(f"output은 str이어야 합니다: {type(output).__name__} {output!r}")
     line = output.strip().split("\n")[0]
     k = line.find("입니다")
     return (line[:k] if k >= 0 else line).strip()
@@ -319,13 +319,13 @@ def generate_qa(
             기억으로는 답할 수 없어 글을 읽어야 한다. 거짓(기본)이면 세계의 참 값을 쓴다.
     """
     if not isinstance(n, int) or isinstance(n, bool) or n < 1:
-        raise ValueError(f"n 은 1 이상의 정수여야 합니다: {n!r}")
+        raise ValueError(f"n은 1 이상의 정수여야 합니다: {n!r}")
     if not isinstance(noise, (int, float)) or not 0.0 <= noise <= 1.0:
-        raise ValueError(f"noise 는 0 이상 1 이하여야 합니다: {noise!r}")
+        raise ValueError(f"noise는 0 이상 1 이하여야 합니다: {noise!r}")
     if split not in QA_SPLITS:
-        raise ValueError(f"split 은 {QA_SPLITS} 가운데 하나여야 합니다: {split!r}")
+        raise ValueError(f"split은 {QA_SPLITS} 가운데 하나여야 합니다: {split!r}")
     if len(defect_weights) != len(QA_DEFECTS) or any(w < 0 for w in defect_weights):
-        raise ValueError(f"defect_weights 는 0 이상의 수 {len(QA_DEFECTS)}개여야 합니다: {defect_weights!r}")
+        raise ValueError(f"defect_weights는 0 이상의 수 {len(QA_DEFECTS)}개여야 합니다: {defect_weights!r}")
     from .world import build_world, render
     from .world.phrasings import QUESTIONS, STATEMENTS, train_templates
 
@@ -417,10 +417,10 @@ def filter_qa(examples: Sequence[QAExample], near_threshold: float = 0.8) -> dic
     from .dedup import LSHConfig, near_duplicates
 
     if not examples:
-        raise ValueError("examples 가 비어 있습니다: []")
+        raise ValueError("examples가 비어 있습니다: []")
     for i, ex in enumerate(examples):
         if not isinstance(ex, QAExample):
-            raise TypeError(f"examples[{i}] 는 QAExample 이어야 합니다: {type(ex).__name__}")
+            raise TypeError(f"examples[{i}]는 QAExample 객체여야 합니다: {type(ex).__name__}")
     removed: dict[str, list[int]] = {}
     alive = list(range(len(examples)))
     removed["format"] = [i for i in alive if not qa_format_ok(examples[i])]

@@ -12,7 +12,7 @@ def _torch_generator(generator: torch.Generator | int | None) -> torch.Generator
         return generator
     if isinstance(generator, int) and not isinstance(generator, bool):
         return torch.Generator().manual_seed(generator)
-    raise TypeError(f"generator 는 torch.Generator, 정수 시드 또는 None 이어야 합니다: {generator!r}")
+    raise TypeError(f"generator는 torch.Generator, 정수 시드 또는 None이어야 합니다: {generator!r}")
 
 
 def _check_prob(name: str, value: float, *, open_low: bool = False) -> None:
@@ -20,11 +20,11 @@ def _check_prob(name: str, value: float, *, open_low: bool = False) -> None:
     ok = ok and (0.0 < value <= 1.0 if open_low else 0.0 <= value <= 1.0)
     if not ok:
         lo = "0 초과" if open_low else "0 이상"
-        raise ValueError(f"{name} 는 {lo} 1 이하의 실수여야 합니다: {value!r}")
+        raise ValueError(f"{name}: {lo} 1 이하의 실수여야 합니다 (받은 값 {value!r})")
 
 
 def _check_ids(name: str, ids: torch.Tensor) -> None:
     if not isinstance(ids, torch.Tensor):
-        raise TypeError(f"{name} 는 torch.Tensor 여야 합니다: {type(ids).__name__}")
+        raise TypeError(f"{name}: torch.Tensor여야 합니다 (받은 형식 {type(ids).__name__})")
     if ids.dtype != torch.long:
-        raise TypeError(f"{name} 는 torch.long 이어야 합니다: {ids.dtype}")
+        raise TypeError(f"{name}: dtype이 torch.long이어야 합니다 (받은 dtype {ids.dtype})")

@@ -40,11 +40,11 @@ class SentencePair:
 
 def _check_documents(documents: Sequence[Sequence[str]]) -> list[list[str]]:
     if isinstance(documents, str) or not isinstance(documents, Sequence):
-        raise TypeError(f"documents 는 문서(문장 목록)들의 목록이어야 합니다: {type(documents).__name__}")
+        raise TypeError(f"documents는 문서(문장 목록)들의 목록이어야 합니다: {type(documents).__name__}")
     docs = []
     for d, doc in enumerate(documents):
         if isinstance(doc, str):
-            raise TypeError(f"documents[{d}] 는 문장 목록이어야 합니다 (str 이 아니라)")
+            raise TypeError(f"documents[{d}]는 문장 목록이어야 합니다 (str이 아니라)")
         docs.append([nfc(s) for s in doc])
     if not any(len(d) >= 2 for d in docs):
         raise ValueError("문장이 두 개 이상인 문서가 하나도 없습니다: 이어지는 문장 쌍을 만들 수 없습니다")
@@ -56,7 +56,7 @@ def _rng(rng: random.Random | int | None) -> random.Random:
         return rng
     if rng is None or (isinstance(rng, int) and not isinstance(rng, bool)):
         return random.Random(rng)
-    raise TypeError(f"rng 는 random.Random 또는 정수 시드여야 합니다: {rng!r}")
+    raise TypeError(f"rng는 random.Random 또는 정수 시드여야 합니다: {rng!r}")
 
 
 def nsp_pairs(
@@ -128,7 +128,7 @@ def sample_from_logits(
         generator: ``torch.Generator`` 또는 정수 시드.
     """
     if not isinstance(temperature, (int, float)) or temperature <= 0:
-        raise ValueError(f"temperature 는 0 보다 커야 합니다: {temperature!r}")
+        raise ValueError(f"temperature는 0보다 커야 합니다: {temperature!r}")
     gen = _torch_generator(generator)
     probs = F.softmax(logits.reshape(-1, logits.size(-1)) / temperature, dim=-1)
     return torch.multinomial(probs, 1, generator=gen).view(logits.shape[:-1])
@@ -161,7 +161,7 @@ def replaced_token_detection(
     for name, t in (("masked_positions", masked_positions), ("generator_predictions", generator_predictions)):
         if t.shape != input_ids.shape:
             raise ValueError(
-                f"{name} 모양 {tuple(t.shape)} 이 input_ids 모양 {tuple(input_ids.shape)} 과 다릅니다"
+                f"{name}의 모양이 input_ids와 다릅니다: {tuple(t.shape)} != {tuple(input_ids.shape)}"
             )
     masked = masked_positions.bool()
     corrupted = torch.where(masked, generator_predictions, input_ids)  # x̃_i = ŷ_i (가린 자리), x_i (나머지)
@@ -169,7 +169,7 @@ def replaced_token_detection(
     if special_tokens_mask is not None:
         if special_tokens_mask.shape != input_ids.shape:
             raise ValueError(
-                f"special_tokens_mask 모양 {tuple(special_tokens_mask.shape)} 이 input_ids 와 다릅니다"
+                f"special_tokens_mask의 모양이 input_ids와 다릅니다: {tuple(special_tokens_mask.shape)} != {tuple(input_ids.shape)}"
             )
         labels = labels.masked_fill(special_tokens_mask.bool(), IGNORE_INDEX)
     return corrupted, labels

@@ -35,13 +35,15 @@ def causal_lm_loss(
     _check_ids("input_ids", input_ids)
     if logits.dim() != 3 or logits.shape[:2] != input_ids.shape:
         raise ValueError(
-            f"logits 모양 {tuple(logits.shape)} 은 (B, T, V) 이고 input_ids 모양 {tuple(input_ids.shape)} 과 "
-            "B, T 가 같아야 합니다"
+            f"logits의 모양은 (B, T, V)이고 B, T가 input_ids와 같아야 합니다: logits {tuple(logits.shape)}, "
+            f"input_ids {tuple(input_ids.shape)}"
         )
     labels = input_ids
     if attention_mask is not None:
         if attention_mask.shape != input_ids.shape:
-            raise ValueError(f"attention_mask 모양 {tuple(attention_mask.shape)} 이 input_ids 와 다릅니다")
+            raise ValueError(
+                f"attention_mask의 모양이 input_ids와 다릅니다: {tuple(attention_mask.shape)} != {tuple(input_ids.shape)}"
+            )
         labels = input_ids.masked_fill(attention_mask == 0, ignore_index)
     shift_logits = logits[:, :-1, :]  # 위치 0..T-2 의 예측
     shift_labels = labels[:, 1:]  # 목표: 토큰 1..T-1
@@ -91,12 +93,12 @@ def mask_tokens(
     _check_prob("random_replace_prob", random_replace_prob)
     if mask_replace_prob + random_replace_prob > 1.0:
         raise ValueError(
-            f"mask_replace_prob + random_replace_prob 가 1 을 넘습니다: {mask_replace_prob} + {random_replace_prob}"
+            f"두 확률의 합(mask_replace_prob + random_replace_prob)이 1을 넘습니다: {mask_replace_prob} + {random_replace_prob}"
         )
     if not isinstance(vocab_size, int) or vocab_size < 1:
-        raise ValueError(f"vocab_size 는 1 이상의 정수여야 합니다: {vocab_size!r}")
+        raise ValueError(f"vocab_size는 1 이상의 정수여야 합니다: {vocab_size!r}")
     if not isinstance(mask_token_id, int) or not 0 <= mask_token_id < vocab_size:
-        raise ValueError(f"mask_token_id 는 [0, vocab_size) 안의 정수여야 합니다: {mask_token_id!r}")
+        raise ValueError(f"mask_token_id는 [0, vocab_size) 안의 정수여야 합니다: {mask_token_id!r}")
     gen = _torch_generator(generator)
     inputs = input_ids.clone()
     labels = input_ids.clone()
@@ -104,7 +106,7 @@ def mask_tokens(
     if special_tokens_mask is not None:
         if special_tokens_mask.shape != input_ids.shape:
             raise ValueError(
-                f"special_tokens_mask 모양 {tuple(special_tokens_mask.shape)} 이 input_ids 와 다릅니다"
+                f"special_tokens_mask의 모양이 input_ids와 다릅니다: {tuple(special_tokens_mask.shape)} != {tuple(input_ids.shape)}"
             )
         probability.masked_fill_(special_tokens_mask.bool(), 0.0)  # 특수 토큰은 고를 확률 0
     masked = torch.bernoulli(probability, generator=gen).bool()  # m_i ~ Bernoulli(0.15)
@@ -180,7 +182,7 @@ def tlm_example(
         generator: ``torch.Generator`` 또는 정수 시드.
     """
     if len(src_ids) == 0 or len(tgt_ids) == 0:
-        raise ValueError(f"src_ids 와 tgt_ids 는 비어 있으면 안 됩니다: 길이 {len(src_ids)}, {len(tgt_ids)}")
+        raise ValueError(f"src_ids와 tgt_ids는 비어 있으면 안 됩니다: 길이 {len(src_ids)}, {len(tgt_ids)}")
     ids = [cls_id, *src_ids, sep_id, *tgt_ids, sep_id]
     n_src = len(src_ids) + 2  # [CLS] 원문 [SEP]
     n_tgt = len(tgt_ids) + 1  # 번역문 [SEP]

@@ -47,10 +47,10 @@ def random_spans_noise_mask(
         길이 L 의 bool 배열 (True = 가린 자리).
     """
     if not isinstance(length, int) or length < 2:
-        raise ValueError(f"length 는 2 이상의 정수여야 합니다: {length!r}")
+        raise ValueError(f"length는 2 이상의 정수여야 합니다: {length!r}")
     _check_prob("noise_density", noise_density, open_low=True)
     if not isinstance(mean_noise_span_length, (int, float)) or mean_noise_span_length < 1:
-        raise ValueError(f"mean_noise_span_length 는 1 이상이어야 합니다: {mean_noise_span_length!r}")
+        raise ValueError(f"mean_noise_span_length는 1 이상이어야 합니다: {mean_noise_span_length!r}")
     rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
     num_noise = int(round(length * noise_density))
     num_noise = min(max(num_noise, 1), length - 1)  # 적어도 하나는 가리고, 하나는 남긴다
@@ -97,7 +97,7 @@ def span_corruption(
     mask = random_spans_noise_mask(len(ids), noise_density, mean_noise_span_length, rng)
     starts = [i for i in range(len(ids)) if mask[i] and (i == 0 or not mask[i - 1])]
     if len(sentinel_ids) < len(starts) + 1:
-        raise ValueError(f"sentinel_ids 가 {len(sentinel_ids)} 개뿐입니다. 필요한 개수: {len(starts) + 1}")
+        raise ValueError(f"sentinel_ids가 {len(sentinel_ids)} 개뿐입니다. 필요한 개수: {len(starts) + 1}")
     clash = set(ids) & set(int(s) for s in sentinel_ids)
     if clash:
         raise ValueError(f"ids 안에 센티널 번호가 들어 있습니다: {sorted(clash)}")
@@ -135,7 +135,7 @@ def span_corruption_restore(
     inputs, targets = list(inputs), list(targets)
     if eos_id is not None:
         if not inputs or inputs[-1] != eos_id or not targets or targets[-1] != eos_id:
-            raise ValueError(f"eos_id={eos_id} 가 inputs 와 targets 끝에 없습니다")
+            raise ValueError(f"inputs와 targets가 eos_id({eos_id})로 끝나지 않습니다")
         inputs, targets = inputs[:-1], targets[:-1]
     spans: dict[int, list[int]] = {}
     current: int | None = None
@@ -144,14 +144,14 @@ def span_corruption_restore(
             current = sentinels[tok]
             spans[current] = []
         elif current is None:
-            raise ValueError("targets 가 센티널로 시작하지 않습니다")
+            raise ValueError("targets가 센티널로 시작하지 않습니다")
         else:
             spans[current].append(tok)
     out: list[int] = []
     for tok in inputs:
         if tok in sentinels:
             if sentinels[tok] not in spans:
-                raise ValueError(f"targets 에 센티널 {tok} 의 구간이 없습니다")
+                raise ValueError(f"targets에 센티널 {tok}의 구간이 없습니다")
             out.extend(spans[sentinels[tok]])
         else:
             out.append(tok)
@@ -189,16 +189,18 @@ def span_mask(
         rng: ``numpy.random.Generator`` 또는 정수 시드.
     """
     if not isinstance(length, int) or isinstance(length, bool) or length < 3:
-        raise ValueError(f"length 는 3 이상의 정수여야 합니다: {length!r}")
+        raise ValueError(f"length는 3 이상의 정수여야 합니다: {length!r}")
     _check_prob("mask_ratio", mask_ratio, open_low=True)
     _check_prob("p", p, open_low=True)
     if not isinstance(max_span, int) or isinstance(max_span, bool) or max_span < 1:
-        raise ValueError(f"max_span 은 1 이상의 정수여야 합니다: {max_span!r}")
+        raise ValueError(f"max_span은 1 이상의 정수여야 합니다: {max_span!r}")
     special = (
         np.zeros(length, dtype=bool) if special_tokens_mask is None else np.asarray(special_tokens_mask, bool)
     )
     if special.shape != (length,):
-        raise ValueError(f"special_tokens_mask 길이 {special.shape} 가 length={length} 와 다릅니다")
+        raise ValueError(
+            f"special_tokens_mask의 모양이 (length,)와 다릅니다: {special.shape}, length={length}"
+        )
     rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
     budget = max(1, int(round(length * mask_ratio)))
     lengths = np.arange(1, max_span + 1)
@@ -246,12 +248,12 @@ def mask_spans(
     """
     _check_ids("input_ids", input_ids)
     if input_ids.dim() != 1:
-        raise ValueError(f"input_ids 는 1차원이어야 합니다: shape={tuple(input_ids.shape)}")
+        raise ValueError(f"input_ids는 1차원이어야 합니다: shape={tuple(input_ids.shape)}")
     gen = _torch_generator(generator)
     inputs, labels = input_ids.clone(), torch.full_like(input_ids, IGNORE_INDEX)
     for s, e in spans:
         if not 0 < s < e < input_ids.numel():
-            raise ValueError(f"구간 ({s}, {e}) 이 토큰열 길이 {input_ids.numel()} 의 안쪽이 아닙니다")
+            raise ValueError(f"구간 ({s}, {e})이 토큰열 길이 {input_ids.numel()}의 안쪽이 아닙니다")
         labels[s:e] = input_ids[s:e]
         u = float(torch.rand((), generator=gen))
         if u < 0.8:
@@ -290,7 +292,7 @@ def span_boundary_targets(input_ids: torch.Tensor, spans: Sequence[tuple[int, in
     _check_ids("input_ids", input_ids)
     rows = [(i, s - 1, e, i - s) for s, e in spans for i in range(s, e)]
     if not rows:
-        raise ValueError("spans 가 비어 있습니다")
+        raise ValueError("spans가 비어 있습니다")
     pos, left, right, off = (torch.tensor(c, dtype=torch.long) for c in zip(*rows))
     return SpanBoundaryTargets(pos, left, right, off, input_ids[pos])
 
@@ -323,7 +325,7 @@ class SpanBoundaryHead(nn.Module):
     def forward(self, hidden: torch.Tensor, targets: SpanBoundaryTargets) -> torch.Tensor:
         """``hidden (L, C)`` 인코더 출력에서 가린 토큰마다 ``(N, V)`` 로짓."""
         if hidden.dim() != 2:
-            raise ValueError(f"hidden 은 (L, C) 2차원이어야 합니다: shape={tuple(hidden.shape)}")
+            raise ValueError(f"hidden은 (L, C) 2차원이어야 합니다: shape={tuple(hidden.shape)}")
         z = torch.cat(
             [hidden[targets.left], hidden[targets.right], self.offset_embedding(targets.offset)], -1
         )

@@ -8,6 +8,7 @@
 - :mod:`llmnotes.recipes.data_effect`: 노트북 18 의 더러운 말뭉치 대 정제 말뭉치 학습 결과, spine 모델의 문서별 점수.
 - :mod:`llmnotes.recipes.synthetic_sft`: 노트북 18 의 합성 지시 데이터 SFT 비교 (``data/synthetic_sft/``).
 - :mod:`llmnotes.recipes.reasoners`: 노트북 10 의 작은 추론 모델 (``data/models/reasoners/``).
+- :mod:`llmnotes.recipes.reasoner_diagnostics`: 그 GRPO 진단 스크립트들 (산출물 없이 숫자만 출력, 결과는 데이터시트에).
 - :mod:`llmnotes.recipes.icl`: 노트북 10 의 인컨텍스트 러닝 메타 학습 모델 (``data/models/icl/``).
 - :mod:`llmnotes.recipes.prompt_search`: 노트북 10 의 프롬프트 탐색 결과와 소프트 프롬프트 (``data/models/prompt-search/``).
 - :mod:`llmnotes.recipes.clip`: 노트북 20 의 작은 CLIP 과 다리 넷(투영기, Q-Former-lite; 조각 토큰 / CapDec),

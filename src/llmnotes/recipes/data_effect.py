@@ -82,9 +82,9 @@ class EffectConfig:
         ):  # fmt: skip
             v = getattr(self, name)
             if not isinstance(v, int) or isinstance(v, bool) or v < 1:
-                raise ValueError(f"{name} 는 1 이상의 정수여야 합니다: {v!r}")
+                raise ValueError(f"{name}: 1 이상의 정수여야 합니다 (받은 값 {v!r})")
         if not self.seeds:
-            raise ValueError("seeds 가 비어 있습니다")
+            raise ValueError("seeds가 비어 있습니다")
 
 
 def prepare(cfg: EffectConfig) -> dict[str, Any]:

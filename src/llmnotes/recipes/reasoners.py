@@ -6,7 +6,7 @@
   ``--short`` 를 주면 짧은 설정(``SHORT``)으로 cot 만 학습해 ``cot-short/`` 에 저장한다 (자기 일관성과 GRPO 의 출발점).
 - ``eval``: 개발(dev)·시험(test) 문제에서 난이도별 정확도 (direct, cot, plan 의 자기 답, plan 의 식을
   안전한 계산기로 계산한 PoT), 그리고 cot 모델의 자기 일관성(k = 1, 2, 4, 8, 16)과 단계별 검증 필터.
-  샘플링 온도는 개발 집합에서 고른다.
+  샘플링 온도는 개발 분할에서 고른다.
 - ``grpo``: ``cot-short`` 에서 시작해 GRPO(검증 가능한 보상)로 갱신하고 ``cot-grpo/`` 에 저장, 갱신 전후 정확도.
 - ``all``: 모두 (기본값).
 
@@ -46,10 +46,10 @@ DEV_SEED, TEST_SEED = 1001, 2002
 N_DEV, N_TEST = 100, 200  # 난이도마다
 N_DEV_SC = 50  # 온도를 고를 때 쓰는 개발 4단계 문제 수
 KS = (1, 2, 4, 8, 16)
-TEMPERATURES = (0.5, 1.0)  # 자기 일관성 샘플링 온도 후보 (개발 집합에서 고른다)
+TEMPERATURES = (0.5, 1.0)  # 자기 일관성 샘플링 온도 후보 (개발 분할에서 고른다)
 
 
-# 개발 집합에서 고른 설정 (고른 과정은 데이터시트에)
+# 개발 분할에서 고른 설정 (고른 과정은 데이터시트에)
 REASONER = ReasonerConfig(steps=4000)
 # 짧게 학습한 cot: 줄마다 실수가 남아 있는 모델. 자기 일관성과 GRPO 는 이 모델에서 잰다 (충분히 학습한 cot 는 거의 다 맞힌다).
 SHORT = ReasonerConfig(steps=1500)
@@ -163,7 +163,7 @@ def eval_stage(out: Path, log) -> dict:
     res: dict = {"dev": method_accuracy(models, dev)}
     res["dev"][SHORT_NAME] = short_acc(dev)
     log(f"dev: {res['dev']}")
-    # 자기 일관성: 가장 어려운 4단계 문제에서. 온도는 개발 집합에서 cot-short 의 k=16 다수결 정확도로 고른다.
+    # 자기 일관성: 가장 어려운 4단계 문제에서. 온도는 개발 분할에서 cot-short 의 k=16 다수결 정확도로 고른다.
     dev4 = [p for p in dev if p.steps == MAX_STEPS][:N_DEV_SC]
     test4 = [p for p in test if p.steps == MAX_STEPS]
     sc_dev = {}
@@ -174,7 +174,7 @@ def eval_stage(out: Path, log) -> dict:
     best_t = max(TEMPERATURES, key=lambda t: (sc_dev[str(t)][str(max(KS))], -t))
     res["self_consistency_dev"] = sc_dev
     res["temperature"] = best_t
-    # 시험 집합: 여기서 한 번만 본다.
+    # 시험 분할: 여기서 한 번만 본다.
     res["test"] = method_accuracy(models, test)
     res["test"][SHORT_NAME] = short_acc(test)
     log(f"test: {res['test']}")
@@ -196,7 +196,7 @@ def train_stage(out: Path, styles: tuple[str, ...], cfg: ReasonerConfig, log, su
         dev_curve: dict[str, dict[str, float]] = {}
 
         def on_log(step: int, model, style=style, dev_curve=dev_curve) -> None:
-            if step % DEV_EVERY == 0:  # 학습 곡선: 개발 집합 정확도 (탐욕적)
+            if step % DEV_EVERY == 0:  # 학습 곡선: 개발 분할 정확도 (탐욕적)
                 outs = [o[0] for o in generate(model, dev)]
                 dev_curve[str(step)] = by_level(
                     dev, [parse_answer(o) == p.answer for o, p in zip(outs, dev, strict=True)]
@@ -213,7 +213,7 @@ def train_stage(out: Path, styles: tuple[str, ...], cfg: ReasonerConfig, log, su
         log(f"{style}: saved, cpu {time.process_time() - t0:.0f}s")
 
 
-# (최적화기, 학습률) 후보: 개발 집합 전체(1~4단계) 평균 정확도로 고른다. 고른 설정이 시작 모델보다 개발 정확도가
+# (최적화기, 학습률) 후보: 개발 분할 전체(1~4단계) 평균 정확도로 고른다. 고른 설정이 시작 모델보다 개발 정확도가
 # 높을 때만 ``cot-grpo/`` 를 저장한다.
 GRPO_SETTINGS = (
     {"optimizer": "adam", "lr": 3e-5},
@@ -224,7 +224,7 @@ GRPO_SETTINGS = (
     {"optimizer": "adam", "lr": 3e-5, "problems_per_step": 64, "group_size": 8, "steps": 40},
 )
 
-# 알려진 처방 (``--stage grpo-dev``: 개발 집합에서만 재고 시험 집합은 보지 않는다; ``results.json`` 의 ``grpo_remedies``).
+# 알려진 처방 (``--stage grpo-dev``: 개발 분할에서만 재고 시험 분할은 보지 않는다; ``results.json`` 의 ``grpo_remedies``).
 GRPO_REMEDIES = (
     {"reward": "verified", "lr": 3e-5},  # 틀린 줄을 거쳐 우연히 맞은 답에는 보상을 주지 않는다
     {"reward": "lines", "lr": 3e-5},  # 촘촘한 보상: ½·답 + ½·검증을 통과한 줄의 비율
@@ -254,8 +254,8 @@ GRPO_DEV_EVERY = 10  # 갱신 몇 번마다 개발 정확도를 잴지
 def grpo_stage(out: Path, cfg: GRPOConfig, log, settings: tuple[dict, ...] = GRPO_SETTINGS) -> dict:
     """짧게 학습한 cot 모델(``cot-short``)을 GRPO 로 갱신한다.
 
-    최적화기와 학습률(``GRPO_SETTINGS``)은 개발 집합 1~4단계 평균 정확도로 고르고, 고른 모델만 시험 집합에서 한 번 잰다.
-    고른 모델이 개발 집합에서 시작 모델보다 나을 때만 ``out/cot-grpo/`` 에 저장한다.
+    최적화기와 학습률(``GRPO_SETTINGS``)은 개발 분할 1~4단계 평균 정확도로 고르고, 고른 모델만 시험 분할에서 한 번 잰다.
+    고른 모델이 개발 분할에서 시작 모델보다 나을 때만 ``out/cot-grpo/`` 에 저장한다.
     """
     from dataclasses import replace
 
@@ -287,7 +287,7 @@ def grpo_stage(out: Path, cfg: GRPOConfig, log, settings: tuple[dict, ...] = GRP
         log(f"grpo {runs[-1]['name']}: dev {runs[-1]['dev']} (mean {mean(runs[-1]['dev']):.4f}, "
             f"before {mean(before_dev):.4f})")  # fmt: skip
     best = max(runs, key=lambda r: (mean(r["dev"]), -r["config"]["lr"]))
-    helps = mean(best["dev"]) > mean(before_dev)  # 개발 집합에서 나아졌을 때만 싣는다
+    helps = mean(best["dev"]) > mean(before_dev)  # 개발 분할에서 나아졌을 때만 싣는다
     if helps:
         save_pretrained(best["model"], out / "cot-grpo")
     before = {"dev": before_dev, "test": acc(load_pretrained(out / SHORT_NAME), test)}
@@ -303,7 +303,7 @@ def grpo_stage(out: Path, cfg: GRPOConfig, log, settings: tuple[dict, ...] = GRP
 
 
 def grpo_dev_stage(out: Path, cfg: GRPOConfig, log, settings: tuple[dict, ...], results: Path) -> None:
-    """처방 설정들을 ``cot-short`` 에서 돌려 개발 정확도만 잰다 (시험 집합은 보지 않는다). 설정마다 ``results`` 의
+    """처방 설정들을 ``cot-short`` 에서 돌려 개발 정확도만 잰다 (시험 분할은 보지 않는다). 설정마다 ``results`` 의
     ``grpo_remedies[이름]`` 에 더한다 (여러 프로세스로 나눠 돌려도 서로 덮어쓰지 않는다)."""
     from dataclasses import replace
 

@@ -115,10 +115,10 @@ class SpineConfig:
                 f"vocab_size는 259 이상이어야 합니다 (바이트 256 + 특수 토큰 3): {self.vocab_size!r}"
             )
         if not 0 < self.min_lr <= self.lr:
-            raise ValueError(f"0 < min_lr <= lr 이어야 합니다: min_lr={self.min_lr!r}, lr={self.lr!r}")
+            raise ValueError(f"0 < min_lr <= lr이어야 합니다: min_lr={self.min_lr!r}, lr={self.lr!r}")
         if self.warmup_steps < 0 or self.weight_decay < 0 or self.grad_clip <= 0:
             raise ValueError(
-                f"warmup_steps, weight_decay ≥ 0, grad_clip > 0 이어야 합니다: "
+                f"warmup_steps, weight_decay ≥ 0, grad_clip > 0이어야 합니다: "
                 f"{self.warmup_steps!r}, {self.weight_decay!r}, {self.grad_clip!r}"
             )
         self.model_config(self.vocab_size)  # 모델 크기 검사 (잘못되면 LlamaConfig 가 인자 이름을 밝힌다)

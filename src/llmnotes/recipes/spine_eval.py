@@ -175,7 +175,7 @@ def run(model_dir: str | Path, old_dir: str | Path, cfg: EvalConfig) -> dict[str
     train_docs, val_docs = corpus_split(c["corpus_chars"], c["val_fraction"], c["data_seed"])
     digest = hashlib.sha256(EOS.join(d.text for d in val_docs).encode("utf-8")).hexdigest()
     if digest != rec["data"]["validation_sha256"]:
-        raise ValueError(f"다시 만든 검증 문서의 해시가 recipe.json 과 다릅니다: {digest[:12]}")
+        raise ValueError(f"다시 만든 검증 문서의 해시가 recipe.json과 다릅니다: {digest[:12]}")
     train_sentences = {s for d in train_docs for s in text_sentences(d.text)}
 
     model, tok = load_pretrained(model_dir), _tokenizer(model_dir)

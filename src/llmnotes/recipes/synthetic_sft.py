@@ -92,12 +92,12 @@ class SyntheticSFTConfig:
         for name in ("n_synthetic", "n_test", "n_dev", "steps", "batch_size", "max_new_tokens"):
             v = getattr(self, name)
             if not isinstance(v, int) or isinstance(v, bool) or v < 1:
-                raise ValueError(f"{name} 는 1 이상의 정수여야 합니다: {v!r}")
+                raise ValueError(f"{name}: 1 이상의 정수여야 합니다 (받은 값 {v!r})")
         if not self.seeds:
-            raise ValueError("seeds 가 비어 있습니다")
+            raise ValueError("seeds가 비어 있습니다")
         bad = [c for c in self.conditions if c not in CONDITIONS]
         if bad or not self.conditions:
-            raise ValueError(f"conditions 는 {CONDITIONS} 가운데에서 골라야 합니다: {self.conditions!r}")
+            raise ValueError(f"conditions는 {CONDITIONS} 가운데에서 골라야 합니다: {self.conditions!r}")
 
     @property
     def model_path(self) -> Path:
@@ -148,7 +148,7 @@ def schedule(n_examples: int, steps: int, batch_size: int, seed: int) -> list[in
     데이터가 적은 조건은 같은 예를 더 여러 번 보게 되고, 각 예가 나오는 횟수의 차이는 많아야 1이다.
     """
     if n_examples < 1:
-        raise ValueError(f"n_examples 는 1 이상이어야 합니다: {n_examples!r}")
+        raise ValueError(f"n_examples는 1 이상이어야 합니다: {n_examples!r}")
     rng = random.Random(seed)
     order: list[int] = []
     while len(order) < steps * batch_size:

@@ -226,7 +226,7 @@ def run(cfg: TransferConfig, command: str = "", progress: bool = True, allow_sta
         and _sha256(_join(val_docs)) == spine["data"]["validation_sha256"]
     )
     if not corpus_ok and not allow_stale:
-        raise ValueError(f"다시 만든 사전학습 말뭉치의 해시가 {path.name}/recipe.json 과 다릅니다")
+        raise ValueError(f"다시 만든 사전학습 말뭉치의 해시가 {path.name}/recipe.json과 다릅니다")
     corpus_hashes = {text_sha256(d.text) for d in train_docs + val_docs}
     world = build_world(sc["data_seed"])
     phrasings = review_phrasings(world)
@@ -249,7 +249,7 @@ def run(cfg: TransferConfig, command: str = "", progress: bool = True, allow_sta
     val_texts = {d.text for d in val_docs}
     sample_ok = all(t in val_texts for t in sample)
     if not sample_ok and not allow_stale:
-        raise ValueError("validation_sample 의 문서가 spine 검증 문서에 없습니다")
+        raise ValueError("validation_sample의 문서가 spine 검증 문서에 없습니다")
     del train_docs, val_docs
 
     # 2) 모델, 토크나이저, 텐서

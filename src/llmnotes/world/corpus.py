@@ -51,7 +51,7 @@ _FIRST_DAY = date(2003, 1, 1)
 
 def _check_int(name: str, value: object, minimum: int = 0) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
-        raise ValueError(f"{name} 는 {minimum} 이상의 정수여야 합니다: {name}={value!r}")
+        raise ValueError(f"{name}: {minimum} 이상의 정수여야 합니다 (받은 값 {value!r})")
     return value
 
 
@@ -186,12 +186,12 @@ def generate_documents(
     """
     _check_int("n_docs", n_docs)
     if not isinstance(seed, int) or isinstance(seed, bool):
-        raise ValueError(f"seed 는 정수여야 합니다: seed={seed!r}")
+        raise ValueError(f"seed는 정수여야 합니다: seed={seed!r}")
     if split not in SPLITS:
-        raise ValueError(f"split 은 {SPLITS} 가운데 하나여야 합니다: split={split!r}")
+        raise ValueError(f"split은 {SPLITS} 가운데 하나여야 합니다: split={split!r}")
     genres = tuple(GENRES if genres is None else genres)
     if isinstance(genres, str) or not genres:
-        raise ValueError(f"genres 는 장르 이름들의 비어 있지 않은 모음이어야 합니다: genres={genres!r}")
+        raise ValueError(f"genres는 장르 이름들의 비어 있지 않은 모음이어야 합니다: genres={genres!r}")
     for g in genres:
         if g not in GENRES:
             raise ValueError(f"알 수 없는 장르입니다: genres 안의 {g!r}. 가능한 값: {GENRES}")
@@ -199,7 +199,7 @@ def generate_documents(
     if entity_ids is not None:
         if isinstance(entity_ids, str) or not entity_ids:
             raise ValueError(
-                f"entity_ids 는 개체 id 들의 비어 있지 않은 모음이어야 합니다: entity_ids={entity_ids!r}"
+                f"entity_ids는 개체 id 들의 비어 있지 않은 모음이어야 합니다: entity_ids={entity_ids!r}"
             )
         focus = list(entity_ids)
         for eid in focus:
@@ -222,7 +222,7 @@ def generate_documents(
             misses += 1
             if misses > 100 * (n_docs + 10):
                 raise ValueError(
-                    f"장르 {genres} 로 문서를 만들 수 없습니다 (entity_ids={entity_ids!r}, split={split!r}): "
+                    f"문서를 만들 수 없습니다 (genres={genres!r}, entity_ids={entity_ids!r}, split={split!r}): "
                     "중심 개체의 종류나 날짜가 장르와 맞지 않습니다"
                 )
             continue
@@ -278,7 +278,7 @@ def pretraining_corpus(
                 added += 1
         if added == 0:  # 세계가 너무 작아 새 문서가 더 나오지 않는다
             raise ValueError(
-                f"target_chars={target_chars!r} 만큼 서로 다른 문서를 만들 수 없습니다 (지금 {total} 글자)"
+                f"target_chars={target_chars!r}만큼 서로 다른 문서를 만들 수 없습니다 (지금 {total} 글자)"
             )
         batch += 1
     random.Random(seed).shuffle(docs)
@@ -296,7 +296,7 @@ def train_validation_split(
         seed: 해시에 섞는 값.
     """
     if not 0 < valid_fraction < 1:
-        raise ValueError(f"valid_fraction 은 0 과 1 사이여야 합니다: valid_fraction={valid_fraction!r}")
+        raise ValueError(f"valid_fraction은 0과 1 사이여야 합니다: valid_fraction={valid_fraction!r}")
     train, valid = [], []
     for d in docs:
         h = int.from_bytes(hashlib.sha256(f"{seed}:{d}".encode()).digest()[:8], "big") / 2**64

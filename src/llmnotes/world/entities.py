@@ -102,7 +102,7 @@ def kind_counts(n_entities: int) -> dict[str, int]:
     }
     counts["person"] = n_entities - sum(counts.values())
     if counts["person"] < 20:
-        raise ValueError(f"n_entities 가 너무 작습니다: {n_entities!r} (100 이상)")
+        raise ValueError(f"n_entities가 너무 작습니다: {n_entities!r} (100 이상)")
     return {k: counts[k] for k in KINDS}
 
 

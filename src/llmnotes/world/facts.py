@@ -140,7 +140,7 @@ class World:
     def ids(self, kind: str, split: str = "all") -> list[str]:
         """종류별 개체 id. ``split`` 은 'all', 'train'(남겨 둔 개체 제외), 'heldout'."""
         if split not in ("all", "train", "heldout"):
-            raise ValueError(f"split 은 'all', 'train', 'heldout' 가운데 하나여야 합니다: {split!r}")
+            raise ValueError(f"split은 'all', 'train', 'heldout' 가운데 하나여야 합니다: {split!r}")
         out = [e.id for e in self.entities.values() if e.kind == kind]
         if split == "train":
             return [i for i in out if i not in self.heldout_entities]
@@ -240,13 +240,13 @@ def build_world(seed: int = 0, n_entities: int = 1200, heldout_fraction: float =
         heldout_fraction: 평가용으로 남겨 둘 개체 비율 (종류마다 따로 뽑는다, 0 이상 0.5 이하).
     """
     if not isinstance(seed, int) or isinstance(seed, bool):
-        raise ValueError(f"seed 는 정수여야 합니다: seed={seed!r}")
+        raise ValueError(f"seed는 정수여야 합니다: seed={seed!r}")
     if not isinstance(n_entities, int) or isinstance(n_entities, bool) or not 100 <= n_entities <= 2000:
         # 위 한계: 회사·제품 이름의 음절 조합이 각각 240개뿐이다 (개체의 10% 씩).
-        raise ValueError(f"n_entities 는 100 이상 2000 이하의 정수여야 합니다: n_entities={n_entities!r}")
+        raise ValueError(f"n_entities는 100 이상 2000 이하의 정수여야 합니다: n_entities={n_entities!r}")
     if not 0 <= heldout_fraction <= 0.5:
         raise ValueError(
-            f"heldout_fraction 은 0 이상 0.5 이하여야 합니다: heldout_fraction={heldout_fraction!r}"
+            f"heldout_fraction은 0 이상 0.5 이하여야 합니다: heldout_fraction={heldout_fraction!r}"
         )
     r = random.Random(seed)
     ents = make_entities(n_entities, r)
@@ -301,7 +301,7 @@ def build_world(seed: int = 0, n_entities: int = 1200, heldout_fraction: float =
         for vf, vt in _intervals(None, changes):
             holder = next(pool, None)
             if holder is None:
-                raise ValueError(f"n_entities={n_entities!r} 로는 기관장을 맡을 사람이 모자랍니다")
+                raise ValueError(f"기관장을 맡을 사람이 모자랍니다: n_entities={n_entities!r}")
             role_of[holder.id] = rel
             add(Fact(org.id, rel, holder.name, holder.id, vf, vt))
 

@@ -70,7 +70,7 @@ class Ctx:
             t for t in allowed if all(n in t for n in need)
         ]
         if not pool:
-            raise ValueError(f"관계 {rel!r} 에 {need} 를 쓰는 틀이 없습니다")
+            raise ValueError(f"관계 {rel!r}에 쓸 틀이 없습니다 (필요한 자리: {need})")
         return self.r.choice(pool)
 
     def values(self, f: Fact, **extra: str) -> dict[str, str]:

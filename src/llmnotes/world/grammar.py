@@ -81,7 +81,7 @@ def _compile(template: str) -> tuple[tuple[str, str | None, str | None], ...]:
     pos = 0
     for m in _SLOT.finditer(template):
         if m.group(2) is not None and m.group(2) not in PAIR_OF:
-            raise ValueError(f"틀 {template!r} 의 조사 {m.group(2)!r} 를 알 수 없습니다")
+            raise ValueError(f"틀 {template!r}의 조사를 알 수 없습니다: {m.group(2)!r}")
         parts.append((template[pos : m.start()], m.group(1), m.group(2)))
         pos = m.end()
     parts.append((template[pos:], None, None))
@@ -103,7 +103,7 @@ def render(template: str, values: dict[str, str]) -> str:
         if name is None:
             continue
         if name not in values:
-            raise ValueError(f"틀 {template!r} 의 자리 {name!r} 에 넣을 값이 없습니다")
+            raise ValueError(f"틀 {template!r}의 자리 {name!r}에 넣을 값이 없습니다")
         word = values[name]
         out.append(word if form is None else word + pick(word, form))
     return "".join(out)
@@ -147,7 +147,7 @@ class Verb:
     def form(self, tense: str, honorific: bool, polite: bool) -> str:
         """시제('past'/'present'), 높임, 해요체 여부로 형태를 고른다."""
         if tense not in ("past", "present"):
-            raise ValueError(f"tense 는 'past' 나 'present' 여야 합니다: {tense!r}")
+            raise ValueError(f"tense는 'past'나 'present'여야 합니다: {tense!r}")
         if honorific:
             if polite:
                 return self.hon_polite_past() if tense == "past" else self.hon_polite()
@@ -403,7 +403,7 @@ def check_sentence(sentence: str, require_ending: bool = False) -> list[str]:
         require_ending: 참이면 종결 어미(EF)로 끝나지 않는 문장도 위반으로 센다 (모델이 만든 글을 채점할 때).
     """
     if not isinstance(sentence, str):
-        raise TypeError(f"sentence 는 str 이어야 합니다: {type(sentence).__name__}")
+        raise TypeError(f"sentence는 str이어야 합니다: {type(sentence).__name__}")
     from ..morph import kiwi
 
     text = nfc(sentence)
@@ -415,13 +415,13 @@ def check_sentence(sentence: str, require_ending: bool = False) -> list[str]:
 def check_sentences(sentences: Sequence[str], require_ending: bool = False) -> list[list[str]]:
     """여러 문장을 Kiwi 일괄 분석으로 한꺼번에 검사한다 (:func:`check_sentence` 와 같은 결과, 더 빠르다)."""
     if isinstance(sentences, str):
-        raise TypeError("sentences 는 문장들의 모음이어야 합니다 (문장 하나는 check_sentence)")
+        raise TypeError("sentences는 문장들의 모음이어야 합니다 (문장 하나는 check_sentence)")
     from ..morph import kiwi
 
     texts = [nfc(s) for s in sentences]
     for k, t in enumerate(texts):
         if not isinstance(t, str):
-            raise TypeError(f"sentences[{k}] 는 str 이어야 합니다")
+            raise TypeError(f"sentences[{k}]는 str이어야 합니다")
     out: list[list[str]] = [[] for _ in texts]
     idx = [k for k, t in enumerate(texts) if t.strip()]
     for k, toks in zip(idx, kiwi().tokenize([texts[k] for k in idx]), strict=True):
@@ -450,7 +450,7 @@ def check_text(text: str, require_ending: bool = False) -> list[tuple[str, list[
         require_ending: :func:`check_sentence` 와 같다.
     """
     if not isinstance(text, str):
-        raise TypeError(f"text 는 str 이어야 합니다: {type(text).__name__}")
+        raise TypeError(f"text는 str이어야 합니다: {type(text).__name__}")
     sents = text_sentences(text)
     return list(zip(sents, check_sentences(sents, require_ending), strict=True))
 
@@ -465,7 +465,7 @@ def kiwi_sanity(sentences: Iterable[str]) -> dict[str, float]:
 
     texts = [nfc(s) for s in sentences if s.strip()]
     if not texts:
-        raise ValueError("sentences 가 비어 있습니다")
+        raise ValueError("sentences가 비어 있습니다")
     n_end = n_known = 0
     for toks in kiwi().tokenize(texts):
         tags = [_tag(t) for t in toks]

@@ -78,7 +78,7 @@ def fact_questions(world: World, split: str = "train") -> list[FactQuestion]:
             'post_cutoff' (마감일 뒤에 값이 바뀌었거나 새로 생긴 사실; ``previous_answer`` 는 마감일 직전 값).
     """
     if split not in QUESTION_SPLITS:
-        raise ValueError(f"split 은 {QUESTION_SPLITS} 가운데 하나여야 합니다: split={split!r}")
+        raise ValueError(f"split은 {QUESTION_SPLITS} 가운데 하나여야 합니다: split={split!r}")
     before = world.cutoff - timedelta(days=1)
     out: list[FactQuestion] = []
     for eid in world.entities:

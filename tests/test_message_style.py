@@ -1,0 +1,105 @@
+"""사용자에게 보이는 라이브러리 메시지의 문체: 조사는 앞말(로마자·숫자·코드)에 붙여 쓴다 (GUIDE §9).
+
+``src/llmnotes`` 의 모든 모듈에서 ``raise`` 의 예외 메시지, ``warnings.warn``·``print``·``log`` 의 글(f-문자열의
+글자 부분 포함)을 모아 ``tools/korean_style.py`` 의 규칙으로 검사한다. f-문자열 자리표시자는 로마자 낱말로 보므로
+"{name} 는"처럼 자리표시자 뒤에 띄어 쓴 조사도 잡힌다 (값에 따라 은/는이 달라지므로 조사가 필요 없게 고쳐 쓴다).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SRC = ROOT / "src" / "llmnotes"
+_spec = importlib.util.spec_from_file_location("korean_style", ROOT / "tools" / "korean_style.py")
+ks = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(ks)
+
+# 이번 세션에 다른 브랜치가 맡은 파일 (owned by another branch this session; the lead removes the exclusion
+# after the merge). 이 목록은 검사를 건너뛰는 유일한 곳이며, 아래 테스트가 목록의 파일이 실제로 있는지도 확인한다.
+EXCLUDED = {
+    "multilingual/*": "owned by another branch this session; the lead removes the exclusion after the merge",
+    "recipes/multilingual*.py": "owned by another branch this session; the lead removes the exclusion after the merge",
+    "vlm_bridge.py": "owned by another branch this session; the lead removes the exclusion after the merge",
+    "clip.py": "owned by another branch this session; the lead removes the exclusion after the merge",
+    "recipes/clip*.py": "owned by another branch this session; the lead removes the exclusion after the merge",
+}
+
+
+def _excluded(path: Path) -> bool:
+    rel = path.relative_to(SRC)
+    return any(rel.match(pattern) for pattern in EXCLUDED)
+
+
+MODULES = sorted(p for p in SRC.rglob("*.py") if not _excluded(p))
+
+
+def test_exclusions_name_existing_files_only():
+    # 목록이 낡으면(파일이 없어졌거나 이름이 바뀌면) 알린다; 검사 대상은 모듈 대부분이어야 한다
+    for pattern in EXCLUDED:
+        assert any(p.relative_to(SRC).match(pattern) for p in SRC.rglob("*.py")), pattern
+    assert len(MODULES) > 50
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(SRC)))
+def test_user_facing_messages_attach_particles(path):
+    problems = ks.check_python(path)
+    assert not problems, "\n".join(problems)
+
+
+# --- 검사기 자체: 틀린 예는 잡고, 맞는 예는 통과시킨다
+
+
+def _problems(source: str) -> list[str]:
+    return [msg for _, text in ks.message_strings(source) for msg in ks.message_problems(text)]
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        'raise ValueError(f"{name} 는 1 이상의 정수여야 합니다: {value!r}")',  # 자리표시자 뒤
+        'raise ValueError(f"texts[{i}] 의 토큰 수가 max_length 를 넘습니다")',  # 닫는 괄호, 식별자 뒤
+        'raise ValueError("data 에 input_ids 가 없습니다")',  # 보통 문자열
+        'raise ValueError(\n    f"모양 {a} 이 "\n    "input_ids 와 다릅니다"\n)',  # 이어 붙인 문자열
+        'raise ValueError("값이 " + str(x) + " 보다 큽니다")',  # + 로 이은 글
+        'raise ValueError("{} 가 없습니다".format(key))',  # str.format
+        'warnings.warn(f"07 에서 만든 {path} 를 씁니다")',
+        'print("GPT 를 불러옵니다")',
+        'print("clip_grad_norm_ 과 같음:", ok)',  # 밑줄로 끝나는 식별자 뒤
+        'log(f"step {i} 의 손실")',
+        'raise ValueError("작은 개발 집합으로 고릅니다")',  # 용어집
+        'raise ValueError(f"{x}: str 이어야 합니다")',  # 서술격 조사
+    ],
+)
+def test_checker_flags_bad_messages(source):
+    assert _problems(source), source
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        'raise ValueError(f"{name}: 1 이상의 정수여야 합니다 (받은 값 {value!r})")',
+        'raise ValueError(f"texts[{i}]의 토큰 수({n})가 max_length를 넘습니다")',
+        'raise ValueError(f"labels[{i}]가 레이블 범위 0…{k} 밖에 있습니다: {y!r}")',  # 명사 '밖'
+        'raise ValueError(f"토큰 {n} 개, 길이 {t} 이상")',  # 조사가 아닌 말
+        'raise ValueError("bad value")',  # 한글 없음
+        '"""{x} 는 독스트링이라 보지 않는다"""\n# {x} 는 주석',
+        'y = f"{x} 는 메시지가 아닌 문자열"',
+        "raise ValueError(f\"{'a 는'}\")",  # 자리표시자 안의 식은 코드다
+    ],
+)
+def test_checker_passes_good_or_unrelated_strings(source):
+    assert _problems(source) == [], source
+
+
+def test_check_python_reports_file_line_and_text(tmp_path):
+    bad = tmp_path / "bad.py"
+    bad.write_text(
+        'def f(name, v):\n    raise ValueError(f"{name} 는 정수여야 합니다: {v!r}")\n', encoding="utf-8"
+    )
+    (problem,) = ks.check_python(bad)
+    assert problem.startswith(f"{bad}:2: ") and "(는)" in problem and "{name}" not in problem
+    assert "'X 는 정수여야 합니다: X'" in problem
