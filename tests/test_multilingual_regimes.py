@@ -145,6 +145,29 @@ def test_bad_input_is_named(tiny):
         build_regime("lora", tiny, RegimeRecipe(lora_r=0))
 
 
+def test_regime_data_refuses_a_changed_starting_point(tmp_path, monkeypatch):
+    """출발점 파일(토크나이저, WECHSEL 식 행)이 5절 결과 파일에 적힌 sha256 과 다르면 학습 전에 멈춘다."""
+    import shutil
+
+    from llmnotes.recipes.multilingual_regimes import regime_data
+
+    src = data_dir() / "multilingual"
+    dst = tmp_path / "multilingual"
+    (dst / "fake-korean").mkdir(parents=True)
+    shutil.copy(src / "fake-korean-results.json", dst)
+    shutil.copy(src / "fake-korean" / "tokenizer.json", dst / "fake-korean")
+    rows = (src / "fake-korean" / "wechsel_rows.safetensors").read_bytes()
+    (dst / "fake-korean" / "wechsel_rows.safetensors").write_bytes(rows[:-4] + bytes(4))  # 마지막 값만 바꿈
+    monkeypatch.setenv("LLMNOTES_DATA", str(tmp_path))
+    with pytest.raises(ValueError, match="wechsel_rows.safetensors"):
+        regime_data()
+    record = json.loads((src / "fake-korean-results.json").read_text(encoding="utf-8"))
+    record["recipe"]["n_docs"] = 10
+    (dst / "fake-korean-results.json").write_text(json.dumps(record), encoding="utf-8")
+    with pytest.raises(ValueError, match="n_docs"):
+        regime_data()
+
+
 # ------------------------------------------------------------------------------------------------ 결과 파일
 
 

@@ -129,7 +129,7 @@ def build_regime(regime: str, model: Any, recipe: RegimeRecipe) -> Any:
     return m
 
 
-def regime_data(base: str = "tiny-ko-llama") -> dict[str, Any]:
+def regime_data() -> dict[str, Any]:
     """5절과 같은 확장 토크나이저, WECHSEL 식 새 행, 학습·시험 토큰열 (5절 결과 파일의 sha256 으로 확인)."""
     from safetensors.torch import load_file
 
@@ -145,7 +145,7 @@ def regime_data(base: str = "tiny-ko-llama") -> dict[str, Any]:
     for name, sha in record["artifacts"].items():
         if _sha256(folder / "fake-korean" / name) != sha:
             raise ValueError(f"fake-korean/{name} 의 sha256 이 5절 결과 파일과 다릅니다")
-    spine_bpe = ml.load_hf_bpe(models_dir() / base)
+    spine_bpe = ml.load_hf_bpe(models_dir() / fr.base)
     tok = fk.NewScriptTokenizer(spine_bpe, ml.load_hf_bpe(folder / "fake-korean"))
     eos = spine_bpe.special_token_id(spine_bpe.special_tokens[0])
     _, fk_src, _, test_src = split_documents(fr)
