@@ -301,35 +301,6 @@ def test_further_pretrain_lowers_loss_and_only_touches_trainable():
 # ------------------------------------------------------------------------------------------------ 레시피
 
 
-def test_build_regime_trainable_sets_and_xpt_starts_as_identity():
-    from llmnotes.lora import trainable_parameters
-    from llmnotes.recipes.multilingual import ExtensionRecipe, build_regime
-
-    torch.manual_seed(0)
-    model = GPT(GPTConfig(**TINY)).eval()
-    recipe = ExtensionRecipe(lora_r=2)
-    n_wte = TINY["vocab_size"] * TINY["n_embd"]
-    amm = build_regime("amm", model, recipe)
-    assert trainable_parameters(amm).trainable == n_wte
-    xpt = build_regime("xpt", model, recipe)
-    assert len(xpt.transformer.h) == TINY["n_layer"] + 1
-    ids = torch.tensor([[1, 2, 3, 4]])
-    torch.testing.assert_close(xpt(ids)[0], model(ids)[0])  # 잔차 투영이 0 이라 처음에는 같은 함수
-    assert trainable_parameters(xpt).trainable > n_wte
-    lora = build_regime("lora", model, recipe)
-    assert (
-        n_wte
-        < trainable_parameters(lora).trainable
-        < trainable_parameters(build_regime("full", model, recipe)).trainable
-    )
-    assert (
-        trainable_parameters(build_regime("full", model, recipe)).trainable
-        == trainable_parameters(model).total
-    )
-    with pytest.raises(ValueError, match="regime"):
-        build_regime("adapter", model, recipe)
-
-
 def test_shipped_results_match_data_and_base_model():
     import hashlib
 
@@ -341,10 +312,12 @@ def test_shipped_results_match_data_and_base_model():
     base = models_dir() / res["recipe"]["base"] / "model.safetensors"
     assert hashlib.sha256(base.read_bytes()).hexdigest() == res["base_model_sha256"]
     steps = res["recipe"]["steps"]
-    for group in ("inits", "regimes"):
-        for h in res[group].values():
-            assert h["step"][0] == 0 and h["step"][-1] == steps and len(h["step"]) == len(h["eval_loss"])
-            assert all(np.isfinite(h["eval_loss"]))
+    assert (
+        set(res["inits"]) == {"random", "mean", "wechsel"} and "regimes" not in res
+    )  # 학습 범위 비교는 가짜 한국어로 옮겼다
+    for h in res["inits"].values():
+        assert h["step"][0] == 0 and h["step"][-1] == steps and len(h["step"]) == len(h["eval_loss"])
+        assert all(np.isfinite(h["eval_loss"]))
     # 새 토큰 목록은 지금 코드로 다시 만든 것과 같다 (결정적)
     tok = ml.load_hf_bpe(models_dir() / res["recipe"]["base"])
     assert (

@@ -1,10 +1,8 @@
 """노트북 19 의 어휘 확장 실험 결과 ``data/multilingual/extension-results.json`` 을 만드는 레시피.
 
-실험 (모두 한국어 ``tiny-ko-gpt`` 에서 출발해 병렬 말뭉치의 영어 문장으로 추가 사전학습):
-
-1. 초기화 비교: 새 영어 단어 토큰의 임베딩을 무작위 / 옛 하위 조각 평균 / WECHSEL 식으로 두고 전체 미세조정.
-2. 학습 범위 비교 (같은 단계 수, WECHSEL 식 초기화에서 출발): 임베딩만(AMM 식), 위에 블록 하나 추가(XPT 식),
-   LoRA + 임베딩, 전체.
+실험 (노트북 19 5.5절의 곁가지, 한국어 ``tiny-ko-gpt`` 에서 출발해 병렬 말뭉치의 영어 문장으로 추가 사전학습):
+새 영어 단어 토큰의 임베딩을 무작위 / 옛 하위 조각 평균 / WECHSEL 식으로 두고 전체 미세조정.
+(학습 범위 비교 AMM·XPT·LoRA·전체는 가짜 한국어 확장에서 한다: :mod:`llmnotes.recipes.multilingual_regimes`.)
 
 평가 손실은 시험 분할(영어 40문장)에서 잰다. 설정(학습률 2e-3, 배치 8, 단계 100)은 학습 분할 안의 개발 문장
 (학습 문장 8개마다 하나)으로 한 번 돌려 보고 정했고, 시험 분할은 이 레시피에서만 본다.
@@ -16,7 +14,6 @@
 from __future__ import annotations
 
 import argparse
-import copy
 import hashlib
 import json
 import sys
@@ -29,13 +26,11 @@ import numpy as np
 import torch
 
 from .. import multilingual as ml
-from ..gpt import GPT, Block, load_pretrained
-from ..lora import inject_lora, trainable_parameters
+from ..gpt import GPT, load_pretrained
 from ..paths import data_dir, models_dir
 from ..word2vec import WordVectors
 
 INITS = ("random", "mean", "wechsel")
-REGIMES = ("amm", "xpt", "lora", "full")
 
 
 @dataclass
@@ -52,7 +47,6 @@ class ExtensionRecipe:
         lr: 학습률 (상수, AdamW).
         batch_size: 배치 크기.
         block_size: 창 길이.
-        lora_r: LoRA 랭크.
         eval_steps: 평가 손실을 재는 단계.
         seed: 무작위 초기화와 배치 뽑기 시드.
     """
@@ -66,7 +60,6 @@ class ExtensionRecipe:
     lr: float = 2e-3
     batch_size: int = 8
     block_size: int = 64
-    lora_r: int = 8
     eval_steps: tuple[int, ...] = field(
         default_factory=lambda: (0, 1, 2, 3, 4, 6, 8, 10, 15, 20, 30, 40, 50, 60, 70, 80, 90, 100)
     )
@@ -135,38 +128,6 @@ def prepare(recipe: ExtensionRecipe) -> dict[str, Any]:
     )
 
 
-def build_regime(regime: str, model: GPT, recipe: ExtensionRecipe) -> GPT:
-    """학습 범위를 정한 모델 사본을 만든다 (``requires_grad`` 로 표시).
-
-    - ``amm``: 토큰 임베딩(출력층과 공유)만.
-    - ``xpt``: 맨 위에 새 블록 하나(잔차 투영을 0 으로 두어 처음엔 항등) + 토큰 임베딩.
-    - ``lora``: 모든 선형층에 LoRA + 토큰 임베딩.
-    - ``full``: 전부.
-    """
-    if regime not in REGIMES:
-        raise ValueError(f"regime 은 {REGIMES} 중 하나여야 합니다: {regime!r}")
-    m = copy.deepcopy(model)
-    if regime == "full":
-        return m
-    if regime == "lora":
-        inject_lora(m, ["c_attn", "c_proj", "c_fc"], r=recipe.lora_r, alpha=2.0 * recipe.lora_r)
-    else:
-        for p in m.parameters():
-            p.requires_grad_(False)
-    if regime == "xpt":
-        block = Block(m.config)
-        for name, p in block.named_parameters():
-            if name.endswith("c_proj.weight"):
-                torch.nn.init.zeros_(p)  # 잔차로 들어가는 투영 = 0 → 새 블록은 처음에 항등 함수
-            elif name.endswith(".weight") and p.dim() == 2:
-                torch.nn.init.normal_(p, std=0.02)  # GPT-2 와 같은 초기화
-            elif name.endswith(".bias") and "ln_" not in name:
-                torch.nn.init.zeros_(p)
-        m.transformer.h.append(block)
-    m.transformer.wte.weight.requires_grad_(True)
-    return m
-
-
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -190,16 +151,6 @@ def run(recipe: ExtensionRecipe, progress: bool = True) -> dict[str, Any]:
         curves[name] = ml.further_pretrain(m, prep["train_ids"], prep["test_ids"], **kw)
         if progress:
             print(f"init {name}: {curves[name]['eval_loss'][-1]:.3f} ({time.time() - t0:.0f}s)", flush=True)
-    regimes = {}
-    start = ml.extend_gpt(prep["model"], prep["inits"]["wechsel"])
-    for regime in REGIMES:
-        t0 = time.time()
-        m = build_regime(regime, start, recipe)
-        count = trainable_parameters(m)
-        hist = ml.further_pretrain(m, prep["train_ids"], prep["test_ids"], **kw)
-        regimes[regime] = dict(trainable=count.trainable, total=count.total, **hist)
-        if progress:
-            print(f"regime {regime}: {hist['eval_loss'][-1]:.3f} ({time.time() - t0:.0f}s)", flush=True)
     data_file = data_dir() / "multilingual" / "parallel.jsonl"
     dict_file = data_dir() / "multilingual" / "seed_dictionary_ko_en.tsv"
     return {
@@ -217,7 +168,6 @@ def run(recipe: ExtensionRecipe, progress: bool = True) -> dict[str, Any]:
         "dictionary": prep["dictionary"],
         "alignment": prep["alignment"],
         "inits": curves,
-        "regimes": regimes,
     }
 
 

@@ -71,10 +71,8 @@ class FakeKoreanRecipe:
     seed: int = 0
 
 
-def fake_korean_data(recipe: FakeKoreanRecipe) -> dict[str, Any]:
-    """문서, 가짜 한국어 BPE, 확장 토크나이저, 정적 벡터와 정렬 (학습 없음)."""
-    from .. import bpe
-    from ..multilingual import fake as fk
+def split_documents(recipe: FakeKoreanRecipe) -> tuple[list[str], list[str], list[str], list[str]]:
+    """세계 말뭉치 문서 네 몫 (한국어 원문): 한국어 학습, 가짜 한국어 학습(로 옮길 원문), 개발, 시험. 서로 겹치지 않는다."""
     from ..world import build_world, generate_documents
 
     world = build_world(0)  # spine 과 같은 세계
@@ -87,6 +85,15 @@ def fake_korean_data(recipe: FakeKoreanRecipe) -> dict[str, Any]:
     fk_src = docs(recipe.n_docs, 202, set(ko))  # 가짜 한국어는 한국어와 다른 문서 (병렬이 아니다)
     dev_src = docs(recipe.n_eval_docs, 303, set(ko) | set(fk_src))
     test_src = docs(recipe.n_eval_docs, 404, set(ko) | set(fk_src) | set(dev_src))
+    return ko, fk_src, dev_src, test_src
+
+
+def fake_korean_data(recipe: FakeKoreanRecipe) -> dict[str, Any]:
+    """문서, 가짜 한국어 BPE, 확장 토크나이저, 정적 벡터와 정렬 (학습 없음)."""
+    from .. import bpe
+    from ..multilingual import fake as fk
+
+    ko, fk_src, dev_src, test_src = split_documents(recipe)
     fk_docs = [fk.to_fake_korean(t) for t in fk_src]
     base = ml.load_hf_bpe(models_dir() / recipe.base)
     specials = tuple(base.special_tokens)
