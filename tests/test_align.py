@@ -154,6 +154,7 @@ def test_dpo_matches_trl_trainer(prefs, tok, examples, tmp_path):
         max_steps=1,
         save_strategy="no",
         use_cpu=True,
+        bf16=False,  # trl의 기본값 bf16=True는 CPU에서도 bf16 자동 혼합 정밀도를 켠다: 우리처럼 fp32로
         dataset_num_proc=None,
     )
     trainer = trl.DPOTrainer(model=policy, ref_model=ref, args=args, train_dataset=ds, processing_class=tok)
