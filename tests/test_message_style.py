@@ -21,8 +21,6 @@ _spec.loader.exec_module(ks)
 # 이번 세션에 다른 브랜치가 맡은 파일 (owned by another branch this session; the lead removes the exclusion
 # after the merge). 이 목록은 검사를 건너뛰는 유일한 곳이며, 아래 테스트가 목록의 파일이 실제로 있는지도 확인한다.
 EXCLUDED = {
-    "multilingual/*": "owned by another branch this session; the lead removes the exclusion after the merge",
-    "recipes/multilingual*.py": "owned by another branch this session; the lead removes the exclusion after the merge",
     "vlm_bridge.py": "owned by another branch this session; the lead removes the exclusion after the merge",
     "clip.py": "owned by another branch this session; the lead removes the exclusion after the merge",
     "recipes/clip*.py": "owned by another branch this session; the lead removes the exclusion after the merge",

@@ -42,7 +42,7 @@ def test_code_switch_replaces_only_dictionary_words():
     assert [r.topic for r in plain] != [] and all(0 <= r.topic < len(xl.TOPICS) for r in mixed)
     with pytest.raises(ValueError, match="code_switch"):
         xl.generate_reviews(5, seed=0, code_switch=1.5)
-    with pytest.raises(ValueError, match="n "):
+    with pytest.raises(ValueError, match="n은 1 이상의 정수여야 합니다: 0"):
         xl.generate_reviews(0, seed=0)
 
 
@@ -96,7 +96,7 @@ def test_linear_probe_matches_sklearn_logistic_regression():
     Xt = rng.normal(size=(60, 12)) * 2
     assert (probe.predict(torch.tensor(Xt)).numpy() == ref.predict(scaler.transform(Xt))).all()
     assert probe.accuracy(torch.tensor(X), y) == pytest.approx(ref.score(scaler.transform(X), y))
-    with pytest.raises(ValueError, match="C "):
+    with pytest.raises(ValueError, match="C는 양수"):
         xl.LinearProbe(C=0)
     with pytest.raises(ValueError, match="둘 이상"):
         xl.LinearProbe().fit(torch.zeros(4, 2), [1, 1, 1, 1])

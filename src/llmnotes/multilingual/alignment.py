@@ -45,7 +45,7 @@ def ppmi_svd_vectors(sentences: Sequence[Sequence[str]], dim: int, min_count: in
     counts = Counter(w for s in sentences for w in s)
     vocab = sorted(w for w, c in counts.items() if c >= min_count)
     if len(vocab) <= dim:
-        raise ValueError(f"어휘 {len(vocab)}개가 dim={dim} 보다 많아야 합니다 (min_count={min_count})")
+        raise ValueError(f"어휘 {len(vocab)}개가 dim보다 많아야 합니다 (dim={dim}, min_count={min_count})")
     index = {w: i for i, w in enumerate(vocab)}
     C = np.zeros((len(vocab), len(vocab)))
     for s in sentences:
@@ -92,9 +92,9 @@ def procrustes(X: np.ndarray, Y: np.ndarray) -> np.ndarray:
     X = np.asarray(X, dtype=np.float64)
     Y = np.asarray(Y, dtype=np.float64)
     if X.ndim != 2 or X.shape != Y.shape:
-        raise ValueError(f"X 와 Y 는 같은 모양의 2차원 배열이어야 합니다: X={X.shape}, Y={Y.shape}")
+        raise ValueError(f"X와 Y는 같은 모양의 2차원 배열이어야 합니다: X={X.shape}, Y={Y.shape}")
     if X.shape[0] == 0:
-        raise ValueError("X 와 Y 가 비었습니다 (사전 쌍이 0개)")
+        raise ValueError("X와 Y가 비었습니다 (사전 쌍이 0개)")
     U, _, Vt = np.linalg.svd(X.T @ Y)  # XᵀY = UΣVᵀ
     return U @ Vt  # W* = UVᵀ
 
@@ -111,16 +111,16 @@ def dictionary_matrices(
         ``(X (n, d), Y (n, d), kept, missing)``.
     """
     if not pairs:
-        raise ValueError("pairs 가 비었습니다")
+        raise ValueError("pairs가 비었습니다")
     bad = [p for p in pairs if not (isinstance(p, (tuple, list)) and len(p) == 2)]
     if bad:
-        raise ValueError(f"pairs 의 항목은 (원본 단어, 목표 단어) 두 칸이어야 합니다: {bad[0]!r}")
+        raise ValueError(f"pairs의 항목은 (원본 단어, 목표 단어) 두 칸이어야 합니다: {bad[0]!r}")
     if src.vector_size != tgt.vector_size:
         raise ValueError(f"두 공간의 차원이 다릅니다: src={src.vector_size}, tgt={tgt.vector_size}")
     kept = [(a, b) for a, b in pairs if a in src and b in tgt]
     missing = [(a, b) for a, b in pairs if not (a in src and b in tgt)]
     if not kept:
-        raise ValueError(f"pairs 의 어느 쌍도 두 어휘에 함께 있지 않습니다 (첫 쌍: {pairs[0]!r})")
+        raise ValueError(f"pairs의 어느 쌍도 두 어휘에 함께 있지 않습니다 (첫 쌍: {pairs[0]!r})")
     X = np.stack([src[a] for a, _ in kept])
     Y = np.stack([tgt[b] for _, b in kept])
     return X, Y, kept, missing
@@ -142,10 +142,10 @@ def translation_accuracy(
     ti = {w: i for i, w in enumerate(tgt_words)}
     pairs = list(pairs)
     if not pairs:
-        raise ValueError("pairs 가 비었습니다")
+        raise ValueError("pairs가 비었습니다")
     unknown = [p for p in pairs if p[0] not in si or p[1] not in ti]
     if unknown:
-        raise ValueError(f"pairs 에 어휘 밖 단어가 있습니다: {unknown[0]!r}")
+        raise ValueError(f"pairs에 어휘 밖 단어가 있습니다: {unknown[0]!r}")
     A = normalize_vectors(mapped)[[si[a] for a, _ in pairs]]
     B = normalize_vectors(tgt)
     best = (A @ B.T).argmax(axis=1)
@@ -187,20 +187,25 @@ def token_ppmi_vectors(
     from scipy.sparse.linalg import svds
 
     if window < 1 or dim < 1:
-        raise ValueError(f"window, dim 은 1 이상이어야 합니다: window={window}, dim={dim}")
+        raise ValueError(f"window, dim은 1 이상이어야 합니다: window={window}, dim={dim}")
     if not 0 < alpha <= 1:
-        raise ValueError(f"alpha 는 0 초과 1 이하여야 합니다: {alpha!r}")
+        raise ValueError(f"alpha는 0 초과 1 이하여야 합니다: {alpha!r}")
     arrays = [np.asarray(s, dtype=np.int64) for s in streams if len(s)]
     if not arrays:
-        raise ValueError("streams 가 비었습니다")
+        raise ValueError("streams가 비었습니다")
     allids = np.concatenate(arrays)
     if allids.min() < 0 or allids.max() >= len(names):
-        raise ValueError(f"streams 에 names 범위 [0, {len(names)}) 밖의 id 가 있습니다")
+        raise ValueError(
+            f"streams에 names 범위 [0, {len(names)}) 밖의 id가 있습니다: "
+            f"최소 {int(allids.min())}, 최대 {int(allids.max())}"
+        )
     counts = np.bincount(allids, minlength=len(names))
     counts[list(skip)] = 0
     keep = np.flatnonzero(counts >= min_count)
     if len(keep) <= dim + 1:
-        raise ValueError(f"min_count={min_count} 이상인 토큰 {len(keep)}개가 dim={dim} 보다 많아야 합니다")
+        raise ValueError(
+            f"min_count 이상인 토큰 {len(keep)}개가 dim+1보다 많아야 합니다 (min_count={min_count}, dim={dim})"
+        )
     index = np.full(len(names), -1, dtype=np.int64)
     index[keep] = np.arange(len(keep))
     rows, cols = [], []
@@ -241,7 +246,7 @@ def refine_procrustes(X: np.ndarray, Y: np.ndarray, W: np.ndarray, iterations: i
         iterations: 되풀이 수 (0 이면 ``W`` 그대로).
     """
     if iterations < 0:
-        raise ValueError(f"iterations 는 0 이상이어야 합니다: {iterations!r}")
+        raise ValueError(f"iterations는 0 이상이어야 합니다: {iterations!r}")
     for _ in range(iterations):
         sim = (X @ W) @ Y.T
         fwd, bwd = sim.argmax(axis=1), sim.argmax(axis=0)

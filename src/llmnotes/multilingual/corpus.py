@@ -20,7 +20,7 @@ def check_lang(lang: object) -> str:
         lang: ``LANGS`` 중 하나 (``"ko"``, ``"en"``, ``"ja"``, ``"zh"``, ``"es"``).
     """
     if lang not in LANGS:
-        raise ValueError(f"lang 은 {LANGS} 중 하나여야 합니다: {lang!r}")
+        raise ValueError(f"lang은 {LANGS} 중 하나여야 합니다: {lang!r}")
     return str(lang)
 
 
@@ -32,7 +32,7 @@ def load_parallel(split: str | None = None, path: str | Path | None = None) -> l
         path: JSONL 파일. 기본은 ``data/multilingual/parallel.jsonl``.
     """
     if split is not None and split not in SPLITS:
-        raise ValueError(f"split 은 {SPLITS} 또는 None 이어야 합니다: {split!r}")
+        raise ValueError(f"split은 {SPLITS} 또는 None이어야 합니다: {split!r}")
     path = Path(path) if path is not None else data_dir() / "multilingual" / "parallel.jsonl"
     records = []
     for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
@@ -47,7 +47,7 @@ def load_parallel(split: str | None = None, path: str | Path | None = None) -> l
         if split is None or rec["split"] == split:
             records.append(rec)
     if not records:
-        raise ValueError(f"{path.name} 에 split={split!r} 레코드가 없습니다")
+        raise ValueError(f"split={split!r} 레코드가 없습니다: {path.name}")
     return records
 
 

@@ -33,7 +33,7 @@ def new_word_tokens(base: BPETokenizer, texts: Sequence[str], min_count: int = 2
         min_count: 최소 빈도.
     """
     if not texts:
-        raise ValueError("texts 가 비었습니다")
+        raise ValueError("texts가 비었습니다")
     counts = Counter(p for t in texts for p in pretokenize(unicodedata.normalize("NFC", t)))
     keep = [
         p
@@ -51,20 +51,20 @@ def new_word_tokens(base: BPETokenizer, texts: Sequence[str], min_count: int = 2
 def init_random(n_new: int, dim: int, std: float = 0.02, seed: int = 0) -> torch.Tensor:
     """새 행 ``n_new`` 개를 N(0, std²) 로 뽑는다 (GPT-2 의 처음 초기화와 같은 분포)."""
     if n_new < 1 or dim < 1:
-        raise ValueError(f"n_new, dim 은 1 이상이어야 합니다: n_new={n_new}, dim={dim}")
+        raise ValueError(f"n_new, dim은 1 이상이어야 합니다: n_new={n_new}, dim={dim}")
     g = torch.Generator().manual_seed(seed)
     return torch.randn(n_new, dim, generator=g) * std
 
 
 def _check_pieces(pieces: Sequence[Sequence[int]], n_rows: int, name: str) -> None:
     if not pieces:
-        raise ValueError(f"{name} 가 비었습니다")
+        raise ValueError(f"{name}: 비었습니다 (받은 값 {pieces!r})")
     for i, p in enumerate(pieces):
         if len(p) == 0:
-            raise ValueError(f"{name}[{i}] 가 비었습니다 (하위 조각이 하나도 없음)")
+            raise ValueError(f"{name}[{i}]: 비었습니다 (하위 조각이 하나도 없음)")
         bad = [t for t in p if not 0 <= int(t) < n_rows]
         if bad:
-            raise ValueError(f"{name}[{i}] 에 옛 어휘 밖 id 가 있습니다: {bad[0]} (옛 어휘 {n_rows}개)")
+            raise ValueError(f"{name}[{i}]: 옛 어휘 {n_rows}개 밖의 id가 있습니다 (받은 값 {bad[0]})")
 
 
 def init_mean(old_emb: torch.Tensor, pieces: Sequence[Sequence[int]]) -> torch.Tensor:
@@ -112,9 +112,9 @@ def init_wechsel(
             f"src_pieces {len(src_pieces)}개가 src_vectors 행 {src_vectors.shape[0]}개와 다릅니다"
         )
     if not 1 <= k <= src_vectors.shape[0]:
-        raise ValueError(f"k 는 1 이상 원본 단어 수({src_vectors.shape[0]}) 이하여야 합니다: {k!r}")
+        raise ValueError(f"k는 1 이상 원본 단어 수({src_vectors.shape[0]}) 이하여야 합니다: {k!r}")
     if not temperature > 0:
-        raise ValueError(f"temperature 는 양수여야 합니다: {temperature!r}")
+        raise ValueError(f"temperature는 양수여야 합니다: {temperature!r}")
     src_emb = init_mean(old_emb, src_pieces)  # (n_src, d_model): 원본 단어의 모델 임베딩
     a = new_vectors / np.maximum(np.linalg.norm(new_vectors, axis=1, keepdims=True), 1e-12)
     b = src_vectors / np.maximum(np.linalg.norm(src_vectors, axis=1, keepdims=True), 1e-12)
@@ -142,9 +142,9 @@ class ExtendedTokenizer:
 
     def __init__(self, base: BPETokenizer, new_tokens: Sequence[str]) -> None:
         if not new_tokens:
-            raise ValueError("new_tokens 가 비었습니다")
+            raise ValueError("new_tokens가 비었습니다")
         if len(set(new_tokens)) != len(new_tokens) or any(not t for t in new_tokens):
-            raise ValueError("new_tokens 에 중복이나 빈 문자열이 있습니다")
+            raise ValueError("new_tokens에 중복이나 빈 문자열이 있습니다")
         self.base = base
         self.new_tokens = list(new_tokens)
         self.new_ids = {t: base.vocab_size + i for i, t in enumerate(self.new_tokens)}
@@ -183,9 +183,11 @@ class ExtendedTokenizer:
 
 def _check_rows(new_rows: torch.Tensor, dim: int) -> None:
     if not isinstance(new_rows, torch.Tensor):
-        raise TypeError(f"new_rows 는 torch.Tensor 여야 합니다: {type(new_rows).__name__}")
+        raise TypeError(f"new_rows는 torch.Tensor여야 합니다: {type(new_rows).__name__}")
     if new_rows.dim() != 2 or new_rows.shape[1] != dim or new_rows.shape[0] < 1:
-        raise ValueError(f"new_rows 모양은 (n_new ≥ 1, {dim}) 이어야 합니다: {tuple(new_rows.shape)}")
+        raise ValueError(
+            f"new_rows의 모양은 (n_new ≥ 1, dim)이어야 합니다 (dim={dim}, 받은 모양 {tuple(new_rows.shape)})"
+        )
 
 
 def extend_gpt(model: GPT, new_rows: torch.Tensor) -> GPT:
@@ -225,7 +227,7 @@ def extend_llama(model: Any, new_rows: torch.Tensor) -> Any:
     from ..llama import Llama
 
     if not isinstance(model, Llama):
-        raise TypeError(f"model 은 llmnotes.llama.Llama 여야 합니다: {type(model).__name__}")
+        raise TypeError(f"model은 llmnotes.llama.Llama여야 합니다: {type(model).__name__}")
     _check_rows(new_rows, model.config.n_embd)
     cfg = replace(model.config, vocab_size=model.config.vocab_size + len(new_rows))
     new = Llama(cfg)
@@ -298,15 +300,15 @@ def further_pretrain(
         ``{"step": [...], "eval_loss": [...]}`` (0 단계 = 학습 전).
     """
     if steps < 1 or eval_every < 1:
-        raise ValueError(f"steps, eval_every 는 1 이상이어야 합니다: steps={steps}, eval_every={eval_every}")
+        raise ValueError(f"steps, eval_every는 1 이상이어야 합니다: steps={steps}, eval_every={eval_every}")
     if train_ids.numel() <= block_size + 1:
         raise ValueError(
-            f"train_ids 가 block_size+1={block_size + 1} 보다 길어야 합니다: {train_ids.numel()}"
+            f"train_ids가 block_size+1보다 길어야 합니다: block_size+1={block_size + 1}, 받은 길이 {train_ids.numel()}"
         )
     at = set(range(eval_every, steps + 1, eval_every)) | {steps} if eval_steps is None else set(eval_steps)
     bad = [s for s in at if not 0 <= s <= steps]
     if bad:
-        raise ValueError(f"eval_steps 는 0..steps={steps} 안이어야 합니다: {sorted(bad)[:3]}")
+        raise ValueError(f"eval_steps는 0..steps 안이어야 합니다 (steps={steps}, 밖의 값 {sorted(bad)[:3]})")
     params = [p for p in model.parameters() if p.requires_grad]
     if not params:
         raise ValueError("학습 가능한 파라미터가 없습니다")

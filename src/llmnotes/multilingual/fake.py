@@ -41,7 +41,7 @@ _U2B = {c: b for b, c in _B2U.items()}
 
 def _check_text(text: object, name: str = "text") -> str:
     if not isinstance(text, str):
-        raise TypeError(f"{name} 는 str 이어야 합니다: {type(text).__name__}")
+        raise TypeError(f"{name}: str이어야 합니다 (받은 타입 {type(text).__name__})")
     return text
 
 
@@ -53,7 +53,7 @@ def to_fake_korean(text: str) -> str:
     text = unicodedata.normalize("NFC", _check_text(text))
     clash = [c for c in text if FAKE_FIRST <= ord(c) <= FAKE_LAST]
     if clash:
-        raise ValueError(f"text 에 가짜 한국어 글자 범위의 한자가 있어 되돌릴 수 없습니다: {clash[0]!r}")
+        raise ValueError(f"text에 가짜 한국어 글자 범위의 한자가 있어 되돌릴 수 없습니다: {clash[0]!r}")
     return "".join(chr(ord(c) - FAKE_OFFSET) if HANGUL_FIRST <= ord(c) <= HANGUL_LAST else c for c in text)
 
 
@@ -62,7 +62,7 @@ def from_fake_korean(text: str) -> str:
     text = _check_text(text)
     clash = [c for c in text if HANGUL_FIRST <= ord(c) <= HANGUL_LAST]
     if clash:
-        raise ValueError(f"text 에 한글 음절이 있어 가짜 한국어가 아닙니다: {clash[0]!r}")
+        raise ValueError(f"text에 한글 음절이 있어 가짜 한국어가 아닙니다: {clash[0]!r}")
     return "".join(chr(ord(c) + FAKE_OFFSET) if FAKE_FIRST <= ord(c) <= FAKE_LAST else c for c in text)
 
 
@@ -70,7 +70,7 @@ def convert(text: str, src: str, tgt: str) -> str:
     """언어 코드로 고른 변환. ``src``, ``tgt`` 는 ``LANG_CODES`` 중 하나 (같으면 NFC 만)."""
     for name, code in (("src", src), ("tgt", tgt)):
         if code not in LANG_CODES:
-            raise ValueError(f"{name} 은 {LANG_CODES} 중 하나여야 합니다: {code!r}")
+            raise ValueError(f"{name}: {LANG_CODES} 중 하나여야 합니다 (받은 값 {code!r})")
     if src == tgt:
         return unicodedata.normalize("NFC", _check_text(text))
     return to_fake_korean(text) if tgt == "ko-fake" else from_fake_korean(text)
@@ -85,7 +85,7 @@ def korean_counterpart(token: str) -> str:
     try:
         raw = bytes(_U2B[c] for c in _check_text(token, "token"))
     except KeyError as e:
-        raise ValueError(f"token 이 바이트 글자 표기가 아닙니다: {token!r}") from e
+        raise ValueError(f"token이 바이트 글자 표기가 아닙니다: {token!r}") from e
     return "".join(_B2U[b + 5 if 0xE5 <= b <= 0xE8 else b] for b in raw)
 
 
@@ -103,10 +103,10 @@ class NewScriptTokenizer:
     def __init__(self, base: BPETokenizer, new: BPETokenizer) -> None:
         for name, tok in (("base", base), ("new", new)):
             if not isinstance(tok, BPETokenizer):
-                raise TypeError(f"{name} 은 BPETokenizer 여야 합니다: {type(tok).__name__}")
+                raise TypeError(f"{name}: BPETokenizer여야 합니다 (받은 타입 {type(tok).__name__})")
         missing = [t for t in new.special_tokens if t not in base.token_to_id]
         if missing:
-            raise ValueError(f"new 의 특수 토큰 {missing[0]!r} 이 base 어휘에 없습니다")
+            raise ValueError(f"new의 특수 토큰 중 base 어휘에 없는 것: {missing[0]!r}")
         self.base, self.new = base, new
         self.new_tokens: list[str] = []  # 새 행의 토큰 문자열 (바이트 글자 표기), 행 순서
         self.to_ext: list[int] = []  # new id → 확장 어휘 id
@@ -140,7 +140,7 @@ class NewScriptTokenizer:
         out = []
         for i in ids:
             if int(i) not in self.from_ext:
-                raise ValueError(f"ids 에 새 언어 토크나이저가 만들 수 없는 id 가 있습니다: {int(i)}")
+                raise ValueError(f"ids에 새 언어 토크나이저가 만들 수 없는 id가 있습니다: {int(i)}")
             out.append(self.from_ext[int(i)])
         return self.new.decode(out)
 

@@ -46,9 +46,9 @@ def token_stats(texts: Sequence[str], tokenize: Callable[[str], Sequence[Any]]) 
         tokenize: 문장 → 토큰 목록 함수.
     """
     if isinstance(texts, str) or not isinstance(texts, Sequence):
-        raise TypeError(f"texts 는 문장 목록이어야 합니다: {type(texts).__name__}")
+        raise TypeError(f"texts는 문장 목록이어야 합니다: {type(texts).__name__}")
     if not texts:
-        raise ValueError("texts 가 비었습니다")
+        raise ValueError("texts가 비었습니다")
     n_tokens = n_bytes = n_chars = 0
     for t in texts:
         t = unicodedata.normalize("NFC", t)
@@ -82,7 +82,7 @@ def load_hf_bpe(path: str | Path) -> BPETokenizer:
     data = json.loads(path.read_text(encoding="utf-8"))
     model = data["model"]
     if model.get("type") != "BPE":
-        raise ValueError(f"path 의 모델이 BPE 가 아닙니다: {model.get('type')!r}")
+        raise ValueError(f"path의 모델이 BPE가 아닙니다: {model.get('type')!r} (path={str(path)!r})")
     vocab = [t for t, _ in sorted(model["vocab"].items(), key=lambda kv: kv[1])]
     t2i = {t: i for i, t in enumerate(vocab)}
     merges = [tuple(m) if isinstance(m, list) else tuple(m.split(" ", 1)) for m in model["merges"]]

@@ -166,9 +166,9 @@ def generate_reviews(n: int, seed: int, code_switch: float = 0.0) -> list[Review
         code_switch: 한국어 문장의 대상·장소·평가어를 영어로 바꿀 확률 (0 이상 1 이하, 0 = 바꾸지 않음).
     """
     if not isinstance(n, int) or isinstance(n, bool) or n < 1:
-        raise ValueError(f"n 은 1 이상의 정수여야 합니다: {n!r}")
+        raise ValueError(f"n은 1 이상의 정수여야 합니다: {n!r}")
     if not 0.0 <= code_switch <= 1.0:
-        raise ValueError(f"code_switch 는 0 이상 1 이하여야 합니다: {code_switch!r}")
+        raise ValueError(f"code_switch는 0 이상 1 이하여야 합니다: {code_switch!r}")
     rng = random.Random(seed)
     return [_review(rng, i % 2, code_switch) for i in range(n)]
 
@@ -195,9 +195,11 @@ def pretraining_documents(
         exclude: 뺄 리뷰 (과제의 학습·시험 문장이 사전학습에 들어가지 않게).
     """
     if condition not in CONDITIONS:
-        raise ValueError(f"condition 은 {CONDITIONS} 중 하나여야 합니다: {condition!r}")
+        raise ValueError(f"condition은 {CONDITIONS} 중 하나여야 합니다: {condition!r}")
     if n_mono < 1 or n_extra < 0:
-        raise ValueError(f"n_mono 는 1 이상, n_extra 는 0 이상이어야 합니다: {n_mono}, {n_extra}")
+        raise ValueError(
+            f"n_mono는 1 이상, n_extra는 0 이상이어야 합니다: n_mono={n_mono}, n_extra={n_extra}"
+        )
     held = {r.ko for r in exclude} | {r.en for r in exclude}
 
     def fresh(reviews: list[Review]) -> list[Review]:
@@ -224,11 +226,11 @@ def _bos_batch(
     조용히 자르지 않고 ``ValueError`` (``limit_name`` 은 그 한도를 가리키는 설정 이름).
     """
     if isinstance(texts, str) or not texts:
-        raise ValueError("texts 는 비어 있지 않은 문장 목록이어야 합니다")
+        raise ValueError("texts는 비어 있지 않은 문장 목록이어야 합니다")
     ids = [[bos_id, *encode(t)] for t in texts]
     longest = max(len(x) for x in ids)
     if longest > max_len:
-        raise ValueError(f"문장이 {limit_name}={max_len} 보다 깁니다: {longest} 토큰")
+        raise ValueError(f"문장이 너무 깁니다: 가장 긴 문장 {longest} 토큰 > {limit_name}={max_len}")
     batch = torch.tensor([x + [bos_id] * (longest - len(x)) for x in ids])
     mask = torch.tensor([[0.0] + [1.0] * (len(x) - 1) + [0.0] * (longest - len(x)) for x in ids])[..., None]
     return batch, mask
@@ -300,7 +302,7 @@ class LinearProbe:
 
     def __init__(self, C: float = 0.1, max_iter: int = 500) -> None:
         if not C > 0:
-            raise ValueError(f"C 는 양수여야 합니다: {C!r}")
+            raise ValueError(f"C는 양수여야 합니다: {C!r}")
         self.C = float(C)
         self.max_iter = int(max_iter)
 
@@ -310,11 +312,11 @@ class LinearProbe:
         y = torch.as_tensor(list(y), dtype=torch.long)
         if X.dim() != 2 or len(X) != len(y) or len(y) == 0:
             raise ValueError(
-                f"X (N, D) 와 y (N,) 의 길이가 맞아야 합니다: X={tuple(X.shape)}, y={tuple(y.shape)}"
+                f"X (N, D)와 y (N,)의 길이가 맞아야 합니다: X={tuple(X.shape)}, y={tuple(y.shape)}"
             )
         self.classes = int(y.max()) + 1
         if len(torch.unique(y)) < 2:
-            raise ValueError("y 에 정답 종류가 둘 이상 있어야 합니다")
+            raise ValueError("y에 정답 종류가 둘 이상 있어야 합니다")
         self.mean = X.mean(0)
         self.std = X.std(0, unbiased=False).clamp_min(1e-12)
         Z = (X - self.mean) / self.std

@@ -68,16 +68,16 @@ class RegimeRecipe:
 
     def __post_init__(self) -> None:
         if not isinstance(self.steps, int) or self.steps < 1:
-            raise ValueError(f"steps 는 1 이상의 정수여야 합니다: {self.steps!r}")
+            raise ValueError(f"steps는 1 이상의 정수여야 합니다: {self.steps!r}")
         self.eval_steps = tuple(self.eval_steps)
         bad = [s for s in self.eval_steps if not 0 <= s <= self.steps]
         if bad or 0 not in self.eval_steps or self.steps not in self.eval_steps:
             raise ValueError(
-                f"eval_steps 는 0 과 steps={self.steps} 를 포함하고 그 사이여야 합니다: {self.eval_steps}"
+                f"eval_steps는 0과 steps를 포함하고 그 사이여야 합니다 (steps={self.steps}, 받은 값 {self.eval_steps})"
             )
         self.xpt_layers = tuple(self.xpt_layers)
         if not self.xpt_layers or any(p not in ("bottom", "top") for p in self.xpt_layers):
-            raise ValueError(f"xpt_layers 는 'bottom', 'top' 으로 이루어져야 합니다: {self.xpt_layers!r}")
+            raise ValueError(f"xpt_layers는 'bottom', 'top'으로 이루어져야 합니다: {self.xpt_layers!r}")
 
 
 def _identity_block(config: Any, layer: int) -> torch.nn.Module:
@@ -105,7 +105,7 @@ def build_regime(regime: str, model: Any, recipe: RegimeRecipe) -> Any:
     from ..lora import inject_lora
 
     if regime not in REGIMES:
-        raise ValueError(f"regime 은 {REGIMES} 중 하나여야 합니다: {regime!r}")
+        raise ValueError(f"regime은 {REGIMES} 중 하나여야 합니다: {regime!r}")
     torch.manual_seed(recipe.seed)  # 새 블록과 LoRA A 의 초기화
     m = copy.deepcopy(model)
     if regime == "full":
@@ -141,10 +141,12 @@ def regime_data() -> dict[str, Any]:
     fr = FakeKoreanRecipe()
     for key in ("base", "n_docs", "n_eval_docs", "eval_tokens", "block_size", "vocab_size"):
         if record["recipe"][key] != getattr(fr, key):
-            raise ValueError(f"5절 결과 파일의 recipe.{key}={record['recipe'][key]!r} 가 기본값과 다릅니다")
+            raise ValueError(
+                f"5절 결과 파일의 recipe.{key}: 기본값과 다릅니다 (파일 {record['recipe'][key]!r}, 기본값 {getattr(fr, key)!r})"
+            )
     for name, sha in record["artifacts"].items():
         if _sha256(folder / "fake-korean" / name) != sha:
-            raise ValueError(f"fake-korean/{name} 의 sha256 이 5절 결과 파일과 다릅니다")
+            raise ValueError(f"sha256이 5절 결과 파일과 다른 파일: fake-korean/{name}")
     spine_bpe = ml.load_hf_bpe(models_dir() / fr.base)
     tok = fk.NewScriptTokenizer(spine_bpe, ml.load_hf_bpe(folder / "fake-korean"))
     eos = spine_bpe.special_token_id(spine_bpe.special_tokens[0])
@@ -170,7 +172,7 @@ def regime_data() -> dict[str, Any]:
     }
     for key, sha in got.items():
         if record["data_sha256"][key] != sha:
-            raise ValueError(f"다시 만든 {key} 의 sha256 이 5절 결과 파일과 다릅니다")
+            raise ValueError(f"다시 만든 데이터의 sha256이 5절 결과 파일과 다릅니다: {key}")
     return d
 
 
@@ -196,7 +198,7 @@ def old_vocab_loss(model: Any, ids: torch.Tensor, block_size: int, n_old: int) -
     if ids.dim() != 1 or ids.numel() < 2:
         raise ValueError(f"ids는 길이 2 이상의 1차원 텐서여야 합니다: shape={tuple(ids.shape)}")
     if int(ids.max()) >= n_old:
-        raise ValueError(f"ids 에 옛 어휘 밖 id 가 있습니다: {int(ids.max())} (n_old={n_old})")
+        raise ValueError(f"ids에 옛 어휘 밖 id가 있습니다: {int(ids.max())} (n_old={n_old})")
     was_training = model.training
     model.eval()
     total, count = 0.0, 0
