@@ -110,12 +110,44 @@ class QFormerLite(nn.Module):
     """학습되는 질의 K 개 + [교차 어텐션 → 자기 어텐션 → FFN] 층 → 언어 모델 차원으로 선형 투영.
 
     교차 어텐션: Q = 질의, K = V = 그림 조각 토큰.  softmax(Q Kᵀ / √d) V 로 질의마다 그림의 필요한 부분을 모은다.
+
+    ``norm`` 은 크기 맞추기 (노트북 20 의 진단: 정규화 없이 학습한 Q-Former 의 그림 토큰 노름은 척추 모델 낱말
+    임베딩 노름의 약 30배였다):
+
+    - 'none': 정규화 없음 (처음 내보낸 판).
+    - 'in': 그림 특징에 층 정규화를 먼저 건다 (BLIP-2 의 ``ln_vision``): z ← LN(z).
+    - 'out': 마지막 질의에 층 정규화를 걸고(사전 정규화 트랜스포머의 마지막 LN), 선형 투영 뒤 토큰마다 RMS 를
+      ``out_rms`` 로 맞춘다: y ← out_rms · y / RMS(y),  RMS(y) = √(mean_j y_j²).
+    - 'both': 'in' 과 'out' 을 함께.
     """
 
+    NORMS = ("none", "in", "out", "both")
+
     def __init__(
-        self, d_img: int, d_lm: int, n_queries: int = 8, width: int = 64, heads: int = 4, layers: int = 1
+        self,
+        d_img: int,
+        d_lm: int,
+        n_queries: int = 8,
+        width: int = 64,
+        heads: int = 4,
+        layers: int = 1,
+        norm: str = "none",
+        out_rms: float = 0.05,
     ):
         super().__init__()
+        if isinstance(n_queries, bool) or not isinstance(n_queries, int) or n_queries < 1:
+            raise ValueError(f"n_queries 는 1 이상의 정수여야 합니다: {n_queries!r}")
+        if norm not in self.NORMS:
+            raise ValueError(f"norm 은 {self.NORMS} 중 하나여야 합니다: {norm!r}")
+        if (
+            isinstance(out_rms, bool)
+            or not isinstance(out_rms, int | float)
+            or not 0 < out_rms < float("inf")
+        ):
+            raise ValueError(f"out_rms 는 양의 유한한 수여야 합니다: {out_rms!r}")
+        self.norm, self.out_rms = norm, float(out_rms)
+        self.in_norm = nn.LayerNorm(d_img) if norm in ("in", "both") else nn.Identity()
+        self.out_norm = nn.LayerNorm(width) if norm in ("out", "both") else nn.Identity()
         self.queries = nn.Parameter(torch.randn(n_queries, width) * 0.02)
         self.kv = nn.Linear(d_img, width)
         self.cross = nn.ModuleList(
@@ -134,7 +166,7 @@ class QFormerLite(nn.Module):
         self.out = nn.Linear(width, d_lm)  # BLIP-2 의 'FC 층': 질의 출력을 언어 모델 차원으로
 
     def forward(self, feats: torch.Tensor) -> torch.Tensor:
-        kv = self.kv(feats)  # (B, N, w)
+        kv = self.kv(self.in_norm(feats))  # (B, N, w)
         q = self.queries.expand(len(feats), -1, -1)  # (B, K, w)
         for i, (cross, self_attn, ffn) in enumerate(zip(self.cross, self.self_attn, self.ffn, strict=True)):
             n1, n2, n3 = self.norms[3 * i : 3 * i + 3]
@@ -142,7 +174,10 @@ class QFormerLite(nn.Module):
             h = n2(q)
             q = q + self_attn(h, h, h, need_weights=False)[0]  # 질의끼리 정보를 나눈다
             q = q + ffn(n3(q))
-        return self.out(q)  # (B, K, d_lm)
+        y = self.out(self.out_norm(q))  # (B, K, d_lm)
+        if self.norm in ("out", "both"):  # 토큰마다 RMS 를 척추 모델 낱말 임베딩 크기로
+            y = self.out_rms * y * torch.rsqrt(y.pow(2).mean(-1, keepdim=True) + 1e-6)
+        return y
 
 
 class EmbeddingToken(nn.Module):
