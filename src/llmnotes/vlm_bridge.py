@@ -67,7 +67,7 @@ class HFTokenizerCodec:
         self.tokenizer = tokenizer
         eos = tokenizer.eos_token_id
         if eos is None:
-            raise ValueError("tokenizer 에 eos_token 이 없습니다")
+            raise ValueError("tokenizer에 eos_token이 없습니다")
         self.bos_id = self.eos_id = int(eos)
         pad = tokenizer.pad_token_id
         self.pad_id = int(pad) if pad is not None else int(eos)
@@ -78,9 +78,9 @@ class HFTokenizerCodec:
 
     def encode(self, text: str) -> list[int]:
         if not isinstance(text, str):
-            raise TypeError(f"text 는 str 이어야 합니다: {type(text).__name__}")
+            raise TypeError(f"text는 str이어야 합니다: {type(text).__name__}")
         if not text.strip():
-            raise ValueError(f"text 가 비어 있습니다: {text!r}")
+            raise ValueError(f"text가 비어 있습니다: {text!r}")
         return list(self.tokenizer(text, add_special_tokens=False)["input_ids"])
 
     def decode(self, ids) -> str:
@@ -97,7 +97,7 @@ class MLPProjector(nn.Module):
     def __init__(self, d_img: int, d_lm: int, hidden: int = 128, n_tokens: int = 1):
         super().__init__()
         if not isinstance(n_tokens, int) or n_tokens < 1:
-            raise ValueError(f"n_tokens 는 1 이상의 정수여야 합니다: {n_tokens!r}")
+            raise ValueError(f"n_tokens는 1 이상의 정수여야 합니다: {n_tokens!r}")
         self.n_tokens, self.d_lm = n_tokens, d_lm
         self.net = nn.Sequential(nn.Linear(d_img, hidden), nn.GELU(), nn.Linear(hidden, n_tokens * d_lm))
 
@@ -136,15 +136,15 @@ class QFormerLite(nn.Module):
     ):
         super().__init__()
         if isinstance(n_queries, bool) or not isinstance(n_queries, int) or n_queries < 1:
-            raise ValueError(f"n_queries 는 1 이상의 정수여야 합니다: {n_queries!r}")
+            raise ValueError(f"n_queries는 1 이상의 정수여야 합니다: {n_queries!r}")
         if norm not in self.NORMS:
-            raise ValueError(f"norm 은 {self.NORMS} 중 하나여야 합니다: {norm!r}")
+            raise ValueError(f"norm은 {self.NORMS} 중 하나여야 합니다: {norm!r}")
         if (
             isinstance(out_rms, bool)
             or not isinstance(out_rms, int | float)
             or not 0 < out_rms < float("inf")
         ):
-            raise ValueError(f"out_rms 는 양의 유한한 수여야 합니다: {out_rms!r}")
+            raise ValueError(f"out_rms는 양의 유한한 수여야 합니다: {out_rms!r}")
         self.norm, self.out_rms = norm, float(out_rms)
         self.in_norm = nn.LayerNorm(d_img) if norm in ("in", "both") else nn.Identity()
         self.out_norm = nn.LayerNorm(width) if norm in ("out", "both") else nn.Identity()
@@ -200,7 +200,7 @@ def modality_noise(emb: torch.Tensor, sigma: float, generator: torch.Generator |
     글 임베딩과 짝 그림 임베딩 사이의 틈(modality gap)을 잡음으로 덮어, 글로 학습한 다리가 그림 임베딩도 읽게 한다.
     """
     if not isinstance(sigma, int | float) or not sigma >= 0 or sigma == float("inf"):
-        raise ValueError(f"sigma 는 0 이상의 유한한 수여야 합니다: {sigma!r}")
+        raise ValueError(f"sigma는 0 이상의 유한한 수여야 합니다: {sigma!r}")
     if sigma == 0:
         return emb
     eps = torch.randn(emb.shape, generator=generator, dtype=emb.dtype) * sigma
@@ -220,7 +220,7 @@ def make_batch(tok: TextCodec, questions: list[str], answers: list[str | None]) 
     """'<bos> 질문 <sep> 답 <eos>' 를 오른쪽 패딩으로 묶는다. 답이 None 이면 '<bos> 질문 <sep>' 까지만 (생성용)."""
     if len(questions) == 0 or len(questions) != len(answers):
         raise ValueError(
-            f"questions 와 answers 는 길이가 같고 비어 있지 않아야 합니다: {len(questions)}, {len(answers)}"
+            f"questions와 answers는 길이가 같고 비어 있지 않아야 합니다: {len(questions)}, {len(answers)}"
         )
     seqs, labs = [], []
     for q, a in zip(questions, answers, strict=True):
@@ -267,7 +267,7 @@ class VisionLanguageModel(nn.Module):
         super().__init__()
         self.image_size = image_size
         if lm_mode not in LM_MODES:
-            raise ValueError(f"lm_mode 는 {LM_MODES} 중 하나여야 합니다: {lm_mode!r}")
+            raise ValueError(f"lm_mode는 {LM_MODES} 중 하나여야 합니다: {lm_mode!r}")
         self.image_encoder, self.bridge, self.lm, self.lm_mode = image_encoder, bridge, lm, lm_mode
         for p in image_encoder.parameters():
             p.requires_grad_(False)
@@ -280,9 +280,9 @@ class VisionLanguageModel(nn.Module):
         """그림 → 언어 모델 임베딩 공간의 그림 토큰 (B, P, d_lm)."""
         S = self.image_size
         if not isinstance(images, torch.Tensor):
-            raise TypeError(f"images 는 torch.Tensor 여야 합니다: {type(images).__name__}")
+            raise TypeError(f"images는 torch.Tensor여야 합니다: {type(images).__name__}")
         if images.ndim != 4 or tuple(images.shape[1:]) != (3, S, S) or len(images) == 0:
-            raise ValueError(f"images 는 (B≥1, 3, {S}, {S}) 여야 합니다: {tuple(images.shape)}")
+            raise ValueError(f"images는 (B≥1, 3, {S}, {S})여야 합니다: {tuple(images.shape)}")
         with torch.no_grad():
             feats = self.image_encoder(images)
         return self.bridge(feats)

@@ -420,9 +420,9 @@ def run(
     다리를 고를 수 있다 (두 프로세스가 다리 하나씩 같은 폴더에 학습한 뒤 ``--eval-only`` 로 결과를 잰다).
     """
     if any(b not in BRIDGES for b in bridges) or not bridges:
-        raise ValueError(f"bridges 는 {tuple(BRIDGES)} 중에서 골라야 합니다: {bridges!r}")
+        raise ValueError(f"bridges는 {tuple(BRIDGES)} 중에서 골라야 합니다: {bridges!r}")
     if stage not in ("all", "clip", "bridges"):
-        raise ValueError(f"stage 는 'all', 'clip', 'bridges' 중 하나여야 합니다: {stage!r}")
+        raise ValueError(f"stage는 'all', 'clip', 'bridges' 중 하나여야 합니다: {stage!r}")
     t0 = time.time()
 
     def log(msg: str) -> None:

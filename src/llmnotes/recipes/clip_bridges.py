@@ -71,14 +71,14 @@ class BridgeSpec:
 
     def __post_init__(self) -> None:
         if self.arch not in ("mlp", "qformer"):
-            raise ValueError(f"arch 는 'mlp', 'qformer' 중 하나여야 합니다: {self.arch!r}")
+            raise ValueError(f"arch는 'mlp', 'qformer' 중 하나여야 합니다: {self.arch!r}")
         if self.features not in ("patches", "embedding"):
-            raise ValueError(f"features 는 'patches', 'embedding' 중 하나여야 합니다: {self.features!r}")
+            raise ValueError(f"features는 'patches', 'embedding' 중 하나여야 합니다: {self.features!r}")
         if self.data not in ("images", "text"):
-            raise ValueError(f"data 는 'images', 'text' 중 하나여야 합니다: {self.data!r}")
+            raise ValueError(f"data는 'images', 'text' 중 하나여야 합니다: {self.data!r}")
         allowed = QFormerLite.NORMS if self.arch == "qformer" else ("none",)
         if self.norm not in allowed:
-            raise ValueError(f"norm 은 {allowed} 중 하나여야 합니다 (arch={self.arch!r}): {self.norm!r}")
+            raise ValueError(f"norm은 {allowed} 중 하나여야 합니다 (arch={self.arch!r}): {self.norm!r}")
 
 
 BRIDGES: dict[str, BridgeSpec] = {
@@ -132,7 +132,7 @@ def load_spine(spine: str | Path) -> tuple[Any, HFTokenizerCodec, str]:
 
     path = spine_dir(spine)
     if not (path / "config.json").is_file():
-        raise FileNotFoundError(f"척추 모델 폴더에 config.json 이 없습니다: {path.name}")
+        raise FileNotFoundError(f"척추 모델 폴더에 config.json이 없습니다: {path.name}")
     lm = LlamaForCausalLM.from_pretrained(str(path), local_files_only=True, dtype=torch.float32).eval()
     codec = HFTokenizerCodec(AutoTokenizer.from_pretrained(str(path), local_files_only=True))
     return lm, codec, _sha256(path / "model.safetensors")
@@ -149,7 +149,7 @@ def make_vlm(
     """``BRIDGES[name]`` (또는 ``spec``) 의 다리를 만들어 얼린 CLIP 과 척추 모델(LoRA 를 붙임) 사이에 놓는다."""
     if spec is None:
         if name not in BRIDGES:
-            raise ValueError(f"name 은 {tuple(BRIDGES)} 중 하나여야 합니다: {name!r}")
+            raise ValueError(f"name은 {tuple(BRIDGES)} 중 하나여야 합니다: {name!r}")
         spec = BRIDGES[name]
     ccfg, d_lm = clip_model.cfg, lm.config.hidden_size
     if spec.features == "patches":
@@ -289,7 +289,7 @@ def load_bridges(out: dict[str, Any], path: Path, cfg: RecipeConfig, lm) -> None
         trained = set(trained_state(vlm))
         if unexpected or trained - set(state):
             raise ValueError(
-                f"{name}.safetensors 의 키가 맞지 않습니다: 빠짐 {sorted(trained - set(state))[:3]}"
+                f"{name}.safetensors의 키가 맞지 않습니다: 빠짐 {sorted(trained - set(state))[:3]}"
             )
         for p in vlm.parameters():  # 불러온 모델은 평가용: 아무것도 학습하지 않는다
             p.requires_grad_(False)

@@ -138,7 +138,7 @@ def diagnose(art: dict[str, Any], cfg: RecipeConfig) -> dict[str, Any]:
 def run_candidate(art: dict[str, Any], name: str, cfg: RecipeConfig, log=print) -> tuple[dict[str, Any], Any]:
     """``CANDIDATES[name]`` 를 학습하고 본 조합·dev 의 섞인 장면 ``cfg.n_eval_bridge`` 개에서 잰다."""
     if name not in CANDIDATES:
-        raise ValueError(f"name 은 {tuple(CANDIDATES)} 중 하나여야 합니다: {name!r}")
+        raise ValueError(f"name은 {tuple(CANDIDATES)} 중 하나여야 합니다: {name!r}")
     spec, over, _ = CANDIDATES[name]
     c = replace(cfg, **over)
     t0 = time.time()
@@ -175,7 +175,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     names = [n for n in args.candidates.split(",") if n]
     bad = [n for n in names if n not in CANDIDATES]
     if bad:
-        raise ValueError(f"candidates 는 {tuple(CANDIDATES)} 중에서 골라야 합니다: {bad!r}")
+        raise ValueError(f"candidates는 {tuple(CANDIDATES)} 중에서 골라야 합니다: {bad!r}")
     torch.set_num_threads(1)
     art = load_artefacts(args.out)
     cfg = RecipeConfig(**art["recipe"]["config"])
