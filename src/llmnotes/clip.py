@@ -46,10 +46,10 @@ class WordTokenizer:
 
     def __init__(self, words: list[str]):
         if len(words) == 0:
-            raise ValueError("words 가 비어 있습니다")
+            raise ValueError("words가 비어 있습니다")
         self.itos = list(SPECIALS) + [nfc(w) for w in words]
         if len(set(self.itos)) != len(self.itos):
-            raise ValueError("words 에 중복되거나 특수 토큰과 같은 낱말이 있습니다")
+            raise ValueError("words에 중복되거나 특수 토큰과 같은 낱말이 있습니다")
         self.stoi = {w: i for i, w in enumerate(self.itos)}
         self.pad_id, self.bos_id, self.eos_id, self.sep_id = range(4)
 
@@ -59,10 +59,10 @@ class WordTokenizer:
     def encode(self, text: str) -> list[int]:
         """문장을 토큰 id 목록으로. 빈 문장과 어휘 밖 낱말은 ValueError."""
         if not isinstance(text, str):
-            raise TypeError(f"text 는 str 이어야 합니다: {type(text).__name__}")
+            raise TypeError(f"text는 str이어야 합니다: {type(text).__name__}")
         words = nfc(text).split()
         if not words:
-            raise ValueError(f"text 가 비어 있습니다: {text!r}")
+            raise ValueError(f"text가 비어 있습니다: {text!r}")
         unknown = [w for w in words if w not in self.stoi]
         if unknown:
             raise ValueError(f"어휘에 없는 낱말입니다: {unknown!r} (text={text!r})")
@@ -74,12 +74,12 @@ class WordTokenizer:
     def batch(self, texts: list[str], max_len: int) -> tuple[torch.Tensor, torch.Tensor]:
         """문장들을 (B, max_len) id 와 마스크(진짜 토큰 = True)로. max_len 보다 긴 문장은 자르지 않고 오류."""
         if len(texts) == 0:
-            raise ValueError("texts 가 비어 있습니다")
+            raise ValueError("texts가 비어 있습니다")
         ids = torch.full((len(texts), max_len), self.pad_id, dtype=torch.long)
         for b, t in enumerate(texts):
             toks = self.encode(t)
             if len(toks) > max_len:
-                raise ValueError(f"문장이 max_len={max_len} 보다 깁니다 ({len(toks)} 토큰): {t!r}")
+                raise ValueError(f"문장이 max_len={max_len}보다 깁니다 ({len(toks)} 토큰): {t!r}")
             ids[b, : len(toks)] = torch.tensor(toks)
         return ids, ids != self.pad_id
 
@@ -90,11 +90,11 @@ def images_to_tensor(images: np.ndarray, image_size: int = 32) -> torch.Tensor:
     잘못된 dtype 은 TypeError, 잘못된 모양은 ValueError.
     """
     if not isinstance(images, np.ndarray):
-        raise TypeError(f"images 는 numpy 배열이어야 합니다: {type(images).__name__}")
+        raise TypeError(f"images는 numpy 배열이어야 합니다: {type(images).__name__}")
     if images.dtype != np.uint8:
-        raise TypeError(f"images 의 dtype 은 uint8 이어야 합니다: {images.dtype}")
+        raise TypeError(f"images의 dtype은 uint8이어야 합니다: {images.dtype}")
     if images.ndim != 4 or images.shape[1:] != (image_size, image_size, 3):
-        raise ValueError(f"images 의 모양은 (N, {image_size}, {image_size}, 3) 이어야 합니다: {images.shape}")
+        raise ValueError(f"images의 모양은 (N, {image_size}, {image_size}, 3)이어야 합니다: {images.shape}")
     x = torch.from_numpy(images).permute(0, 3, 1, 2).float()
     return (x - 127.5) / 64.0
 
@@ -228,7 +228,7 @@ def clip_loss(image_emb: torch.Tensor, text_emb: torch.Tensor, logit_scale: torc
     """대칭 InfoNCE. image_emb, text_emb: (B, D) 단위 벡터, logit_scale: exp 를 취하기 전 스칼라."""
     if image_emb.shape != text_emb.shape or image_emb.ndim != 2:
         raise ValueError(
-            f"image_emb 와 text_emb 는 같은 (B, D) 모양이어야 합니다: {image_emb.shape}, {text_emb.shape}"
+            f"image_emb와 text_emb는 같은 (B, D) 모양이어야 합니다: {image_emb.shape}, {text_emb.shape}"
         )
     logits = logit_scale.exp() * image_emb @ text_emb.T  # L_ij = e^t <u_i, v_j>, (B, B)
     target = torch.arange(len(logits), device=logits.device)  # 짝은 대각선
@@ -275,9 +275,9 @@ def class_embeddings(model: TinyClip, tok: WordTokenizer, prompts_per_class: lis
 def recall_at_k(sim: torch.Tensor, relevant: torch.Tensor, k: int) -> float:
     """질의(행)마다 점수 상위 k 개 안에 relevant[q, j] 가 참인 j 가 있는 비율."""
     if sim.shape != relevant.shape:
-        raise ValueError(f"sim 과 relevant 의 모양이 다릅니다: {sim.shape}, {relevant.shape}")
+        raise ValueError(f"sim과 relevant의 모양이 다릅니다: {sim.shape}, {relevant.shape}")
     if not 1 <= k <= sim.shape[1]:
-        raise ValueError(f"k 는 1 이상 {sim.shape[1]} 이하여야 합니다: {k!r}")
+        raise ValueError(f"k는 1 이상 {sim.shape[1]} 이하여야 합니다: {k!r}")
     top = sim.topk(k, dim=1).indices
     return relevant.gather(1, top).any(dim=1).float().mean().item()
 
@@ -301,9 +301,9 @@ def fit_clip(
         log_every: 0 보다 크면 그 스텝마다 손실을 출력한다.
     """
     if objective not in ("clip", "filip"):
-        raise ValueError(f"objective 는 'clip' 또는 'filip' 이어야 합니다: {objective!r}")
+        raise ValueError(f"objective는 'clip' 또는 'filip'이어야 합니다: {objective!r}")
     if not len(x) == len(ids) == len(mask):
-        raise ValueError(f"x, ids, mask 의 개수가 다릅니다: {len(x)}, {len(ids)}, {len(mask)}")
+        raise ValueError(f"x, ids, mask의 개수가 다릅니다: {len(x)}, {len(ids)}, {len(mask)}")
     g = torch.Generator().manual_seed(seed)
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=0.1)

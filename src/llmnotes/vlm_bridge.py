@@ -67,7 +67,7 @@ class HFTokenizerCodec:
         self.tokenizer = tokenizer
         eos = tokenizer.eos_token_id
         if eos is None:
-            raise ValueError("tokenizer 에 eos_token 이 없습니다")
+            raise ValueError("tokenizer에 eos_token이 없습니다")
         self.bos_id = self.eos_id = int(eos)
         pad = tokenizer.pad_token_id
         self.pad_id = int(pad) if pad is not None else int(eos)
@@ -78,9 +78,9 @@ class HFTokenizerCodec:
 
     def encode(self, text: str) -> list[int]:
         if not isinstance(text, str):
-            raise TypeError(f"text 는 str 이어야 합니다: {type(text).__name__}")
+            raise TypeError(f"text는 str이어야 합니다: {type(text).__name__}")
         if not text.strip():
-            raise ValueError(f"text 가 비어 있습니다: {text!r}")
+            raise ValueError(f"text가 비어 있습니다: {text!r}")
         return list(self.tokenizer(text, add_special_tokens=False)["input_ids"])
 
     def decode(self, ids) -> str:
@@ -97,7 +97,7 @@ class MLPProjector(nn.Module):
     def __init__(self, d_img: int, d_lm: int, hidden: int = 128, n_tokens: int = 1):
         super().__init__()
         if not isinstance(n_tokens, int) or n_tokens < 1:
-            raise ValueError(f"n_tokens 는 1 이상의 정수여야 합니다: {n_tokens!r}")
+            raise ValueError(f"n_tokens는 1 이상의 정수여야 합니다: {n_tokens!r}")
         self.n_tokens, self.d_lm = n_tokens, d_lm
         self.net = nn.Sequential(nn.Linear(d_img, hidden), nn.GELU(), nn.Linear(hidden, n_tokens * d_lm))
 
@@ -110,12 +110,44 @@ class QFormerLite(nn.Module):
     """학습되는 질의 K 개 + [교차 어텐션 → 자기 어텐션 → FFN] 층 → 언어 모델 차원으로 선형 투영.
 
     교차 어텐션: Q = 질의, K = V = 그림 조각 토큰.  softmax(Q Kᵀ / √d) V 로 질의마다 그림의 필요한 부분을 모은다.
+
+    ``norm`` 은 크기 맞추기 (노트북 20 의 진단: 정규화 없이 학습한 Q-Former 의 그림 토큰 노름은 척추 모델 낱말
+    임베딩 노름의 약 30배였다):
+
+    - 'none': 정규화 없음 (처음 내보낸 판).
+    - 'in': 그림 특징에 층 정규화를 먼저 건다 (BLIP-2 의 ``ln_vision``): z ← LN(z).
+    - 'out': 마지막 질의에 층 정규화를 걸고(사전 정규화 트랜스포머의 마지막 LN), 선형 투영 뒤 토큰마다 RMS 를
+      ``out_rms`` 로 맞춘다: y ← out_rms · y / RMS(y),  RMS(y) = √(mean_j y_j²).
+    - 'both': 'in' 과 'out' 을 함께.
     """
 
+    NORMS = ("none", "in", "out", "both")
+
     def __init__(
-        self, d_img: int, d_lm: int, n_queries: int = 8, width: int = 64, heads: int = 4, layers: int = 1
+        self,
+        d_img: int,
+        d_lm: int,
+        n_queries: int = 8,
+        width: int = 64,
+        heads: int = 4,
+        layers: int = 1,
+        norm: str = "none",
+        out_rms: float = 0.05,
     ):
         super().__init__()
+        if isinstance(n_queries, bool) or not isinstance(n_queries, int) or n_queries < 1:
+            raise ValueError(f"n_queries는 1 이상의 정수여야 합니다: {n_queries!r}")
+        if norm not in self.NORMS:
+            raise ValueError(f"norm은 {self.NORMS} 중 하나여야 합니다: {norm!r}")
+        if (
+            isinstance(out_rms, bool)
+            or not isinstance(out_rms, int | float)
+            or not 0 < out_rms < float("inf")
+        ):
+            raise ValueError(f"out_rms는 양의 유한한 수여야 합니다: {out_rms!r}")
+        self.norm, self.out_rms = norm, float(out_rms)
+        self.in_norm = nn.LayerNorm(d_img) if norm in ("in", "both") else nn.Identity()
+        self.out_norm = nn.LayerNorm(width) if norm in ("out", "both") else nn.Identity()
         self.queries = nn.Parameter(torch.randn(n_queries, width) * 0.02)
         self.kv = nn.Linear(d_img, width)
         self.cross = nn.ModuleList(
@@ -134,7 +166,7 @@ class QFormerLite(nn.Module):
         self.out = nn.Linear(width, d_lm)  # BLIP-2 의 'FC 층': 질의 출력을 언어 모델 차원으로
 
     def forward(self, feats: torch.Tensor) -> torch.Tensor:
-        kv = self.kv(feats)  # (B, N, w)
+        kv = self.kv(self.in_norm(feats))  # (B, N, w)
         q = self.queries.expand(len(feats), -1, -1)  # (B, K, w)
         for i, (cross, self_attn, ffn) in enumerate(zip(self.cross, self.self_attn, self.ffn, strict=True)):
             n1, n2, n3 = self.norms[3 * i : 3 * i + 3]
@@ -142,7 +174,10 @@ class QFormerLite(nn.Module):
             h = n2(q)
             q = q + self_attn(h, h, h, need_weights=False)[0]  # 질의끼리 정보를 나눈다
             q = q + ffn(n3(q))
-        return self.out(q)  # (B, K, d_lm)
+        y = self.out(self.out_norm(q))  # (B, K, d_lm)
+        if self.norm in ("out", "both"):  # 토큰마다 RMS 를 척추 모델 낱말 임베딩 크기로
+            y = self.out_rms * y * torch.rsqrt(y.pow(2).mean(-1, keepdim=True) + 1e-6)
+        return y
 
 
 class EmbeddingToken(nn.Module):
@@ -165,7 +200,7 @@ def modality_noise(emb: torch.Tensor, sigma: float, generator: torch.Generator |
     글 임베딩과 짝 그림 임베딩 사이의 틈(modality gap)을 잡음으로 덮어, 글로 학습한 다리가 그림 임베딩도 읽게 한다.
     """
     if not isinstance(sigma, int | float) or not sigma >= 0 or sigma == float("inf"):
-        raise ValueError(f"sigma 는 0 이상의 유한한 수여야 합니다: {sigma!r}")
+        raise ValueError(f"sigma는 0 이상의 유한한 수여야 합니다: {sigma!r}")
     if sigma == 0:
         return emb
     eps = torch.randn(emb.shape, generator=generator, dtype=emb.dtype) * sigma
@@ -185,7 +220,7 @@ def make_batch(tok: TextCodec, questions: list[str], answers: list[str | None]) 
     """'<bos> 질문 <sep> 답 <eos>' 를 오른쪽 패딩으로 묶는다. 답이 None 이면 '<bos> 질문 <sep>' 까지만 (생성용)."""
     if len(questions) == 0 or len(questions) != len(answers):
         raise ValueError(
-            f"questions 와 answers 는 길이가 같고 비어 있지 않아야 합니다: {len(questions)}, {len(answers)}"
+            f"questions와 answers는 길이가 같고 비어 있지 않아야 합니다: {len(questions)}, {len(answers)}"
         )
     seqs, labs = [], []
     for q, a in zip(questions, answers, strict=True):
@@ -232,7 +267,7 @@ class VisionLanguageModel(nn.Module):
         super().__init__()
         self.image_size = image_size
         if lm_mode not in LM_MODES:
-            raise ValueError(f"lm_mode 는 {LM_MODES} 중 하나여야 합니다: {lm_mode!r}")
+            raise ValueError(f"lm_mode는 {LM_MODES} 중 하나여야 합니다: {lm_mode!r}")
         self.image_encoder, self.bridge, self.lm, self.lm_mode = image_encoder, bridge, lm, lm_mode
         for p in image_encoder.parameters():
             p.requires_grad_(False)
@@ -245,9 +280,9 @@ class VisionLanguageModel(nn.Module):
         """그림 → 언어 모델 임베딩 공간의 그림 토큰 (B, P, d_lm)."""
         S = self.image_size
         if not isinstance(images, torch.Tensor):
-            raise TypeError(f"images 는 torch.Tensor 여야 합니다: {type(images).__name__}")
+            raise TypeError(f"images는 torch.Tensor여야 합니다: {type(images).__name__}")
         if images.ndim != 4 or tuple(images.shape[1:]) != (3, S, S) or len(images) == 0:
-            raise ValueError(f"images 는 (B≥1, 3, {S}, {S}) 여야 합니다: {tuple(images.shape)}")
+            raise ValueError(f"images는 (B≥1, 3, {S}, {S})여야 합니다: {tuple(images.shape)}")
         with torch.no_grad():
             feats = self.image_encoder(images)
         return self.bridge(feats)

@@ -1,4 +1,4 @@
-"""레시피: 노트북 20 의 작은 CLIP·FILIP 과, 척추 모델(tiny-ko-llama)에 그림을 넣는 다리 넷을 학습해 내보낸다.
+"""레시피: 노트북 20 의 작은 CLIP·FILIP 과, 척추 모델(tiny-ko-llama)에 그림을 넣는 다리 다섯을 학습해 내보낸다.
 
 실행: ``PYTHONHASHSEED=0 OMP_NUM_THREADS=1 python -m llmnotes.recipes.clip --out data/models/tiny-clip``
 (``--stage clip`` 과 ``--stage bridges`` 로 나눠 돌릴 수 있다; 단계마다 시드를 따로 고정한다.)
@@ -8,13 +8,16 @@
     llava.safetensors, qformer.safetensors 조각 토큰을 읽는 다리를 학습 분할 그림으로 학습 (다리 ``bridge.*`` + LoRA ``lm.*lora_*``)
     llava_capdec.safetensors, qformer_capdec.safetensors
                                            CLIP 공통 임베딩 하나를 읽는 다리를 잡음 더한 **글** 임베딩으로 학습 (CapDec)
+    qformer_capdec_norm.safetensors        같은 CapDec Q-Former 에 입력 층 정규화를 더한 것 (``clip_qformer_study`` 로 dev 에서 고름)
+    qformer_study.json                     Q-Former 진단과 고치기 후보의 dev 기록 (``python -m llmnotes.recipes.clip_qformer_study``)
     vocab.json, recipe.json                CLIP 글 인코더의 어휘, 설정·시드·데이터 해시·손실 기록·결과·파일 해시 (데이터시트)
 
-다리 네 가지는 ``llmnotes.recipes.clip_bridges.BRIDGES``. 척추 모델 자체는 복사하지 않는다: ``data/models/tiny-ko-llama`` 를 읽고, 그 파일 해시를 ``recipe.json`` 에 적어
+다리 다섯 가지는 ``llmnotes.recipes.clip_bridges.BRIDGES``. 척추 모델 자체는 복사하지 않는다: ``data/models/tiny-ko-llama`` 를 읽고, 그 파일 해시를 ``recipe.json`` 에 적어
 다른 척추 모델에 LoRA 를 잘못 붙이지 않게 한다.
 
 분할: 학습 장면은 ``shapes.HELD_OUT`` 조합을 담지 않는다. dev 분할(시드 seed+1)은 설정과 제로샷 점수 규칙을 고르는 데
-쓰고, 시험 분할(시드 ``test_seed``)은 고른 뒤에 한 번 잰다. 예전 시험 분할(시드 2)은 제로샷 규칙을 그 결과를 본 뒤에
+쓰고, 시험 분할(시드 ``test_seed``)은 고른 뒤에 한 번 잰다. 다리는 그 분할을 설계 중 여러 번 보았으므로,
+Q-Former 고침을 고른 뒤 다리 모두를 새 시험 분할(시드 ``bridge_fresh_test_seed``)에서 한 번 쟀다. 예전 시험 분할(시드 2)은 제로샷 규칙을 그 결과를 본 뒤에
 골랐으므로 더는 시험에 쓰지 않는다 (data/README.md).
 """
 
@@ -48,6 +51,7 @@ from ..clip import (
 from ..vlm_bridge import modality_noise
 from .clip_bridges import (
     BRIDGES,
+    ORIGINAL_BRIDGES,
     bridge_inputs,
     build_qa,
     choose_bridge_input,
@@ -105,6 +109,8 @@ class RecipeConfig:
     embed_tokens: int = 4  # 공통 임베딩 하나를 펼칠 그림 토큰 수 (MLP 다리, ClipCap 처럼)
     capdec_noise: float = 0.1  # CapDec 잡음 σ: dev 분할의 글 탐사로 고름 (데이터시트)
     n_eval_bridge: int = 96
+    # 다리의 새 시험 분할 (시드 1002 분할은 다리 설계 중 여러 번 보았다): Q-Former 고침을 dev 에서 고른 뒤 처음 잰다
+    bridge_fresh_test_seed: int = 2026
 
 
 def _sha256(path: Path) -> str:
@@ -306,8 +312,14 @@ def load_artefacts(path: str | Path, spine: str | Path | None = None, bridges: b
     return out
 
 
-def evaluate_all(out: Path, cfg: RecipeConfig, spine: str | Path | None = None) -> dict[str, Any]:
-    """내보낸 파일을 다시 읽어 모든 결과를 잰다 (제로샷과 규칙 선택, 검색, 도형 읽기 probe, 다리)."""
+def evaluate_all(
+    out: Path, cfg: RecipeConfig, spine: str | Path | None = None, previous: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """내보낸 파일을 다시 읽어 모든 결과를 잰다 (제로샷과 규칙 선택, 검색, 도형 읽기 probe, 다리).
+
+    ``previous`` (앞선 ``results``) 에 같은 가중치 파일(sha256)·같은 장면 시드로 잰 다리 점수가 있으면 다시 재지 않고 쓴다.
+    다리 분할: 본 조합(seed+4), dev(seed+1), 시험(``test_seed``; ``ORIGINAL_BRIDGES`` 만), 새 시험(``bridge_fresh_test_seed``).
+    """
     art = load_artefacts(out, spine)
     tok = art["tokenizer"]
     ev = evaluation_scenes(cfg)
@@ -341,13 +353,33 @@ def evaluate_all(out: Path, cfg: RecipeConfig, spine: str | Path | None = None) 
         cfg.seed,
         all_combos=all_combos,
     )
+    fresh = shapes.sample_scenes(cfg.n_eval, cfg.bridge_fresh_test_seed, "test")
+    seeds = {
+        "seen": cfg.seed + 4,
+        "dev": cfg.seed + 1,
+        "test": cfg.test_seed,
+        "test_fresh": cfg.bridge_fresh_test_seed,
+    }
+    prev = previous or {}
+    cache = results["bridge_eval_cache"] = {}
     for name in BRIDGES:
         if name not in art:
             continue
-        for split in ("seen", "dev", "test"):
-            results[f"{name}_{split}"] = evaluate_bridge(
-                art[name], art["codec"], ev[split]["mixed"][: cfg.n_eval_bridge]
-            )
+        digest = _sha256(Path(out) / f"{name}.safetensors")
+        splits = (
+            ("seen", "dev", "test", "test_fresh")
+            if name in ORIGINAL_BRIDGES
+            else ("seen", "dev", "test_fresh")
+        )
+        for split in splits:
+            key = f"{name}_{split}"
+            stamp = {"sha256": digest, "seed": seeds[split], "n": cfg.n_eval_bridge}
+            if prev.get("bridge_eval_cache", {}).get(key) == stamp and key in prev:
+                results[key] = prev[key]  # 같은 가중치·같은 장면: 탐욕적 답이 같으므로 다시 재지 않는다
+            else:
+                scenes = fresh if split == "test_fresh" else ev[split]["mixed"]
+                results[key] = evaluate_bridge(art[name], art["codec"], scenes[: cfg.n_eval_bridge])
+            cache[key] = stamp
         vlm = art[name]
         results[f"{name}_trainable"] = {
             "bridge": sum(p.numel() for p in vlm.bridge.parameters()),
@@ -382,15 +414,15 @@ def run(
     stage: str = "all",
     bridges: tuple[str, ...] = tuple(BRIDGES),
 ) -> dict[str, Any]:
-    """레시피: 'clip' 단계(CLIP, FILIP) → 'bridges' 단계(척추 모델 + 다리 넷, ``BRIDGES``) → 저장한 파일로 결과 재기.
+    """레시피: 'clip' 단계(CLIP, FILIP) → 'bridges' 단계(척추 모델 + 다리, ``BRIDGES``) → 저장한 파일로 결과 재기.
 
     두 단계는 각자 시드를 고정하므로 'all' 한 번과 'clip' 뒤 'bridges' 는 같은 파일을 만든다. ``bridges`` 로 학습할
     다리를 고를 수 있다 (두 프로세스가 다리 하나씩 같은 폴더에 학습한 뒤 ``--eval-only`` 로 결과를 잰다).
     """
     if any(b not in BRIDGES for b in bridges) or not bridges:
-        raise ValueError(f"bridges 는 {tuple(BRIDGES)} 중에서 골라야 합니다: {bridges!r}")
+        raise ValueError(f"bridges는 {tuple(BRIDGES)} 중에서 골라야 합니다: {bridges!r}")
     if stage not in ("all", "clip", "bridges"):
-        raise ValueError(f"stage 는 'all', 'clip', 'bridges' 중 하나여야 합니다: {stage!r}")
+        raise ValueError(f"stage는 'all', 'clip', 'bridges' 중 하나여야 합니다: {stage!r}")
     t0 = time.time()
 
     def log(msg: str) -> None:
@@ -459,7 +491,7 @@ def run(
     if not all((out / f"{b}.safetensors").exists() for b in BRIDGES):
         log("다리 파일이 아직 다 있지 않아 결과 재기를 건너뛴다 (나머지 다리를 학습한 뒤 --eval-only)")
         return recipe
-    recipe["results"] = evaluate_all(out, cfg)
+    recipe["results"] = evaluate_all(out, cfg, previous=recipe.get("results"))
     _write_recipe(out, recipe)
     log(f"끝: {json.dumps(recipe['results'], ensure_ascii=False)}")
     return recipe
@@ -469,7 +501,7 @@ def evaluate_only(out: Path, command: str = "") -> dict[str, Any]:
     """이미 학습한 폴더의 결과만 다시 잰다 (가중치는 바꾸지 않는다)."""
     recipe = json.loads((out / "recipe.json").read_text(encoding="utf-8"))
     cfg = RecipeConfig(**recipe["config"])
-    recipe["results"] = evaluate_all(out, cfg)
+    recipe["results"] = evaluate_all(out, cfg, previous=recipe.get("results"))
     recipe.setdefault("commands", []).append(command)
     _write_recipe(out, recipe)
     print(json.dumps(recipe["results"], ensure_ascii=False))

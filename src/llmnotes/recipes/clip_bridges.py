@@ -1,4 +1,4 @@
-"""레시피의 다리 부분: 척추 모델(tiny-ko-llama)에 그림을 넣는 다리 네 가지를 만들고, 학습하고, 잰다.
+"""레시피의 다리 부분: 척추 모델(tiny-ko-llama)에 그림을 넣는 다리 다섯 가지를 만들고, 학습하고, 잰다.
 
 ``llmnotes.recipes.clip`` 이 부른다. 다리는 (구조, 입력, 학습 데이터) 로 정해진다 (``BRIDGES``).
 
@@ -51,18 +51,34 @@ __all__ = [
     "train_bridge",
     "evaluate_bridge",
     "choose_bridge_input",
+    "dev_mean",
+    "ORIGINAL_BRIDGES",
     "load_bridges",
     "spine_dir",
+    "spine_embedding_rms",
 ]
 
 
 @dataclass(frozen=True)
 class BridgeSpec:
-    """다리 하나: 구조('mlp', 'qformer'), 입력('patches', 'embedding'), 학습 데이터('images', 'text')."""
+    """다리 하나: 구조('mlp', 'qformer'), 입력('patches', 'embedding'), 학습 데이터('images', 'text'),
+    Q-Former 의 크기 맞추기 ``norm`` (``QFormerLite.NORMS``; 'mlp' 는 'none' 만)."""
 
     arch: str
     features: str
     data: str
+    norm: str = "none"
+
+    def __post_init__(self) -> None:
+        if self.arch not in ("mlp", "qformer"):
+            raise ValueError(f"arch는 'mlp', 'qformer' 중 하나여야 합니다: {self.arch!r}")
+        if self.features not in ("patches", "embedding"):
+            raise ValueError(f"features는 'patches', 'embedding' 중 하나여야 합니다: {self.features!r}")
+        if self.data not in ("images", "text"):
+            raise ValueError(f"data는 'images', 'text' 중 하나여야 합니다: {self.data!r}")
+        allowed = QFormerLite.NORMS if self.arch == "qformer" else ("none",)
+        if self.norm not in allowed:
+            raise ValueError(f"norm은 {allowed} 중 하나여야 합니다 (arch={self.arch!r}): {self.norm!r}")
 
 
 BRIDGES: dict[str, BridgeSpec] = {
@@ -70,7 +86,11 @@ BRIDGES: dict[str, BridgeSpec] = {
     "qformer": BridgeSpec("qformer", "patches", "images"),
     "llava_capdec": BridgeSpec("mlp", "embedding", "text"),
     "qformer_capdec": BridgeSpec("qformer", "embedding", "text"),
+    # Q-Former 진단 뒤 dev 에서 고른 고침 (``recipes.clip_qformer_study``): 입력과 출력의 크기 맞추기
+    "qformer_capdec_norm": BridgeSpec("qformer", "embedding", "text", "in"),
 }
+# 시드 test_seed 시험 분할을 이미 본 원래 다리 넷. 나중에 더한 다리는 그 분할을 재지 않고 새 시험 분할(test_fresh)만 잰다.
+ORIGINAL_BRIDGES = ("llava", "qformer", "llava_capdec", "qformer_capdec")
 
 
 def build_qa(scenes: list[shapes.Scene]) -> tuple[list[int], list[str], list[str]]:
@@ -112,17 +132,26 @@ def load_spine(spine: str | Path) -> tuple[Any, HFTokenizerCodec, str]:
 
     path = spine_dir(spine)
     if not (path / "config.json").is_file():
-        raise FileNotFoundError(f"척추 모델 폴더에 config.json 이 없습니다: {path.name}")
+        raise FileNotFoundError(f"척추 모델 폴더에 config.json이 없습니다: {path.name}")
     lm = LlamaForCausalLM.from_pretrained(str(path), local_files_only=True, dtype=torch.float32).eval()
     codec = HFTokenizerCodec(AutoTokenizer.from_pretrained(str(path), local_files_only=True))
     return lm, codec, _sha256(path / "model.safetensors")
 
 
-def make_vlm(clip_model: TinyClip, name: str, lm, cfg: RecipeConfig) -> VisionLanguageModel:
-    """``BRIDGES[name]`` 의 다리를 만들어 얼린 CLIP 과 척추 모델(LoRA 를 붙임) 사이에 놓는다."""
-    if name not in BRIDGES:
-        raise ValueError(f"name 은 {tuple(BRIDGES)} 중 하나여야 합니다: {name!r}")
-    spec, ccfg, d_lm = BRIDGES[name], clip_model.cfg, lm.config.hidden_size
+def spine_embedding_rms(lm) -> float:
+    """척추 모델 낱말 임베딩 행렬의 RMS √(mean E²). 크기를 맞추는 Q-Former 의 그림 토큰 RMS 목표."""
+    return float(lm.get_input_embeddings().weight.detach().float().pow(2).mean().sqrt())
+
+
+def make_vlm(
+    clip_model: TinyClip, name: str, lm, cfg: RecipeConfig, spec: BridgeSpec | None = None
+) -> VisionLanguageModel:
+    """``BRIDGES[name]`` (또는 ``spec``) 의 다리를 만들어 얼린 CLIP 과 척추 모델(LoRA 를 붙임) 사이에 놓는다."""
+    if spec is None:
+        if name not in BRIDGES:
+            raise ValueError(f"name은 {tuple(BRIDGES)} 중 하나여야 합니다: {name!r}")
+        spec = BRIDGES[name]
+    ccfg, d_lm = clip_model.cfg, lm.config.hidden_size
     if spec.features == "patches":
         encoder, d_in, n_tokens = clip_model.image_encoder, ccfg.width, 1
     else:
@@ -130,7 +159,9 @@ def make_vlm(clip_model: TinyClip, name: str, lm, cfg: RecipeConfig) -> VisionLa
     if spec.arch == "mlp":
         bridge = MLPProjector(d_in, d_lm, n_tokens=n_tokens)
     else:
-        bridge = QFormerLite(d_in, d_lm, n_queries=cfg.qformer_queries)
+        bridge = QFormerLite(
+            d_in, d_lm, n_queries=cfg.qformer_queries, norm=spec.norm, out_rms=spine_embedding_rms(lm)
+        )
     return VisionLanguageModel(
         encoder,
         bridge,
@@ -151,11 +182,11 @@ def trained_state(vlm: VisionLanguageModel) -> dict[str, torch.Tensor]:
 
 @torch.no_grad()
 def bridge_inputs(
-    clip_model: TinyClip, tok: WordTokenizer, name: str, cfg: RecipeConfig
+    clip_model: TinyClip, tok: WordTokenizer, name: str, cfg: RecipeConfig, spec: BridgeSpec | None = None
 ) -> tuple[torch.Tensor, list[int], list[str], list[str]]:
     """다리 학습 입력: (장면 수, N, d) 특징과 질문·답. 'images' 는 학습 분할 그림의 조각 토큰,
     'text' 는 ``text_scenes`` 의 학습용 글(``shapes.clip_texts``)의 CLIP 글 임베딩 (잡음은 스텝마다 ``train_bridge`` 가 더함)."""
-    if BRIDGES[name].data == "images":
+    if (spec or BRIDGES[name]).data == "images":
         scenes = shapes.sample_scenes(cfg.n_bridge_train, cfg.seed + 3, "train")
         feats = clip_model.image_tokens(images_to_tensor(shapes.render_batch(scenes)))
     else:
@@ -222,22 +253,27 @@ def evaluate_bridge(vlm: VisionLanguageModel, codec, scenes: list[shapes.Scene])
     return {k: round(float(np.mean(v)), 4) for k, v in res.items()}
 
 
-def choose_bridge_input(results: dict[str, Any]) -> dict[str, Any]:
-    """dev 분할의 색·모양·개수 평균 정확도로 다리마다 입력(조각 토큰+그림 학습 / 임베딩+글 학습)을 고른다.
+def dev_mean(r: dict[str, float]) -> float:
+    """dev 점수 하나: 색·모양·개수 정확도의 평균 (설명의 정확 일치는 넣지 않는다)."""
+    return round(float(np.mean([r[k] for k in ("colour", "shape", "count")])), 4)
 
-    동점이면 조각 토큰(원래 설계)이 이긴다. 시험 분할은 고른 뒤에 읽는다.
+
+def choose_bridge_input(results: dict[str, Any]) -> dict[str, Any]:
+    """구조('mlp' → 'llava', 'qformer') 마다 ``BRIDGES`` 의 후보 중 dev 에서 하나를 고른다 (결과가 있는 것만).
+
+    규칙 (시험 분할을 보기 전에 정함): dev 의 색·모양·개수 평균이 가장 높은 것, 같으면 dev 모양이 높은 것, 그래도
+    같으면 ``BRIDGES`` 에서 먼저 나온 것 (원래 설계인 조각 토큰). 고른 다리의 시험 점수는 고른 뒤에 읽는다:
+    ``test`` 는 시드 ``test_seed`` 분할 (원래 다리 넷은 이미 여러 번 보았다), ``test_fresh`` 는 새 분할.
     """
     out: dict[str, Any] = {}
-    for arch, (a, b) in {
-        "llava": ("llava", "llava_capdec"),
-        "qformer": ("qformer", "qformer_capdec"),
-    }.items():
-        dev = {
-            n: round(float(np.mean([results[f"{n}_dev"][k] for k in ("colour", "shape", "count")])), 4)
-            for n in (a, b)
-        }
-        chosen = b if dev[b] > dev[a] else a
-        out[arch] = {"dev_mean": dev, "chosen": chosen, "test": results[f"{chosen}_test"]}
+    for arch, label in (("mlp", "llava"), ("qformer", "qformer")):
+        names = [n for n, s in BRIDGES.items() if s.arch == arch and f"{n}_dev" in results]
+        dev = {n: dev_mean(results[f"{n}_dev"]) for n in names}
+        chosen = max(names, key=lambda n: (dev[n], results[f"{n}_dev"]["shape"], -names.index(n)))
+        out[label] = {"dev_mean": dev, "chosen": chosen}
+        for split in ("test", "test_fresh"):
+            if f"{chosen}_{split}" in results:
+                out[label][split] = results[f"{chosen}_{split}"]
     return out
 
 
@@ -253,7 +289,7 @@ def load_bridges(out: dict[str, Any], path: Path, cfg: RecipeConfig, lm) -> None
         trained = set(trained_state(vlm))
         if unexpected or trained - set(state):
             raise ValueError(
-                f"{name}.safetensors 의 키가 맞지 않습니다: 빠짐 {sorted(trained - set(state))[:3]}"
+                f"{name}.safetensors의 키가 맞지 않습니다: 빠짐 {sorted(trained - set(state))[:3]}"
             )
         for p in vlm.parameters():  # 불러온 모델은 평가용: 아무것도 학습하지 않는다
             p.requires_grad_(False)
