@@ -302,7 +302,10 @@ def test_load_preferences(tmp_path):
         ({**_pref(), "rejected": "안녕하세요!"}, r"p\.jsonl:1: 필드 'chosen'과 'rejected'가 같습니다"),
         ({**_pref(), "signal": ""}, r"p\.jsonl:1: 필드 'signal'의 값이 빈 문자열"),
         ({**_pref(), "prompt": " "}, r"p\.jsonl:1: 필드 'prompt'의 값이 빈 문자열"),
-        ({k: v for k, v in _pref().items() if k != "chosen"}, r"p\.jsonl:1: 필수 필드가 빠졌습니다: 'chosen'"),
+        (
+            {k: v for k, v in _pref().items() if k != "chosen"},
+            r"p\.jsonl:1: 필수 필드가 빠졌습니다: 'chosen'",
+        ),
     ],
 )
 def test_load_preferences_errors(tmp_path, rec, match):
