@@ -294,7 +294,7 @@ def test_dpo_seed_study_repeats_train_dpo_per_seed(prefs, tok, examples):
 @pytest.mark.parametrize(
     "seeds, evals, match",
     [
-        ([], None, "seeds가 비어"),
+        ([], None, "seeds: 비어 있습니다"),
         ([0, 0], None, "서로 다른 정수"),
         ([0, 1.5], None, "서로 다른 정수"),
         ([0], {}, "eval_sets가 비어"),
@@ -520,11 +520,11 @@ def test_label_pairs_with_rule_judge():
 @pytest.mark.parametrize(
     ("example", "match"),
     [
-        ({"prompt": "", "chosen": "네", "rejected": "아니요"}, "'prompt'가 비어"),
-        ({"prompt": "질문", "chosen": "  ", "rejected": "아니요"}, "'chosen'가 비어"),
-        ({"prompt": "질문", "chosen": "네", "rejected": ""}, "'rejected'가 비어"),
+        ({"prompt": "", "chosen": "네", "rejected": "아니요"}, "'prompt': 비어 있습니다"),
+        ({"prompt": "질문", "chosen": "  ", "rejected": "아니요"}, "'chosen': 비어 있습니다"),
+        ({"prompt": "질문", "chosen": "네", "rejected": ""}, "'rejected': 비어 있습니다"),
         ({"prompt": "질문", "chosen": "같다", "rejected": "같다"}, "같습니다: '같다'"),
-        ({"prompt": "질문", "chosen": "네"}, "'rejected'가 없습니다"),
+        ({"prompt": "질문", "chosen": "네"}, "없는 필드: 'rejected'"),
     ],
 )
 def test_bad_preferences(example, match):
@@ -535,7 +535,7 @@ def test_bad_preferences(example, match):
 def test_bad_preference_types_and_nfc():
     import unicodedata
 
-    with pytest.raises(TypeError, match="'chosen'는 str"):
+    with pytest.raises(TypeError, match="'chosen': str이어야 합니다 \\(받은 타입 int\\)"):
         check_preference({"prompt": "질문", "chosen": 3, "rejected": "아니요"})
     nfd = unicodedata.normalize("NFD", "한국어")
     assert check_preference({"prompt": nfd, "chosen": "네", "rejected": "아니요"})[0] == "한국어"

@@ -138,7 +138,9 @@ def test_bad_mask_shape_raises_naming_shapes():
 
 def test_bad_qkv_shapes_raise():
     q, k, v = _qkv()
-    with pytest.raises(ValueError, match="query의 마지막 차원 8"):
+    with pytest.raises(
+        ValueError, match=r"query와 key의 마지막 차원이 같아야 합니다: query\.shape=\(2, 3, 5, 8\)"
+    ):
         scaled_dot_product_attention(q, k[..., :5], v)
     with pytest.raises(ValueError, match="key와 value"):
         scaled_dot_product_attention(q, k, v[..., :3, :])

@@ -184,13 +184,13 @@ def test_load_jsonl_skips_blank_lines(tmp_path):
 @pytest.mark.parametrize(
     ("records", "match"),
     [
-        ([_rec(), {"id": "a-2", "label": 1, "tags": []}], r"x\.jsonl:2: 필드 'text'가 없습니다"),
-        ([_rec(label="1")], r"x\.jsonl:1: 필드 'label'는 int"),
-        ([_rec(label=True)], r"x\.jsonl:1: 필드 'label'는 int"),
-        ([_rec(tags="a")], r"x\.jsonl:1: 필드 'tags'는 list"),
-        ([_rec(text="")], r"x\.jsonl:1: 필드 'text'가 빈 문자열"),
-        ([_rec(text="   ")], r"x\.jsonl:1: 필드 'text'가 빈 문자열"),
-        ([_rec(), _rec(), _rec(id="a-3")], r"x\.jsonl:2: 필드 'id'의 값 'a-1'가 1번째 줄과 중복"),
+        ([_rec(), {"id": "a-2", "label": 1, "tags": []}], r"x\.jsonl:2: 필수 필드가 빠졌습니다: 'text'"),
+        ([_rec(label="1")], r"x\.jsonl:1: 필드 'label'의 값은 int 타입"),
+        ([_rec(label=True)], r"x\.jsonl:1: 필드 'label'의 값은 int 타입"),
+        ([_rec(tags="a")], r"x\.jsonl:1: 필드 'tags'의 값은 list 타입"),
+        ([_rec(text="")], r"x\.jsonl:1: 필드 'text'의 값이 빈 문자열"),
+        ([_rec(text="   ")], r"x\.jsonl:1: 필드 'text'의 값이 빈 문자열"),
+        ([_rec(), _rec(), _rec(id="a-3")], r"x\.jsonl:2: 필드 'id'의 값 'a-1': 1번째 줄과 중복"),
         ([[1, 2]], r"x\.jsonl:1: 한 줄은 JSON 객체"),
     ],
 )
@@ -269,7 +269,7 @@ def test_load_instructions_allows_empty_input_only(tmp_path):
         Instruction("ins-1", "질의응답", "한국의 수도는?", "", "서울", "train")
     ]
     p = _write_jsonl(tmp_path / "i.jsonl", [{**rec, "output": "", "split": "train"}])
-    with pytest.raises(ValueError, match=r"i\.jsonl:1: 필드 'output'가 빈 문자열"):
+    with pytest.raises(ValueError, match=r"i\.jsonl:1: 필드 'output'의 값이 빈 문자열"):
         load_instructions(path=p)
     p = _write_jsonl(tmp_path / "i.jsonl", [{**rec, "task": "번역", "split": "train"}])
     with pytest.raises(ValueError, match=r"i\.jsonl:1: 필드 'task'.*'번역'"):
@@ -300,9 +300,12 @@ def test_load_preferences(tmp_path):
     ("rec", "match"),
     [
         ({**_pref(), "rejected": "안녕하세요!"}, r"p\.jsonl:1: 필드 'chosen'과 'rejected'가 같습니다"),
-        ({**_pref(), "signal": ""}, r"p\.jsonl:1: 필드 'signal'가 빈 문자열"),
-        ({**_pref(), "prompt": " "}, r"p\.jsonl:1: 필드 'prompt'가 빈 문자열"),
-        ({k: v for k, v in _pref().items() if k != "chosen"}, r"p\.jsonl:1: 필드 'chosen'가 없습니다"),
+        ({**_pref(), "signal": ""}, r"p\.jsonl:1: 필드 'signal'의 값이 빈 문자열"),
+        ({**_pref(), "prompt": " "}, r"p\.jsonl:1: 필드 'prompt'의 값이 빈 문자열"),
+        (
+            {k: v for k, v in _pref().items() if k != "chosen"},
+            r"p\.jsonl:1: 필수 필드가 빠졌습니다: 'chosen'",
+        ),
     ],
 )
 def test_load_preferences_errors(tmp_path, rec, match):
@@ -339,7 +342,7 @@ def test_load_constitution_qa(tmp_path):
         (_qa(articles=[True]), r"q\.jsonl:1: 필드 'articles'.*True"),
         (_qa(articles=["1"]), r"q\.jsonl:1: 필드 'articles'.*'1'"),
         (_qa(articles=[]), r"q\.jsonl:1: 필드 'articles'가 비어"),
-        (_qa(articles=1), r"q\.jsonl:1: 필드 'articles'는 list"),
+        (_qa(articles=1), r"q\.jsonl:1: 필드 'articles'의 값은 list 타입"),
         (_qa(split="train"), r"q\.jsonl:1: 필드 'split'.*'train'"),
     ],
 )
@@ -401,7 +404,7 @@ def test_load_nsmc_normalises_nfd(tmp_path):
         ("id\tdoc\tlabel\n", r"n\.txt:1: 머리줄"),
         ("id\tdocument\tlabel\n1\t좋다\t1\n2\t별로\n", r"n\.txt:3: 탭으로 나눈 열이 3개여야"),
         ("id\tdocument\tlabel\n1\t좋다\t긍정\n", r"n\.txt:2: label은 0 또는 1"),
-        ("id\tdocument\tlabel\n1\t좋다\t1\n1\t별로\t0\n", r"n\.txt:3: id '1'가 2번째 줄과 중복"),
+        ("id\tdocument\tlabel\n1\t좋다\t1\n1\t별로\t0\n", r"n\.txt:3: 2번째 줄과 중복된 id '1'"),
         ("id\tdocument\tlabel\n1\t좋다\t1\n\n2\t별로\t0\n", r"n\.txt:3: 빈 줄"),
         ("id\tdocument\tlabel\n\t좋다\t1\n", r"n\.txt:2: id가 비어"),
         ("id\tdocument\tlabel\n1\t탭\t이 있는 글\t1\n", r"n\.txt:2: 탭으로 나눈 열이 3개여야 합니다 \(4개\)"),

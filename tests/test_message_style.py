@@ -2,7 +2,8 @@
 
 ``src/llmnotes`` 의 모든 모듈에서 ``raise`` 의 예외 메시지, ``warnings.warn``·``print``·``log`` 의 글(f-문자열의
 글자 부분 포함)을 모아 ``tools/korean_style.py`` 의 규칙으로 검사한다. f-문자열 자리표시자는 로마자 낱말로 보므로
-"{name} 는"처럼 자리표시자 뒤에 띄어 쓴 조사도 잡힌다 (값에 따라 은/는이 달라지므로 조사가 필요 없게 고쳐 쓴다).
+"{name} 는"처럼 자리표시자 뒤에 띄어 쓴 조사도 잡힌다. 자리표시자 바로 뒤에 받침에 따라 모양이 바뀌는 조사
+("T={T}가" → "T=20가")도 잡는다: 값에 따라 이/가·은/는이 달라지므로 조사가 필요 없게 고쳐 쓴다.
 """
 
 from __future__ import annotations
@@ -70,6 +71,28 @@ def _problems(source: str) -> list[str]:
         'log(f"step {i} 의 손실")',
         'raise ValueError("작은 개발 집합으로 고릅니다")',  # 용어집
         'raise ValueError(f"{x}: str 이어야 합니다")',  # 서술격 조사
+        # 자리표시자 바로 뒤의, 받침에 따라 바뀌는 조사 (T=20 이면 "20가")
+        'raise ValueError(f"입력 길이 T={T}가 max_len={m}보다 깁니다")',
+        'raise ValueError(f"{name}는 1 이상의 정수여야 합니다: {v!r}")',
+        'raise ValueError(f"{name}은 정수여야 합니다")',
+        'raise ValueError(f"모양 {a}이 {b}과 다릅니다")',
+        'raise ValueError(f"{a}와 다릅니다")',
+        'raise ValueError(f"{path}를 읽을 수 없습니다")',
+        'raise ValueError(f"{key!r}을 찾을 수 없습니다")',
+        'raise ValueError(f"{n}로 나눕니다")',
+        'raise ValueError(f"{n}으로 나눕니다")',
+        'raise ValueError(f"{n}으로는 안 됩니다")',
+        'raise ValueError(f"{name}는, 정수")',
+        'raise ValueError(f"{t}여야 합니다")',
+        'raise ValueError(f"{t}이어야 합니다")',
+        'raise ValueError(f"값은 {t}이다.")',
+        'raise ValueError(f"{t}라는 이름")',
+        'raise ValueError(f"{t}이나 {u}")',
+        "raise ValueError(f\"'{name}'가 없습니다\")",  # 닫는 따옴표 너머
+        'raise ValueError("{}가 없습니다".format(key))',  # str.format
+        'raise ValueError("값 " + str(x) + "가 큽니다")',  # + 로 이은 글
+        'warnings.warn(f"{n}개 중 {k}가 남았습니다")',
+        'raise ValueError(f"{name} 은(는) 정수여야 합니다")',  # 두 모양 조사도 붙여 쓴다
     ],
 )
 def test_checker_flags_bad_messages(source):
@@ -87,6 +110,15 @@ def test_checker_flags_bad_messages(source):
         '"""{x} 는 독스트링이라 보지 않는다"""\n# {x} 는 주석',
         'y = f"{x} 는 메시지가 아닌 문자열"',
         "raise ValueError(f\"{'a 는'}\")",  # 자리표시자 안의 식은 코드다
+        # 받침과 상관없는 조사, 두 모양을 함께 쓴 조사, 조사가 아닌 말
+        'raise ValueError(f"입력 길이 T={T}: max_len={m}보다 깁니다 (잘라내지 않습니다)")',
+        'raise ValueError(f"{a}의 모양, {b}에 없음, {c}에서, {d}에게, {e}도, {f}만, {g}까지, {h}부터")',
+        'raise ValueError(f"{name}은(는) 정수여야 합니다")',
+        'raise ValueError(f"{key!r}(이)가 없습니다")',
+        'raise ValueError(f"{x}을(를) 읽습니다, {y}와(과) 같음, {z}(으)로 나눔")',
+        'raise ValueError(f"{x}이상한 값, {n}개, {n}가지, {n}번째, {n}인 배열, {t}입니다")',  # 조사가 아님
+        'raise ValueError("X가 없습니다, X는 정수")',  # 글자 그대로의 X 는 자리표시자가 아니다
+        'raise ValueError(f"dropout은 {v!r}, GPT를 씁니다")',
     ],
 )
 def test_checker_passes_good_or_unrelated_strings(source):
@@ -101,3 +133,15 @@ def test_check_python_reports_file_line_and_text(tmp_path):
     (problem,) = ks.check_python(bad)
     assert problem.startswith(f"{bad}:2: ") and "(는)" in problem and "{name}" not in problem
     assert "'X 는 정수여야 합니다: X'" in problem
+
+
+def test_check_python_reports_particle_after_placeholder(tmp_path):
+    # 자리표시자 뒤 조사 하나만 틀린 파일: 그 줄 하나, 그 조사 하나를 알린다
+    bad = tmp_path / "bad.py"
+    bad.write_text(
+        'def f(T, m):\n    x = 1\n    raise ValueError(f"길이 T={T}가 max_len={m}보다 깁니다")\n',
+        encoding="utf-8",
+    )
+    (problem,) = ks.check_python(bad)
+    assert problem.startswith(f"{bad}:3: ") and "(가)" in problem
+    assert "'길이 T=X가 max_len=X보다 깁니다'" in problem

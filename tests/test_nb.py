@@ -150,7 +150,7 @@ def test_table_aligns_hangul_and_renders_html():
 @pytest.mark.parametrize(
     ("rows", "headers", "exc", "match"),
     [
-        ([["a", 1]], ["x"], ValueError, r"rows\[0\]의 칸 수 2"),
+        ([["a", 1]], ["x"], ValueError, r"rows\[0\]의 칸 수가 headers의 칸 수와 다릅니다: 2 ≠ 1"),
         (["ab"], ["x", "y"], TypeError, r"rows\[0\]"),
         ([["a"]], "x", TypeError, "headers"),
         ([], [], ValueError, "headers"),

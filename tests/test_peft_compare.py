@@ -286,11 +286,11 @@ def test_main_writes_loadable_file(tmp_path):
 
 def test_bad_inputs(base_and_tok):
     base, tok = base_and_tok
-    with pytest.raises(ValueError, match="알 수 없는 방법 'lora_q'"):
+    with pytest.raises(ValueError, match="알 수 없는 방법이 있습니다: 'lora_q'"):
         PEFTCompareConfig(methods=("lora_q",))
     with pytest.raises(TypeError, match="methods"):
         PEFTCompareConfig(methods="full")
-    with pytest.raises(ValueError, match="epochs는 1 이상의 정수여야 합니다: 0"):
+    with pytest.raises(ValueError, match=r"epochs: 1 이상의 정수여야 합니다 \(받은 값 0\)"):
         PEFTCompareConfig(epochs=0)
     with pytest.raises(ValueError, match=r"lr_grid\['prompt'\]"):
         PEFTCompareConfig(lr_grid={"full": (1e-3,)}, methods=("prompt",))

@@ -387,11 +387,11 @@ def test_load_article_notes_bad_inputs_and_nfc(tmp_path):
         ([good, good], "중복"),
         ([dict(good, keywords=[])], "keywords'가 비어"),
         ([dict(good, keywords=["  "])], "비어 있지 않은 문자열"),
-        ([dict(good, title=" ")], "'title'가 빈 문자열"),
-        ([{k: v for k, v in good.items() if k != "title"}], "'title'가 없습니다"),
-        ([dict(good, number=2)], "'제2조'와 다릅니다"),
+        ([dict(good, title=" ")], "'title'의 값이 빈 문자열"),
+        ([{k: v for k, v in good.items() if k != "title"}], "필수 필드가 빠졌습니다: 'title'"),
+        ([dict(good, number=2)], "id가 part·number로 만든 값과 다릅니다: '제1조' ≠ '제2조'"),
         ([dict(good, part="별표")], "'part'"),
-        ([dict(good, number="1")], "'number'는 int"),
+        ([dict(good, number="1")], "'number'의 값은 int 타입"),
     ]
     for recs, msg in cases:
         with pytest.raises(ValueError, match=msg):
@@ -431,13 +431,13 @@ def test_load_article_questions_bad_inputs_and_nfc(tmp_path):
         "나라의 주인은 누구예요?",
     )  # NFD 는 NFC 로 정규화한다
     cases = [
-        ([good, good], "'id'의 값 '제1조'가 1번째 줄과 중복"),
+        ([good, good], "'id'의 값 '제1조': 1번째 줄과 중복"),
         ([dict(good, questions=[])], "questions'가 비어"),
         ([dict(good, questions=["  "])], "비어 있지 않은 문자열"),
         ([dict(good, questions=["왜요?", "왜요?"])], "질문이 중복.*'왜요\\?'"),
-        ([dict(good, questions="왜요?")], "'questions'는 list"),
-        ([{"questions": ["왜요?"]}], "'id'가 없습니다"),
-        ([dict(good, id=" ")], "'id'가 빈 문자열"),
+        ([dict(good, questions="왜요?")], "'questions'의 값은 list 타입"),
+        ([{"questions": ["왜요?"]}], "필수 필드가 빠졌습니다: 'id'"),
+        ([dict(good, id=" ")], "'id'의 값이 빈 문자열"),
     ]
     for recs, msg in cases:
         with pytest.raises(ValueError, match=msg):

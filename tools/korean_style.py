@@ -12,6 +12,12 @@
    f-문자열의 자리표시자(``{name}``)는 로마자 낱말 :data:`PLACEHOLDER` 로 보고 검사한다: 값이 무엇이든 그 뒤에 띄어 쓴
    조사("{name} 는")는 틀린다. 자리표시자 뒤의 조사는 값에 따라 모양이 달라지므로(은/는) 조사가 필요 없게 고쳐 쓴다
    ("{name}: 1 이상의 정수여야 합니다 (받은 값 {value!r})").
+4. 메시지 글에서 자리표시자 **바로 뒤**(닫는 따옴표·백틱을 건너서도)에 앞말의 받침에 따라 모양이 바뀌는 조사
+   (:data:`SOUND_PARTICLES`: 이/가, 은/는, 을/를, 와/과, (으)로, 이어야/여야, 이다, (이)라는, (이)나 …)가 오면 잡는다:
+   "T={T}가"는 T=20일 때 "20가"(이십가)로 찍힌다. 받침과 상관없는 조사(의, 에, 에서, 보다, 도, 만, 까지, 부터,
+   에게 …)는 괜찮다. 조사가 필요 없게 고쳐 쓰고("입력 길이 T={T}: max_len={m}보다 깁니다"), 그렇게 하면 어색할
+   때만 두 모양을 함께 쓴다: "(이)가", "은(는)", "을(를)", "와(과)", "(으)로" 는 받아들인다 (붙여 써야 한다:
+   "{name} 은(는)"은 잡는다). 자리표시자 뒤 괄호 속 말 다음의 조사("수({n})가")는 괄호 앞말에 붙으므로 괜찮다.
 
 사용법:
     python tools/korean_style.py [파일 ...]          # 검사만 (인자가 없으면 notebooks/*.ipynb, *.md)
@@ -183,7 +189,21 @@ def text_problems(text: str, where: str, check_terms: bool = True) -> list[str]:
 
 # --- 라이브러리 메시지 (3) ---
 
-PLACEHOLDER = "X"  # f-문자열 자리표시자를 대신하는 로마자 낱말
+PLACEHOLDER = "X"  # f-문자열 자리표시자를 대신하는 로마자 낱말 (조사 띄어쓰기 검사와 보고에서)
+SLOT = (
+    "\ue000"  # message_strings 가 돌려주는 글에서 자리표시자 자리 (사용자 영역 글자; 글자 그대로의 X 와 구별)
+)
+# 앞말의 받침에 따라 모양이 바뀌는 조사 (4). 서술격 조사 '이다' 꼴은 받침이 없으면 '이'가 줄어드는 꼴과 짝을 이룬다.
+SOUND_PARTICLES = (
+    "이 가 은 는 을 를 과 와 으로 로 으로서 로서 으로써 로써 으로는 로는 으로도 로도 으로만 로만 으로의 로의 "
+    "으로부터 로부터 으로까지 로까지 이어야 여야 이다 다 이라는 라는 이라고 라고 이란 란 이라 라 이나 나 이며 며 "
+    "이랑 랑 이든 든 이야 야 이었다 였다 이에요 예요 이어서 여서 이었고 였고"
+).split()
+_SLOT_PARTICLE_RE = re.compile(rf"{SLOT}['\"`’”]*({_alt(SOUND_PARTICLES)}){_AFTER}")
+# 두 모양을 함께 쓴 조사도 앞말에 붙여 쓴다 ("{name} 은(는)" 은 틀리고 "{name}은(는)" 은 맞다)
+_DUAL_SPACED_RE = re.compile(
+    rf"(?<=[A-Za-z0-9_)\]`'\"{SLOT}])[ \t]+(은\(는\)|이\(가\)|\(이\)가|을\(를\)|와\(과\)|\(으\)로)"
+)
 MESSAGE_CALLS = ("print", "warn", "log")  # 이 이름의 함수(또는 메서드)에 넘기는 글은 사용자가 본다
 
 
@@ -194,19 +214,19 @@ def _call_name(func: ast.expr) -> str:
 
 
 def _text_of(node: ast.expr) -> str | None:
-    """문자열 식의 글 (f-문자열의 자리표시자와 문자열이 아닌 피연산자는 :data:`PLACEHOLDER`). 문자열 식이 아니면 None."""
+    """문자열 식의 글 (f-문자열의 자리표시자와 문자열이 아닌 피연산자는 :data:`SLOT`). 문자열 식이 아니면 None."""
     if isinstance(node, ast.Constant):
         return node.value if isinstance(node.value, str) else None
     if isinstance(node, ast.JoinedStr):
-        return "".join(v.value if isinstance(v, ast.Constant) else PLACEHOLDER for v in node.values)
+        return "".join(v.value if isinstance(v, ast.Constant) else SLOT for v in node.values)
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
         left, right = _text_of(node.left), _text_of(node.right)
         if left is None and right is None:
             return None
-        return (PLACEHOLDER if left is None else left) + (PLACEHOLDER if right is None else right)
+        return (SLOT if left is None else left) + (SLOT if right is None else right)
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format":
         base = _text_of(node.func.value)
-        return None if base is None else re.sub(r"\{[^{}]*\}", PLACEHOLDER, base)
+        return None if base is None else re.sub(r"\{[^{}]*\}", SLOT, base)
     return None
 
 
@@ -232,11 +252,29 @@ def message_strings(source: str) -> list[tuple[int, str]]:
     return sorted(set(found))
 
 
+def slot_particle_problems(text: str) -> list[str]:
+    """(4) 자리표시자(:data:`SLOT`) 바로 뒤에 받침에 따라 바뀌는 조사가 온 곳, 그리고 띄어 쓴 두 모양 조사("X 은(는)")."""
+    msgs = []
+    for m in _SLOT_PARTICLE_RE.finditer(text):
+        before = text[max(0, m.start() - 20) : m.start()].rsplit("\n", 1)[-1].replace(SLOT, PLACEHOLDER)
+        after = text[m.start() + 1 : m.end() + 20].split("\n", 1)[0].replace(SLOT, PLACEHOLDER)
+        msgs.append(
+            f"자리표시자 뒤 조사는 값의 받침에 따라 바뀐다 ({m.group(1)}): 조사가 필요 없게 고쳐 쓴다"
+            f" (어색하면 '(이)가' 꼴): …{before}{{…}}⟦{after}"
+        )
+    for m in _DUAL_SPACED_RE.finditer(text):
+        msgs.append(
+            f"조사는 앞말에 붙여 쓴다 ({m.group(1)}): …{text[max(0, m.start() - 20) : m.end()].replace(SLOT, PLACEHOLDER)}"
+        )
+    return msgs
+
+
 def message_problems(text: str) -> list[str]:
-    """메시지 글 하나의 문체 문제 (조사 띄어쓰기, 용어집). 한글이 없는 글은 보지 않는다."""
+    """메시지 글 하나의 문체 문제 (조사 띄어쓰기, 용어집, 자리표시자 뒤 조사). 한글이 없는 글은 보지 않는다."""
     if not re.search(r"[가-힣]", text):
         return []
-    return [msg.split(": ", 1)[1] for msg in text_problems(text, "")]
+    spaced = [msg.split(": ", 1)[1] for msg in text_problems(text.replace(SLOT, PLACEHOLDER), "")]
+    return spaced + slot_particle_problems(text)
 
 
 def check_python(path: Path) -> list[str]:
@@ -244,7 +282,7 @@ def check_python(path: Path) -> list[str]:
     problems = []
     for line, text in message_strings(path.read_text(encoding="utf-8")):
         for msg in message_problems(text):
-            problems.append(f"{path}:{line}: {msg} | {text!r}")
+            problems.append(f"{path}:{line}: {msg} | {text.replace(SLOT, PLACEHOLDER)!r}")
     return problems
 
 

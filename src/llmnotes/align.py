@@ -89,7 +89,7 @@ __all__ = [
 def _field(example: Any, key: str) -> Any:
     if isinstance(example, Mapping):
         if key not in example:
-            raise ValueError(f"선호 쌍에 {key!r}가 없습니다: {example!r}")
+            raise ValueError(f"선호 쌍에 없는 필드: {key!r} (받은 쌍 {example!r})")
         return example[key]
     if not hasattr(example, key):
         raise ValueError(f"선호 쌍에 {key!r} 속성이 없습니다: {example!r}")
@@ -110,10 +110,10 @@ def check_preference(example: Any) -> tuple[str, str, str]:
     for key in ("prompt", "chosen", "rejected"):
         value = _field(example, key)
         if not isinstance(value, str):
-            raise TypeError(f"선호 쌍의 {key!r}는 str이어야 합니다: {type(value).__name__}")
+            raise TypeError(f"선호 쌍의 필드 {key!r}: str이어야 합니다 (받은 타입 {type(value).__name__})")
         value = nfc(value)
         if not value.strip():
-            raise ValueError(f"선호 쌍의 {key!r}가 비어 있습니다: {value!r}")
+            raise ValueError(f"선호 쌍의 필드 {key!r}: 비어 있습니다 (받은 값 {value!r})")
         out.append(value)
     if out[1] == out[2]:
         raise ValueError(f"선호 쌍의 'chosen'과 'rejected'가 같습니다: {out[1]!r}")
@@ -158,7 +158,7 @@ def tokenize_preference(example: Any, tokenizer: Any, max_length: int | None = N
     pr = _encode(tokenizer, p + rejected + EOS)
     n = min(_common_prefix(prompt_ids, pc), _common_prefix(prompt_ids, pr))
     if max_length is not None and max(len(pc), len(pr)) > max_length:
-        raise ValueError(f"토큰 수 {max(len(pc), len(pr))}가 max_length를 넘습니다: {max_length!r}")
+        raise ValueError(f"토큰 수 {max(len(pc), len(pr))}: max_length {max_length!r}보다 많습니다")
     return {"prompt_ids": prompt_ids[:n], "chosen_ids": pc[n:], "rejected_ids": pr[n:]}
 
 
@@ -188,7 +188,7 @@ def collate_preferences(
     for key in ("chosen_ids", "rejected_ids"):
         for i, e in enumerate(examples):
             if not e[key]:
-                raise ValueError(f"examples[{i}]의 {key!r}가 비어 있습니다: {list(e[key])!r}")
+                raise ValueError(f"examples[{i}]의 {key!r}: 비어 있습니다 (받은 값 {list(e[key])!r})")
             seqs.append(list(e["prompt_ids"]) + list(e[key]))
             masks.append([0] * len(e["prompt_ids"]) + [1] * len(e[key]))
     input_ids = _pad_rows(seqs, pad_token_id)
@@ -571,9 +571,9 @@ def dpo_seed_study(
 def _check_seeds(seeds: Sequence[int], name: str) -> list[int]:
     seeds = list(seeds)
     if not seeds:
-        raise ValueError(f"{name}가 비어 있습니다: {seeds!r}")
+        raise ValueError(f"{name}: 비어 있습니다 (받은 값 {seeds!r})")
     if any(not isinstance(s, int) or isinstance(s, bool) for s in seeds) or len(set(seeds)) != len(seeds):
-        raise ValueError(f"{name}는 서로 다른 정수여야 합니다: {seeds!r}")
+        raise ValueError(f"{name}: 서로 다른 정수여야 합니다 (받은 값 {seeds!r})")
     return seeds
 
 
@@ -704,7 +704,7 @@ def mismatched_pairs(
     """
     for name, v in (("n_other", n_other), ("n_same_relation", n_same_relation)):
         if not isinstance(v, int) or isinstance(v, bool) or v < 0:
-            raise ValueError(f"{name}는 0 이상의 정수여야 합니다: {v!r}")
+            raise ValueError(f"{name}: 0 이상의 정수여야 합니다 (받은 값 {v!r})")
     _, relations = _world()
     prompts = [nfc(_field(p, "prompt")) for p in pairs]
     chosen = [nfc(_field(p, "chosen")) for p in pairs]
@@ -1081,7 +1081,7 @@ def sample_responses(
     n_pos = getattr(getattr(model, "config", None), "n_positions", None)
     if n_pos is not None and len(prompt_ids) + max_new_tokens > n_pos:
         raise ValueError(
-            f"프롬프트 {len(prompt_ids)} + max_new_tokens {max_new_tokens}가 모델 문맥 길이를 넘습니다: {n_pos}"
+            f"프롬프트 {len(prompt_ids)} + max_new_tokens {max_new_tokens}: 모델 문맥 길이 {n_pos}보다 깁니다"
         )
     model.eval()
     dev = _device(model)

@@ -69,7 +69,7 @@ def padding_mask(lengths: torch.Tensor | list[int], max_len: int | None = None) 
     if max_len is None:
         max_len = longest
     if max_len < longest:
-        raise ValueError(f"max_len={max_len}이 가장 긴 길이 {longest}보다 짧습니다 (잘라내지 않습니다)")
+        raise ValueError(f"max_len={max_len}: 가장 긴 길이 {longest}보다 짧습니다 (잘라내지 않습니다)")
     positions = torch.arange(max_len, device=lengths_t.device)
     return positions.unsqueeze(0) < lengths_t.unsqueeze(1)  # (B, S): j < length_b 이면 유효
 
@@ -91,7 +91,7 @@ def causal_mask(
         key_len = query_len
     for name, value in (("query_len", query_len), ("key_len", key_len)):
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise ValueError(f"{name}는 1 이상의 정수여야 합니다: {value!r}")
+            raise ValueError(f"{name}: 1 이상의 정수여야 합니다 (받은 값 {value!r})")
     return torch.ones(query_len, key_len, dtype=torch.bool, device=device).tril()
 
 
@@ -116,22 +116,22 @@ def _validate_mask(
 ) -> None:
     """마스크의 dtype 과 모양을 확인한다 (점수 모양 ``(..., L, S)`` 로 브로드캐스트 가능해야 한다)."""
     if not isinstance(mask, torch.Tensor):
-        raise TypeError(f"{name}는 torch.Tensor여야 합니다: {type(mask).__name__}")
+        raise TypeError(f"{name}: torch.Tensor여야 합니다 (받은 타입 {type(mask).__name__})")
     if mask.dtype != torch.bool and not mask.dtype.is_floating_point:
         raise ValueError(
             f"{name}의 dtype은 bool(True=유효) 또는 실수(더하는 마스크)여야 합니다: dtype={mask.dtype}, "
             f"shape={tuple(mask.shape)}"
         )
     if mask.dtype.is_floating_point and mask.dtype != dtype:
-        raise ValueError(f"실수 {name}의 dtype {mask.dtype}이 query의 dtype {dtype}과 다릅니다")
+        raise ValueError(f"실수 {name}의 dtype이 query의 dtype과 다릅니다: {mask.dtype} ≠ {dtype}")
     try:
         broadcast = torch.broadcast_shapes(tuple(mask.shape), tuple(scores_shape))
     except RuntimeError:
         broadcast = None
     if broadcast != tuple(scores_shape):
         raise ValueError(
-            f"{name}의 모양 {tuple(mask.shape)}을 점수 모양 {tuple(scores_shape)} (..., L, S)로 "
-            f"브로드캐스트할 수 없습니다"
+            f"{name}의 모양을 점수 모양 (..., L, S)로 브로드캐스트할 수 없습니다: "
+            f"{tuple(mask.shape)} → {tuple(scores_shape)}"
         )
 
 
@@ -147,14 +147,14 @@ def _apply_mask(scores: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor
 def _check_qkv(query: torch.Tensor, key: torch.Tensor, value: torch.Tensor) -> None:
     for name, t in (("query", query), ("key", key), ("value", value)):
         if not isinstance(t, torch.Tensor):
-            raise TypeError(f"{name}는 torch.Tensor여야 합니다: {type(t).__name__}")
+            raise TypeError(f"{name}: torch.Tensor여야 합니다 (받은 타입 {type(t).__name__})")
         if t.dim() < 2:
             raise ValueError(
-                f"{name}는 (..., 길이, 차원)으로 2차원 이상이어야 합니다: shape={tuple(t.shape)}"
+                f"{name}: (..., 길이, 차원)으로 2차원 이상이어야 합니다 (shape={tuple(t.shape)})"
             )
     if query.shape[-1] != key.shape[-1]:
         raise ValueError(
-            f"query의 마지막 차원 {query.shape[-1]}과 key의 마지막 차원 {key.shape[-1]}이 같아야 합니다: "
+            f"query와 key의 마지막 차원이 같아야 합니다: "
             f"query.shape={tuple(query.shape)}, key.shape={tuple(key.shape)}"
         )
     if key.shape[-2] != value.shape[-2]:
@@ -305,7 +305,7 @@ def _check_single_query(
             )
         if tuple(mask.shape) != tuple(keys.shape[:2]):
             raise ValueError(
-                f"mask의 모양 {tuple(mask.shape)}이 keys의 (B, S)={tuple(keys.shape[:2])}와 같아야 합니다"
+                f"mask의 모양이 keys의 (B, S)와 같아야 합니다: {tuple(mask.shape)} ≠ {tuple(keys.shape[:2])}"
             )
         if not bool(mask.any(dim=1).all()):
             raise ValueError("mask의 어떤 행은 유효한 위치가 하나도 없습니다 (가중치를 정의할 수 없음)")
@@ -327,7 +327,7 @@ class AdditiveAttention(nn.Module):
         super().__init__()
         for name, value in (("query_dim", query_dim), ("key_dim", key_dim), ("hidden_dim", hidden_dim)):
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"{name}는 1 이상의 정수여야 합니다: {value!r}")
+                raise ValueError(f"{name}: 1 이상의 정수여야 합니다 (받은 값 {value!r})")
         self.query_dim, self.key_dim, self.hidden_dim = query_dim, key_dim, hidden_dim
         self.w_query = nn.Linear(query_dim, hidden_dim, bias=False)  # W_q
         self.w_key = nn.Linear(key_dim, hidden_dim, bias=True)  # W_k (+ b)

@@ -210,7 +210,7 @@ class BM25Index:
         """질의 → 색인 안 토큰 번호 (질의 순서 그대로, 중복 포함). 색인에 없는 토큰은 0 점이므로 뺀다."""
         if isinstance(query, (str, bytes)) or not isinstance(query, (list, tuple)):
             raise TypeError(
-                f"{name}는 토큰(str)의 리스트여야 합니다 (문자열이면 먼저 토큰화하세요): {query!r}"
+                f"{name}: 토큰(str)의 리스트여야 합니다 (받은 값 {query!r}); 문자열이면 먼저 토큰화하세요"
             )
         ids = []
         for tok in query:

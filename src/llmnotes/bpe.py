@@ -83,7 +83,7 @@ _BYTE_ALPHABET: tuple[str, ...] = tuple(sorted(_B2U.values(), key=ord))
 
 def _check_str(text: object, name: str) -> str:
     if not isinstance(text, str):
-        raise TypeError(f"{name}는 str이어야 합니다: {type(text).__name__}")
+        raise TypeError(f"{name}: str이어야 합니다 (받은 타입 {type(text).__name__})")
     return unicodedata.normalize("NFC", text)
 
 
@@ -155,7 +155,7 @@ class BPETokenizer:
         self.special_tokens: list[str] = list(special_tokens)
         for tok in self.special_tokens:
             if tok not in self.token_to_id:
-                raise ValueError(f"special_tokens의 {tok!r}가 vocab에 없습니다")
+                raise ValueError(f"special_tokens의 {tok!r}: vocab에 없습니다")
         missing = [c for c in _BYTE_ALPHABET if c not in self.token_to_id]
         if missing:
             raise ValueError(f"vocab에 바이트 글자 {len(missing)}개가 없습니다: {missing[:5]!r}")
@@ -165,7 +165,7 @@ class BPETokenizer:
         for rank, (a, b) in enumerate(self.merges):
             new = self.vocab[a] + self.vocab[b]
             if new not in self.token_to_id:
-                raise ValueError(f"merges[{rank}]의 결과 {new!r}가 vocab에 없습니다")
+                raise ValueError(f"merges[{rank}]의 결과 {new!r}: vocab에 없습니다")
             self.merge_ranks.setdefault((a, b), (rank, self.token_to_id[new]))
         self.pattern = pattern
         self._pre_re = regex.compile(pattern)
@@ -456,9 +456,9 @@ def _check_train_args(
         if not t:
             raise ValueError("special_tokens에 빈 문자열이 있습니다")
         if t in _BYTE_ALPHABET:
-            raise ValueError(f"special_tokens의 {t!r}는 바이트 글자와 겹칩니다")
+            raise ValueError(f"special_tokens의 {t!r}: 바이트 글자와 겹칩니다")
         if unicodedata.normalize("NFC", t) != t:
-            raise ValueError(f"special_tokens의 {t!r}는 NFC가 아닙니다")
+            raise ValueError(f"special_tokens의 {t!r}: NFC가 아닙니다")
     if len(set(specials)) != len(specials):
         raise ValueError(f"special_tokens에 중복이 있습니다: {specials!r}")
     if not isinstance(vocab_size, int) or isinstance(vocab_size, bool):

@@ -43,27 +43,27 @@ def check_number(
     """
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         # 자료형이 틀린 것도 ValueError 로 낸다: 이 라이브러리의 설정 검사는 예전부터 ValueError 하나로 알려 왔다.
-        raise ValueError(f"{name} 은(는) 실수여야 합니다: {value!r}")
+        raise ValueError(f"{name}: 실수여야 합니다 (받은 값 {value!r})")
     x = float(value)
     if math.isnan(x) or (math.isinf(x) and not allow_inf):
-        raise ValueError(f"{name} 은(는) 유한한 실수여야 합니다: {value!r}")
+        raise ValueError(f"{name}: 유한한 실수여야 합니다 (받은 값 {value!r})")
     if low is not None and (x < low or (low_open and x == low)):
         op = ">" if low_open else "≥"
-        raise ValueError(f"{name} 은(는) {op} {low}이어야 합니다: {value!r}")
+        raise ValueError(f"{name}: {name} {op} {low} 조건을 만족해야 합니다 (받은 값 {value!r})")
     if high is not None and (x > high or (high_open and x == high)):
         op = "<" if high_open else "≤"
-        raise ValueError(f"{name} 은(는) {op} {high}이어야 합니다: {value!r}")
+        raise ValueError(f"{name}: {name} {op} {high} 조건을 만족해야 합니다 (받은 값 {value!r})")
     return x
 
 
 def check_int(value: Any, name: str, *, low: int | None = None, high: int | None = None) -> int:
     """``value`` 가 정수(bool 제외)이고 [low, high] 안에 있는지 확인한다."""
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"{name} 은(는) 정수여야 합니다: {value!r}")
+        raise ValueError(f"{name}: 정수여야 합니다 (받은 값 {value!r})")
     if low is not None and value < low:
-        raise ValueError(f"{name} 은(는) ≥ {low}이어야 합니다: {value!r}")
+        raise ValueError(f"{name}: {name} ≥ {low} 조건을 만족해야 합니다 (받은 값 {value!r})")
     if high is not None and value > high:
-        raise ValueError(f"{name} 은(는) ≤ {high}이어야 합니다: {value!r}")
+        raise ValueError(f"{name}: {name} ≤ {high} 조건을 만족해야 합니다 (받은 값 {value!r})")
     return value
 
 

@@ -58,7 +58,7 @@ __all__ = [
 
 def _check_texts(texts: Sequence[str], name: str = "texts") -> list[str]:
     if isinstance(texts, str) or not isinstance(texts, Sequence):
-        raise TypeError(f"{name}는 문자열의 리스트여야 합니다: {type(texts).__name__}")
+        raise TypeError(f"{name}: 문자열의 리스트여야 합니다 (받은 타입 {type(texts).__name__})")
     out = []
     for i, t in enumerate(texts):
         if not isinstance(t, str):
@@ -201,7 +201,7 @@ class BiEncoderConfig:
         for name in ("dim", "steps", "batch_size", "min_count"):
             v = getattr(self, name)
             if not isinstance(v, int) or isinstance(v, bool) or v < 1:
-                raise ValueError(f"{name}는 1 이상의 정수여야 합니다: {v!r}")
+                raise ValueError(f"{name}: 1 이상의 정수여야 합니다 (받은 값 {v!r})")
         if not self.ngrams or any(not isinstance(n, int) or n < 1 for n in self.ngrams):
             raise ValueError(f"ngrams는 1 이상의 정수들이어야 합니다: {self.ngrams!r}")
         if not self.lr > 0 or not self.temperature > 0:
@@ -225,7 +225,9 @@ class BiEncoder:
 
     def __init__(self, vocab: dict[str, int], embeddings: np.ndarray, config: BiEncoderConfig) -> None:
         if embeddings.ndim != 2 or embeddings.shape[0] != len(vocab):
-            raise ValueError(f"embeddings의 모양 {embeddings.shape}이 어휘 수 {len(vocab)}와 맞지 않습니다")
+            raise ValueError(
+                f"embeddings의 행 수가 어휘 수와 맞지 않습니다: 모양 {embeddings.shape}, 어휘 {len(vocab)}개"
+            )
         self.vocab = vocab
         self.embeddings = np.asarray(embeddings, dtype=np.float32)
         self.config = config

@@ -70,7 +70,7 @@ def hidden_states(lm: Llama, input_ids: torch.Tensor) -> torch.Tensor:
         raise ValueError(f"input_ids는 비어 있지 않은 (B, T)여야 합니다: shape={tuple(input_ids.shape)}")
     T = input_ids.size(1)
     if T > lm.config.max_seq_len:
-        raise ValueError(f"input_ids의 길이 T={T}가 max_seq_len={lm.config.max_seq_len}보다 깁니다")
+        raise ValueError(f"input_ids의 길이 T={T}: max_seq_len={lm.config.max_seq_len}보다 깁니다")
     if int(input_ids.min()) < 0 or int(input_ids.max()) >= lm.config.vocab_size:
         raise ValueError(f"input_ids에 어휘 범위 [0, {lm.config.vocab_size}) 밖의 값이 있습니다")
     cos, sin = lm.rope_cos[:T], lm.rope_sin[:T]
@@ -142,7 +142,7 @@ class LlamaClassifier(nn.Module):
         if attention_mask is not None:
             if attention_mask.shape != input_ids.shape:
                 raise ValueError(
-                    f"attention_mask 모양 {tuple(attention_mask.shape)}이 input_ids 모양 {tuple(input_ids.shape)}과 다릅니다"
+                    f"attention_mask 모양이 input_ids 모양과 다릅니다: {tuple(attention_mask.shape)} ≠ {tuple(input_ids.shape)}"
                 )
             return attention_mask.to(torch.int64)
         if self.pad_token_id is not None:

@@ -67,10 +67,10 @@ class GloVeConfig:
         for name in ("vector_size", "window", "min_count", "epochs", "batch_size"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"{name}는 1 이상의 정수여야 합니다: {value!r}")
+                raise ValueError(f"{name}: 1 이상의 정수여야 합니다 (받은 값 {value!r})")
         for name in ("x_max", "alpha", "learning_rate"):
             if not getattr(self, name) > 0:
-                raise ValueError(f"{name}는 양수여야 합니다: {getattr(self, name)!r}")
+                raise ValueError(f"{name}: 양수여야 합니다 (받은 값 {getattr(self, name)!r})")
 
 
 def cooccurrence_matrix(

@@ -76,7 +76,7 @@ class GPTConfig:
         for name in ("vocab_size", "n_layer", "n_head", "n_embd", "block_size"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"{name}는 1 이상의 정수여야 합니다: {value!r}")
+                raise ValueError(f"{name}: 1 이상의 정수여야 합니다 (받은 값 {value!r})")
         if self.n_embd % self.n_head != 0:
             raise ValueError(f"n_embd({self.n_embd})가 n_head({self.n_head})로 나누어떨어지지 않습니다")
         if not isinstance(self.dropout, (int, float)) or not 0.0 <= self.dropout < 1.0:
@@ -231,9 +231,9 @@ def check_token_ids(idx: torch.Tensor, vocab_size: int, name: str = "idx") -> No
         name: 오류 메시지에 쓸 인자 이름.
     """
     if not isinstance(idx, torch.Tensor):
-        raise TypeError(f"{name}는 torch 텐서여야 합니다: {type(idx).__name__}")
+        raise TypeError(f"{name}: torch 텐서여야 합니다 (받은 타입 {type(idx).__name__})")
     if idx.dtype.is_floating_point or idx.dtype.is_complex or idx.dtype == torch.bool:
-        raise TypeError(f"{name}는 정수형(torch.long) 텐서여야 합니다: dtype={idx.dtype}")
+        raise TypeError(f"{name}: 정수형(torch.long) 텐서여야 합니다 (dtype={idx.dtype})")
     if idx.numel() == 0:
         return
     lo, hi = int(idx.min()), int(idx.max())
@@ -310,7 +310,7 @@ class GPT(nn.Module):
             raise ValueError(f"idx는 (B, T) 2차원이어야 합니다: shape={tuple(idx.shape)}")
         B, T = idx.shape
         if T > self.config.block_size:
-            raise ValueError(f"입력 길이 T={T}가 block_size={self.config.block_size}보다 깁니다")
+            raise ValueError(f"입력 길이 T={T}: block_size={self.config.block_size}보다 깁니다")
         pos = torch.arange(T, device=idx.device)
         x = self.transformer.drop(self.transformer.wte(idx) + self.transformer.wpe(pos))  # h₀ = E[x] + P
         for block in self.transformer.h:
@@ -319,7 +319,9 @@ class GPT(nn.Module):
         if targets is None:
             return self.lm_head(x), None  # (B, T, V)
         if targets.shape != idx.shape:
-            raise ValueError(f"targets 모양 {tuple(targets.shape)}이 idx 모양 {tuple(idx.shape)}과 다릅니다")
+            raise ValueError(
+                f"targets 모양이 idx 모양과 다릅니다: {tuple(targets.shape)} ≠ {tuple(idx.shape)}"
+            )
         V = self.config.vocab_size
         flat = targets.reshape(-1)
         bad = (flat != ignore_index) & ((flat < 0) | (flat >= V))
@@ -387,7 +389,7 @@ class GPT(nn.Module):
             raise ValueError(f"idx는 비어 있지 않은 (B, T) 또는 (T,)여야 합니다: shape={tuple(idx.shape)}")
         if idx.size(1) > self.config.block_size:
             raise ValueError(
-                f"프롬프트 길이 {idx.size(1)}가 block_size={self.config.block_size}보다 깁니다. "
+                f"프롬프트 길이 {idx.size(1)}: block_size={self.config.block_size}보다 깁니다. "
                 "앞부분을 직접 잘라서 넣으세요 (조용히 자르지 않습니다)"
             )
         if do_sample and generator is None:
@@ -457,13 +459,15 @@ _TRANSPOSED = ("attn.c_attn.weight", "attn.c_proj.weight", "mlp.c_fc.weight", "m
 def _hf_config_to_ours(hf_config, attention: str = "sdpa") -> GPTConfig:
     n_inner = getattr(hf_config, "n_inner", None)
     if n_inner not in (None, 4 * hf_config.n_embd):
-        raise ValueError(f"n_inner={n_inner}는 지원하지 않습니다 (4 * n_embd만 지원)")
+        raise ValueError(f"지원하지 않는 설정: n_inner={n_inner} (4 * n_embd만 지원)")
     if hf_config.activation_function not in ("gelu_new", "gelu_pytorch_tanh"):
-        raise ValueError(f"activation_function={hf_config.activation_function!r}는 지원하지 않습니다")
+        raise ValueError(f"지원하지 않는 설정: activation_function={hf_config.activation_function!r}")
     if getattr(hf_config, "scale_attn_by_inverse_layer_idx", False):
         raise ValueError("scale_attn_by_inverse_layer_idx=True는 지원하지 않습니다")
     if abs(hf_config.layer_norm_epsilon - LAYER_NORM_EPS) > 0:
-        raise ValueError(f"layer_norm_epsilon={hf_config.layer_norm_epsilon}는 지원하지 않습니다 (1e-5만)")
+        raise ValueError(
+            f"지원하지 않는 설정: layer_norm_epsilon={hf_config.layer_norm_epsilon} (1e-5만 지원)"
+        )
     return GPTConfig(
         vocab_size=hf_config.vocab_size,
         n_layer=hf_config.n_layer,

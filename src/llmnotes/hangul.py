@@ -52,9 +52,9 @@ def nfc(text: str) -> str:
 
 def _check_char(ch: str, name: str = "ch") -> None:
     if not isinstance(ch, str):
-        raise TypeError(f"{name}는 str이어야 합니다: {type(ch).__name__}")
+        raise TypeError(f"{name}: str이어야 합니다 (받은 타입 {type(ch).__name__})")
     if len(ch) != 1:
-        raise ValueError(f"{name}는 한 글자여야 합니다: {ch!r}")
+        raise ValueError(f"{name}: 한 글자여야 합니다 (받은 값 {ch!r})")
 
 
 def is_hangul_syllable(ch: str) -> bool:
@@ -83,7 +83,7 @@ def compose_syllable(lead: int, vowel: int, tail: int = 0) -> str:
         ("tail", tail, N_JONGSEONG),
     ):
         if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < n:
-            raise ValueError(f"{name}는 0 이상 {n} 미만의 정수여야 합니다: {value!r}")
+            raise ValueError(f"{name}: 0 이상 {n} 미만의 정수여야 합니다 (받은 값 {value!r})")
     return chr(SBASE + (lead * N_JUNGSEONG + vowel) * N_JONGSEONG + tail)
 
 

@@ -90,10 +90,10 @@ class Task:
     def __post_init__(self) -> None:
         for name in ("a", "b"):
             if getattr(self, name) not in CATEGORIES:
-                raise ValueError(f"{name} 은(는) 갈래 이름이어야 합니다: {getattr(self, name)!r}")
+                raise ValueError(f"{name}: 갈래 이름이어야 합니다 (받은 값 {getattr(self, name)!r})")
         for name in ("yes", "no"):
             if getattr(self, name) not in LABELS:
-                raise ValueError(f"{name} 은(는) LABELS의 라벨이어야 합니다: {getattr(self, name)!r}")
+                raise ValueError(f"{name}: LABELS의 라벨이어야 합니다 (받은 값 {getattr(self, name)!r})")
         if self.a == self.b or self.yes == self.no:
             raise ValueError(f"두 갈래와 두 라벨은 서로 달라야 합니다: {self}")
 

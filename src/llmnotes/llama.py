@@ -78,19 +78,19 @@ class LlamaConfig:
         for name in sizes:
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"{name}는 1 이상의 정수여야 합니다: {value!r}")
+                raise ValueError(f"{name}: 1 이상의 정수여야 합니다 (받은 값 {value!r})")
         if self.n_embd % self.n_head != 0:
             raise ValueError(f"n_embd({self.n_embd})가 n_head({self.n_head})로 나누어떨어지지 않습니다")
         if self.n_head % self.n_kv_head != 0:
             raise ValueError(f"n_head({self.n_head})가 n_kv_head({self.n_kv_head})로 나누어떨어지지 않습니다")
         if (self.n_embd // self.n_head) % 2 != 0:
             raise ValueError(
-                f"헤드 차원 n_embd/n_head={self.n_embd // self.n_head}는 RoPE 때문에 짝수여야 합니다"
+                f"헤드 차원 n_embd/n_head={self.n_embd // self.n_head}: RoPE 때문에 짝수여야 합니다"
             )
         for name in ("rope_theta", "rms_norm_eps"):
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 < value < math.inf:
-                raise ValueError(f"{name}는 0보다 큰 유한한 수여야 합니다: {value!r}")
+                raise ValueError(f"{name}: 0보다 큰 유한한 수여야 합니다 (받은 값 {value!r})")
         if not isinstance(self.tie_embeddings, bool):
             raise ValueError(f"tie_embeddings는 bool이어야 합니다: {self.tie_embeddings!r}")
 
@@ -350,7 +350,7 @@ class Llama(nn.Module):
         start = cache.length if cache is not None else 0  # 이 토큰들의 첫 위치
         if start + T > self.config.max_seq_len:
             raise ValueError(
-                f"위치 {start}+{T}={start + T}가 max_seq_len={self.config.max_seq_len}보다 깁니다 (조용히 자르지 않습니다)"
+                f"위치 {start}+{T}={start + T}: max_seq_len={self.config.max_seq_len}보다 깁니다 (조용히 자르지 않습니다)"
             )
         # 이 토큰들의 위치 start … start+T−1 에 해당하는 회전표
         cos, sin = self.rope_cos[start : start + T], self.rope_sin[start : start + T]
@@ -362,7 +362,7 @@ class Llama(nn.Module):
             return logits, None
         if not isinstance(targets, torch.Tensor) or targets.shape != idx.shape:
             shape = tuple(targets.shape) if isinstance(targets, torch.Tensor) else type(targets).__name__
-            raise ValueError(f"targets 모양 {shape}이 idx 모양 {tuple(idx.shape)}과 다릅니다")
+            raise ValueError(f"targets 모양이 idx 모양과 다릅니다: {shape} ≠ {tuple(idx.shape)}")
         flat = targets.reshape(-1)
         bad = (flat != ignore_index) & ((flat < 0) | (flat >= self.config.vocab_size))
         if bool(bad.any()):
@@ -421,7 +421,7 @@ class Llama(nn.Module):
             raise ValueError(f"idx는 비어 있지 않은 (B, T) 또는 (T,)여야 합니다: shape={tuple(idx.shape)}")
         if idx.size(1) + max_new_tokens > self.config.max_seq_len:
             raise ValueError(
-                f"프롬프트 {idx.size(1)} + max_new_tokens {max_new_tokens}가 max_seq_len={self.config.max_seq_len}"
+                f"프롬프트 {idx.size(1)} + max_new_tokens {max_new_tokens}: max_seq_len={self.config.max_seq_len}"
                 "보다 깁니다 (조용히 자르지 않습니다)"
             )
         if do_sample and generator is None:

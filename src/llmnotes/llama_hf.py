@@ -65,7 +65,7 @@ def _hf_config_to_ours(hf_config) -> LlamaConfig:
     }
     for name, (value, want) in checks.items():
         if value != want:
-            raise ValueError(f"{name}={value!r}는 지원하지 않습니다 ({want!r}만 지원)")
+            raise ValueError(f"지원하지 않는 설정: {name}={value!r} ({want!r}만 지원)")
     return LlamaConfig(
         vocab_size=hf_config.vocab_size,
         n_layer=hf_config.num_hidden_layers,

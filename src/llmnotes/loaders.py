@@ -231,18 +231,18 @@ def load_jsonl_numbered(
             obj = _nfc_deep(obj)
             for field, expected in required_fields.items():
                 if field not in obj:
-                    raise ValueError(f"{where}: 필드 {field!r}가 없습니다")
+                    raise ValueError(f"{where}: 필수 필드가 빠졌습니다: {field!r}")
                 value = obj[field]
                 if not _is_instance(value, expected):
                     raise ValueError(
-                        f"{where}: 필드 {field!r}는 {_type_name(expected)}이어야 합니다: {value!r}"
+                        f"{where}: 필드 {field!r}의 값은 {_type_name(expected)} 타입이어야 합니다 (받은 값 {value!r})"
                     )
                 if isinstance(value, str) and not value.strip() and field not in allow_empty:
-                    raise ValueError(f"{where}: 필드 {field!r}가 빈 문자열입니다")
+                    raise ValueError(f"{where}: 필드 {field!r}의 값이 빈 문자열입니다")
             rid = obj.get("id")
             if isinstance(rid, str):
                 if rid in seen_ids:
-                    raise ValueError(f"{where}: 필드 'id'의 값 {rid!r}가 {seen_ids[rid]}번째 줄과 중복됩니다")
+                    raise ValueError(f"{where}: 필드 'id'의 값 {rid!r}: {seen_ids[rid]}번째 줄과 중복됩니다")
                 seen_ids[rid] = lineno
             records.append((lineno, obj))
     return records
@@ -397,7 +397,7 @@ def load_nsmc(path: str | Path) -> list[NsmcExample]:
     with path.open(encoding="utf-8-sig") as fh:  # BOM 이 있어도 읽는다
         header = fh.readline().rstrip("\r\n")
         if header != NSMC_HEADER:
-            raise ValueError(f"{name}:1: 머리줄은 {NSMC_HEADER!r}이어야 합니다: {header!r}")
+            raise ValueError(f"{name}:1: 머리줄이 다릅니다: {header!r} (기대 {NSMC_HEADER!r})")
         for lineno, line in enumerate(fh, start=2):
             line = line.rstrip("\r\n")
             if not line:
@@ -411,7 +411,7 @@ def load_nsmc(path: str | Path) -> list[NsmcExample]:
             if not rid.strip():
                 raise ValueError(f"{name}:{lineno}: id가 비어 있습니다")
             if rid in seen:
-                raise ValueError(f"{name}:{lineno}: id {rid!r}가 {seen[rid]}번째 줄과 중복됩니다")
+                raise ValueError(f"{name}:{lineno}: {seen[rid]}번째 줄과 중복된 id {rid!r}")
             if label not in ("0", "1"):
                 raise ValueError(f"{name}:{lineno}: label은 0 또는 1이어야 합니다: {label!r}")
             seen[rid] = lineno

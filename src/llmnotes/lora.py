@@ -197,7 +197,7 @@ def inject_lora(
             continue
         if not (isinstance(module, nn.Linear) or _is_conv1d(module)):
             raise TypeError(
-                f"target_modules의 {t!r}가 선형층이 아닌 {name!r} ({type(module).__name__})와 맞습니다"
+                f"target_modules의 {t!r}: 선형층이 아닌 모듈 {name!r}에도 맞습니다 (타입 {type(module).__name__})"
             )
         chosen.append((name, module))
         used.add(t)

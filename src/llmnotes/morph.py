@@ -58,7 +58,7 @@ def kiwi():
 
 def _check_text(text: object, name: str = "text") -> str:
     if not isinstance(text, str):
-        raise TypeError(f"{name}는 str이어야 합니다: {type(text).__name__}")
+        raise TypeError(f"{name}: str이어야 합니다 (받은 타입 {type(text).__name__})")
     return nfc(text)
 
 

@@ -236,7 +236,7 @@ class Table:
                 raise TypeError(f"rows[{i}]는 값의 목록이어야 합니다: {row!r}")
             if len(row) != len(self.headers):
                 raise ValueError(
-                    f"rows[{i}]의 칸 수 {len(row)}가 headers의 칸 수 {len(self.headers)}와 다릅니다: {row!r}"
+                    f"rows[{i}]의 칸 수가 headers의 칸 수와 다릅니다: {len(row)} ≠ {len(self.headers)} (행 {row!r})"
                 )
             for j, value in enumerate(row):
                 if not isinstance(value, (int, float)) or isinstance(value, bool):

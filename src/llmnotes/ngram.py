@@ -86,7 +86,7 @@ class NGramConfig:
 def _check_sentence(sentence: object, name: str = "sentence") -> list[str]:
     """토큰 목록을 검사하고 NFC 로 정규화해 돌려준다."""
     if isinstance(sentence, str) or not isinstance(sentence, Sequence):
-        raise TypeError(f"{name}는 토큰(str)의 리스트여야 합니다: {type(sentence).__name__}")
+        raise TypeError(f"{name}: 토큰(str)의 리스트여야 합니다 (받은 타입 {type(sentence).__name__})")
     out = []
     for tok in sentence:
         if not isinstance(tok, str):
@@ -148,7 +148,7 @@ class NGramLM:
             raise ValueError(f"sentences의 문장 {len(sents)}개가 모두 비어 있습니다")
         for i, s in enumerate(sents):
             if cfg.unk in s:
-                raise ValueError(f"sentences[{i}]에 예약어 {cfg.unk!r}가 들어 있습니다")
+                raise ValueError(f"sentences[{i}]에 예약어가 들어 있습니다: {cfg.unk!r}")
         self.counts = [{} for _ in range(n)]
         seen: set[str] = set()
         for s in sents:

@@ -138,7 +138,7 @@ class PEFTCompareConfig:
             raise ValueError(f"methods가 비어 있습니다: {self.methods!r}")
         for m in self.methods:
             if m not in METHODS:
-                raise ValueError(f"methods에 알 수 없는 방법 {m!r}가 있습니다. 가능한 값: {METHODS}")
+                raise ValueError(f"methods에 알 수 없는 방법이 있습니다: {m!r} (가능한 값: {METHODS})")
         self.lr_grid = {k: tuple(float(x) for x in v) for k, v in self.lr_grid.items()}
         for m in self.methods:
             lrs = self.lr_grid.get(m)
@@ -156,7 +156,7 @@ class PEFTCompareConfig:
         ):
             v = getattr(self, name)
             if not isinstance(v, int) or isinstance(v, bool) or v < 1:
-                raise ValueError(f"{name}는 1 이상의 정수여야 합니다: {v!r}")
+                raise ValueError(f"{name}: 1 이상의 정수여야 합니다 (받은 값 {v!r})")
         if self.n_train is not None and (not isinstance(self.n_train, int) or self.n_train < 1):
             raise ValueError(f"n_train은 1 이상의 정수이거나 None이어야 합니다: {self.n_train!r}")
         if not self.lora_alpha > 0:
@@ -548,9 +548,9 @@ def load_results(path: str | Path | None = None, check_base: bool = True) -> dic
     data = json.loads(p.read_text(encoding="utf-8"))
     for key in ("format", "recipe", "base_model", "results", "grid", "base_loss"):
         if key not in data:
-            raise ValueError(f"결과 파일에 {key!r}가 없습니다: {p.name}")
+            raise ValueError(f"결과 파일 {p.name}에 키가 없습니다: {key!r}")
     if data["format"] != FORMAT:
-        raise ValueError(f"결과 파일 형식이 {FORMAT}이 아닙니다: {data['format']!r}")
+        raise ValueError(f"결과 파일 형식이 다릅니다: {data['format']!r} (기대 {FORMAT})")
     if check_base:
         now = base_model_hashes(data["base_model"]["name"])
         if now != data["base_model"]["files"]:

@@ -118,10 +118,10 @@ class PretrainConfig:
         for f in fields(self):
             v = getattr(self, f.name)
             if f.type in ("int", int) and (not isinstance(v, int) or isinstance(v, bool)):
-                raise ValueError(f"{f.name}는 정수여야 합니다: {v!r}")
+                raise ValueError(f"{f.name}: 정수여야 합니다 (받은 값 {v!r})")
         for name in ("vocab_size", "n_generated", "sentences_per_line", "batch_size", "max_steps"):
             if getattr(self, name) < 1:
-                raise ValueError(f"{name}는 1 이상이어야 합니다: {getattr(self, name)!r}")
+                raise ValueError(f"{name}: 1 이상이어야 합니다 (받은 값 {getattr(self, name)!r})")
         if not 0.0 < self.val_fraction < 1.0:
             raise ValueError(f"val_fraction은 0과 1 사이여야 합니다: {self.val_fraction!r}")
         if self.eval_interval < 1 or self.patience < 1:

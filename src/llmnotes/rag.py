@@ -406,7 +406,7 @@ def load_article_notes(path: str | Path | None = None) -> dict[str, ArticleNote]
             raise ValueError(f"{where}: 필드 'part'는 '본문' 또는 '부칙'이어야 합니다: {part!r}")
         expected = f"제{rec['number']}조" if part == "본문" else f"부칙 제{rec['number']}조"
         if nid != expected:
-            raise ValueError(f"{where}: id {nid!r}가 part·number로 만든 {expected!r}와 다릅니다")
+            raise ValueError(f"{where}: id가 part·number로 만든 값과 다릅니다: {nid!r} ≠ {expected!r}")
         kws = []
         for k in rec["keywords"]:
             if not isinstance(k, str) or not k.strip():
@@ -548,7 +548,7 @@ def analyze_batch(texts: Sequence[str], stopwords: frozenset[str] = frozenset())
 def _check_ids(ids: Sequence[str], name: str) -> list[str]:
     """문서 id 목록인지 확인한다. 문자열 하나를 넘기면 글자마다 id 로 세는 실수를 막는다."""
     if isinstance(ids, (str, bytes)) or not isinstance(ids, Sequence | set | frozenset):
-        raise TypeError(f"{name} 은(는) 문서 id(str)의 목록이어야 합니다: {ids!r}")
+        raise TypeError(f"{name}: 문서 id(str)의 목록이어야 합니다 (받은 값 {ids!r})")
     ids = list(ids)
     for i, x in enumerate(ids):
         if not isinstance(x, str):
@@ -705,7 +705,7 @@ def rrf_fuse(
     check_number(k, "k", low=0)  # NaN 이면 모든 점수가 NaN 이 되어 순위가 뜻을 잃는다
     w = [1.0] * len(rankings) if weights is None else [check_number(x, "weights[i]") for x in weights]
     if len(w) != len(rankings):
-        raise ValueError(f"weights의 개수 {len(w)}가 rankings의 개수 {len(rankings)}와 다릅니다")
+        raise ValueError(f"weights의 개수가 rankings의 개수와 다릅니다: {len(w)} ≠ {len(rankings)}")
     score: dict[str, float] = {}
     chunk: dict[str, Chunk] = {}
     for wr, hits in zip(w, rankings, strict=True):
@@ -762,7 +762,7 @@ class HybridRetriever:
             raise ValueError(f"fuse_by는 'chunk' 또는 'source'여야 합니다: {fuse_by!r}")
         if weights is not None and len(weights) != len(retrievers):
             raise ValueError(
-                f"weights의 개수 {len(weights)}가 retrievers의 개수 {len(retrievers)}와 다릅니다"
+                f"weights의 개수가 retrievers의 개수와 다릅니다: {len(weights)} ≠ {len(retrievers)}"
             )
         self.retrievers = list(retrievers)
         self.chunks = self.retrievers[0].chunks

@@ -116,7 +116,7 @@ class _CellBase(nn.Module):
         super().__init__()
         for name, v in (("input_size", input_size), ("hidden_size", hidden_size)):
             if not isinstance(v, int) or v < 1:
-                raise ValueError(f"{name}는 1 이상의 정수여야 합니다: {v!r}")
+                raise ValueError(f"{name}: 1 이상의 정수여야 합니다 (받은 값 {v!r})")
         self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
         g = self.n_gates * hidden_size
         self.weight_ih = nn.Parameter(torch.empty(g, input_size))
@@ -227,7 +227,7 @@ class _LayerBase(nn.Module):
         super().__init__()
         for name, v in (("input_size", input_size), ("hidden_size", hidden_size), ("num_layers", num_layers)):
             if not isinstance(v, int) or v < 1:
-                raise ValueError(f"{name}는 1 이상의 정수여야 합니다: {v!r}")
+                raise ValueError(f"{name}: 1 이상의 정수여야 합니다 (받은 값 {v!r})")
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
         self.bias, self.batch_first = bias, batch_first
         g = self.n_gates * hidden_size

@@ -83,9 +83,9 @@ HUBER_DELTA = 1e-3  # Hoffmann et al. 2022 와 같은 δ
 def _check_positive(value: Any, name: str) -> np.ndarray:
     arr = np.asarray(value, dtype=float)
     if arr.size == 0:
-        raise ValueError(f"{name}가 비어 있습니다: {value!r}")
+        raise ValueError(f"{name}: 비어 있습니다 (받은 값 {value!r})")
     if not np.all(np.isfinite(arr)) or np.any(arr <= 0):
-        raise ValueError(f"{name}는 모두 양의 유한한 수여야 합니다: {value!r}")
+        raise ValueError(f"{name}: 모두 양의 유한한 수여야 합니다 (받은 값 {value!r})")
     return arr
 
 
@@ -478,7 +478,7 @@ def load_grid(path: str | Path) -> dict[str, Any]:
     data = json.loads(path.read_text(encoding="utf-8"))
     for key in ("format", "recipe", "runs", "vocab", "command"):
         if key not in data:
-            raise ValueError(f"격자 결과 파일에 {key!r}가 없습니다")
+            raise ValueError(f"격자 결과 파일에 키가 없습니다: {key!r}")
     if not data["runs"]:
         raise ValueError("격자 결과 파일의 runs가 비어 있습니다")
     return data
@@ -612,7 +612,7 @@ def _fit_lse(logs: list[np.ndarray], loss: np.ndarray, inits: list[np.ndarray], 
 def _check_loss(loss: Any, n: int, name: str = "loss") -> np.ndarray:
     arr = _check_positive(loss, name)
     if arr.ndim != 1 or arr.size != n:
-        raise ValueError(f"{name}의 길이가 {n}이어야 합니다: shape={arr.shape}")
+        raise ValueError(f"{name}의 길이가 틀립니다: 기대 {n}, shape={arr.shape}")
     return arr
 
 

@@ -97,7 +97,7 @@ class Seq2SeqConfig:
         for name in ("src_vocab_size", "tgt_vocab_size", "emb_dim", "hidden_dim", "attn_dim", "max_len"):
             v = getattr(self, name)
             if not isinstance(v, int) or v < 1:
-                raise ValueError(f"{name}는 1 이상의 정수여야 합니다: {v!r}")
+                raise ValueError(f"{name}: 1 이상의 정수여야 합니다 (받은 값 {v!r})")
 
 
 @dataclass
@@ -140,7 +140,7 @@ class TrainConfig:
         for name in ("steps", "batch_size", "n_train", "log_every"):
             v = getattr(self, name)
             if not isinstance(v, int) or v < 1:
-                raise ValueError(f"{name}는 1 이상의 정수여야 합니다: {v!r}")
+                raise ValueError(f"{name}: 1 이상의 정수여야 합니다 (받은 값 {v!r})")
 
 
 def _rnn(cell: str, input_size: int, hidden: int, bidirectional: bool = False) -> nn.Module:
@@ -296,7 +296,7 @@ class Seq2Seq(nn.Module):
         """
         if tgt_in.dim() != 2 or tgt_in.shape[0] != src.shape[0]:
             raise ValueError(
-                f"tgt_in의 모양 {tuple(tgt_in.shape)}이 src의 모양 {tuple(src.shape)}과 맞지 않습니다"
+                f"tgt_in의 모양이 src의 모양과 맞지 않습니다: tgt_in {tuple(tgt_in.shape)}, src {tuple(src.shape)}"
             )
         enc_out, context = self.encoder(src, src_mask)
         mem = self.decoder.init_state(enc_out, context, src_mask)

@@ -141,7 +141,7 @@ def instruction_to_messages(example: Any, system: str | None = None) -> list[dic
     def get(key: str) -> str:
         value = example.get(key, "") if isinstance(example, Mapping) else getattr(example, key, None)
         if value is None or not isinstance(value, str):
-            raise ValueError(f"example의 {key!r}가 문자열이 아닙니다: {value!r}")
+            raise ValueError(f"example의 {key!r}: 문자열이어야 합니다 (받은 값 {value!r})")
         return nfc(value)
 
     instruction, inp, output = get("instruction"), get("input"), get("output")
@@ -212,7 +212,7 @@ def tokenize_chat(
     while n_prompt < min(len(prompt_ids), len(ids)) and prompt_ids[n_prompt] == ids[n_prompt]:
         n_prompt += 1  # 공통 접두사 길이
     if max_length is not None and len(ids) > max_length:
-        raise ValueError(f"토큰 수 {len(ids)}가 max_length를 넘습니다: {max_length!r}")
+        raise ValueError(f"토큰 수 {len(ids)}: max_length {max_length!r}보다 많습니다")
     labels = [IGNORE_INDEX] * n_prompt + ids[n_prompt:]  # 프롬프트 위치는 -100
     return {"input_ids": ids, "labels": labels, "attention_mask": [1] * len(ids)}
 

@@ -122,7 +122,7 @@ def parse_reading(text: str) -> int:
             total += (group or 1) * 10 ** (4 * _GROUP_NAMES.index(ch))
             group, pending = 0, None
         else:
-            raise ValueError(f"text에 읽을 수 없는 글자 {ch!r}가 있습니다: {text!r}")
+            raise ValueError(f"text에 읽을 수 없는 글자가 있습니다: {ch!r} (text={text!r})")
     n = total + group + (pending or 0)
     if read_number(n) != text:
         raise ValueError(f"text가 표준 읽기가 아닙니다: {text!r} (표준: {read_number(n)!r})")
@@ -169,7 +169,7 @@ class Vocab:
         for ch in nfc(text):
             if ch not in self.stoi:
                 if strict:
-                    raise ValueError(f"text의 글자 {ch!r}가 어휘에 없습니다: {text!r}")
+                    raise ValueError(f"text의 글자 {ch!r}: 어휘에 없습니다 (text={text!r})")
                 ids.append(self.unk_id)
             else:
                 ids.append(self.stoi[ch])

@@ -35,10 +35,10 @@ def check_documents(documents: object, name: str = "documents", allow_empty: boo
         allow_empty: ``False`` 면 문서가 하나도 없을 때 ``ValueError``.
     """
     if isinstance(documents, (str, bytes)) or not isinstance(documents, Sequence):
-        raise TypeError(f"{name}는 토큰 리스트들의 리스트여야 합니다: {type(documents).__name__}")
+        raise TypeError(f"{name}: 토큰 리스트들의 리스트여야 합니다 (받은 타입 {type(documents).__name__})")
     docs = list(documents)
     if not docs and not allow_empty:
-        raise ValueError(f"{name}가 비어 있습니다: 문서가 하나 이상 필요합니다")
+        raise ValueError(f"{name}: 비어 있습니다 (문서가 하나 이상 필요합니다)")
     for i, d in enumerate(docs):
         if isinstance(d, (str, bytes)) or not isinstance(d, (list, tuple)):
             raise TypeError(
@@ -133,18 +133,20 @@ class TfidfConfig:
         for name in ("use_idf", "smooth_idf", "sublinear_tf"):
             v = getattr(self, name)
             if not isinstance(v, bool):  # "no" 같은 문자열은 참으로 읽혀 조용히 뜻이 뒤집힌다
-                raise TypeError(f"{name}는 True 또는 False여야 합니다: {v!r}")
+                raise TypeError(f"{name}: True 또는 False여야 합니다 (받은 값 {v!r})")
         for name in ("min_df", "max_df"):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, Real):
-                raise TypeError(f"{name}는 정수 또는 실수여야 합니다: {v!r}")
+                raise TypeError(f"{name}: 정수 또는 실수여야 합니다 (받은 값 {v!r})")
             if isinstance(v, Integral):
                 # scikit-learn 과 같게 정수 0 은 거부한다 (정수는 문서 수이고, 0 개 문서에 나오는 토큰은 어휘에 없다).
                 # 비율로 '제한 없음' 을 뜻하려면 실수 0.0 을 쓴다.
                 if v < 1:
-                    raise ValueError(f"{name}가 정수면 1 이상이어야 합니다 (scikit-learn과 같음): {v!r}")
+                    raise ValueError(
+                        f"{name}: 정수면 1 이상이어야 합니다 (받은 값 {v!r}; scikit-learn과 같음)"
+                    )
             elif not 0.0 <= v <= 1.0:
-                raise ValueError(f"{name}가 실수면 0 이상 1 이하여야 합니다: {v!r}")
+                raise ValueError(f"{name}: 실수면 0 이상 1 이하여야 합니다 (받은 값 {v!r})")
 
 
 class TfidfVectorizer:
@@ -179,12 +181,12 @@ class TfidfVectorizer:
         high = cfg.max_df if isinstance(cfg.max_df, Integral) else cfg.max_df * n_docs
         low = cfg.min_df if isinstance(cfg.min_df, Integral) else cfg.min_df * n_docs
         if high < low:
-            raise ValueError(f"max_df={cfg.max_df!r}가 min_df={cfg.min_df!r}보다 적은 문서 수에 해당합니다")
+            raise ValueError(f"max_df={cfg.max_df!r}: min_df={cfg.min_df!r}보다 적은 문서 수에 해당합니다")
         df = np.bincount(counts.indices, minlength=counts.shape[1])  # df(t) = t 가 나온 문서 수
         mask = (df <= high) & (df >= low)
         if not mask.any():
             raise ValueError(
-                f"min_df={cfg.min_df!r}, max_df={cfg.max_df!r}로 거르고 나니 남은 토큰이 없습니다"
+                f"min_df={cfg.min_df!r}, max_df={cfg.max_df!r}: 거르고 나니 남은 토큰이 없습니다"
             )
         if not mask.all():
             kept = np.flatnonzero(mask)

@@ -20,7 +20,7 @@ def check_train_config(cfg: Any, int_fields: tuple[str, ...] = ("epochs", "batch
     for name in int_fields:
         v = getattr(cfg, name)
         if not isinstance(v, int) or isinstance(v, bool) or v < 1:
-            raise ValueError(f"{name}는 1 이상의 정수여야 합니다: {v!r}")
+            raise ValueError(f"{name}: 1 이상의 정수여야 합니다 (받은 값 {v!r})")
     max_norm = getattr(cfg, "max_grad_norm", None)
     if max_norm is not None and not max_norm > 0:
         raise ValueError(f"max_grad_norm은 양수이거나 None이어야 합니다: {max_norm!r}")

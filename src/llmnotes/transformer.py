@@ -56,7 +56,7 @@ __all__ = [
 
 def _positive_int(name: str, value: object) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"{name}는 1 이상의 정수여야 합니다: {value!r}")
+        raise ValueError(f"{name}: 1 이상의 정수여야 합니다 (받은 값 {value!r})")
     return value
 
 
@@ -65,7 +65,7 @@ def _check_heads(d_model: int, n_heads: int) -> None:
     _positive_int("n_heads", n_heads)
     if d_model % n_heads != 0:
         raise ValueError(
-            f"d_model={d_model}은 n_heads={n_heads}로 나누어떨어져야 합니다 (헤드 차원 = d_model/n_heads)"
+            f"d_model={d_model}: n_heads={n_heads}의 배수여야 합니다 (헤드 차원 = d_model/n_heads)"
         )
 
 
@@ -114,7 +114,7 @@ class SinusoidalPositionalEncoding(nn.Module):
         check_shape(x, (None, None, self.d_model), name="x")
         T = x.shape[1]
         if T > self.max_len:
-            raise ValueError(f"입력 길이 T={T}가 max_len={self.max_len}보다 깁니다 (잘라내지 않습니다)")
+            raise ValueError(f"입력 길이 T={T}: max_len={self.max_len}보다 깁니다 (잘라내지 않습니다)")
         return x + self.pe[:T].to(x.dtype)  # x_t + PE_t
 
 
@@ -137,7 +137,7 @@ class LearnedPositionalEncoding(nn.Module):
         check_shape(x, (None, None, self.d_model), name="x")
         T = x.shape[1]
         if T > self.max_len:
-            raise ValueError(f"입력 길이 T={T}가 max_len={self.max_len}보다 깁니다 (잘라내지 않습니다)")
+            raise ValueError(f"입력 길이 T={T}: max_len={self.max_len}보다 깁니다 (잘라내지 않습니다)")
         return x + self.embedding.weight[:T]  # x_t + P_t
 
 
@@ -207,7 +207,9 @@ class MultiHeadAttention(nn.Module):
                     f"attn_mask는 (L, S)=({L}, {S}) 또는 (B, h, L, S) 모양이어야 합니다: shape={tuple(attn_mask.shape)}"
                 )
             if am.dtype != torch.bool and am.dtype != dtype:
-                raise ValueError(f"attn_mask의 dtype은 bool 또는 {dtype}이어야 합니다: dtype={am.dtype}")
+                raise ValueError(
+                    f"attn_mask의 dtype은 bool 또는 {dtype} 중 하나여야 합니다 (받은 dtype={am.dtype})"
+                )
             if mask is None:
                 mask = am
             elif am.dtype == torch.bool:
@@ -552,11 +554,11 @@ class Seq2SeqTransformer(nn.Module):
     def _check_ids(self, ids: torch.Tensor, name: str, vocab_size: int) -> None:
         if not isinstance(ids, torch.Tensor) or ids.dtype != torch.long or ids.dim() != 2:
             raise ValueError(
-                f"{name}는 (B, T) torch.long 텐서여야 합니다: "
-                f"shape={tuple(getattr(ids, 'shape', ()))}, dtype={getattr(ids, 'dtype', type(ids).__name__)}"
+                f"{name}: (B, T) torch.long 텐서여야 합니다 "
+                f"(shape={tuple(getattr(ids, 'shape', ()))}, dtype={getattr(ids, 'dtype', type(ids).__name__)})"
             )
         if ids.shape[1] > self.config.max_len:
-            raise ValueError(f"{name}의 길이 {ids.shape[1]}가 max_len={self.config.max_len}보다 깁니다")
+            raise ValueError(f"{name}의 길이 {ids.shape[1]}: max_len={self.config.max_len}보다 깁니다")
         if ids.numel() and (int(ids.min()) < 0 or int(ids.max()) >= vocab_size):
             raise ValueError(f"{name}에 어휘 범위 [0, {vocab_size}) 밖의 id가 있습니다")
 
@@ -636,7 +638,7 @@ class Seq2SeqTransformer(nn.Module):
             c.max_len - 1 if max_new_tokens is None else _positive_int("max_new_tokens", max_new_tokens)
         )
         if max_new_tokens > c.max_len - 1:
-            raise ValueError(f"max_new_tokens={max_new_tokens}는 max_len-1={c.max_len - 1} 이하여야 합니다")
+            raise ValueError(f"max_new_tokens={max_new_tokens}: max_len-1={c.max_len - 1} 이하여야 합니다")
         if src_mask is None:
             src_mask = src != c.pad_id
         was_training = self.training

@@ -37,15 +37,15 @@ def _as_matrix(x: object, name: str, dim: int | None = None) -> np.ndarray:
     if arr.dtype == object or not (
         np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)
     ):
-        raise TypeError(f"{name}는 실수 배열이어야 합니다: dtype={arr.dtype}")
+        raise TypeError(f"{name}: 실수 배열이어야 합니다 (dtype={arr.dtype})")
     if arr.ndim == 1:
         arr = arr[None, :]
     if arr.ndim != 2:
-        raise ValueError(f"{name}는 [개수 × 차원] 2차원 배열이어야 합니다: shape={arr.shape}")
+        raise ValueError(f"{name}: [개수 × 차원] 2차원 배열이어야 합니다 (shape={arr.shape})")
     if arr.shape[0] == 0:
-        raise ValueError(f"{name}가 비어 있습니다: shape={arr.shape}")
+        raise ValueError(f"{name}: 비어 있습니다 (shape={arr.shape})")
     if dim is not None and arr.shape[1] != dim:
-        raise ValueError(f"{name}의 차원이 저장소 차원 {dim}과 다릅니다: shape={arr.shape}")
+        raise ValueError(f"{name}의 차원이 저장소 차원과 다릅니다: 저장소 {dim}, shape={arr.shape}")
     arr = np.ascontiguousarray(arr, dtype=np.float32)
     if not np.isfinite(arr).all():
         raise ValueError(f"{name}에 NaN이나 무한대가 있습니다")
@@ -100,7 +100,7 @@ class VectorStore:
             raise TypeError(f"ids는 문자열들의 리스트여야 합니다: {type(ids).__name__}")
         ids = list(ids)
         if len(ids) != x.shape[0]:
-            raise ValueError(f"ids의 개수 {len(ids)}가 vectors의 행 수 {x.shape[0]}와 다릅니다")
+            raise ValueError(f"ids의 개수가 vectors의 행 수와 다릅니다: {len(ids)} ≠ {x.shape[0]}")
         seen: set[str] = set()
         for i in ids:
             if not isinstance(i, str):

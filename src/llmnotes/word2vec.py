@@ -110,7 +110,7 @@ class Word2VecConfig:
         for name in ("vector_size", "window", "negative", "epochs", "batch_size", "chunk_tokens"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"{name}는 1 이상의 정수여야 합니다: {value!r}")
+                raise ValueError(f"{name}: 1 이상의 정수여야 합니다 (받은 값 {value!r})")
         if not isinstance(self.min_count, int) or self.min_count < 1:
             raise ValueError(f"min_count는 1 이상의 정수여야 합니다: {self.min_count!r}")
         check_number(self.sample, "sample", low=0)
@@ -468,10 +468,12 @@ def sgd_pairs(
     global _PAIR_SGD_JIT
     for name, arr in (("w_in", w_in), ("w_out", w_out)):
         if not (isinstance(arr, np.ndarray) and arr.dtype == np.float32 and arr.flags.c_contiguous):
-            raise TypeError(f"{name}는 C 연속 float32 NumPy 배열이어야 합니다: {type(arr).__name__}")
+            raise TypeError(
+                f"{name}: C 연속 float32 NumPy 배열이어야 합니다 (받은 타입 {type(arr).__name__})"
+            )
     n = len(inp)
     if w_in.shape != w_out.shape or w_in.ndim != 2:
-        raise ValueError(f"w_in {w_in.shape}과 w_out {w_out.shape}은 같은 (V, d) 모양이어야 합니다")
+        raise ValueError(f"w_in과 w_out은 같은 (V, d) 모양이어야 합니다: {w_in.shape} ≠ {w_out.shape}")
     if len(out) != n or len(lr) != n or neg.ndim != 2 or len(neg) != n:
         raise ValueError(
             f"inp {np.shape(inp)}, out {np.shape(out)}, neg {np.shape(neg)}, lr {np.shape(lr)}의 쌍 수가 맞지 않습니다"
@@ -513,7 +515,7 @@ class WordVectors:
         vectors = np.asarray(vectors, dtype=np.float32)
         if vectors.ndim != 2 or vectors.shape[0] != len(index_to_key):
             raise ValueError(
-                f"vectors 모양 {vectors.shape} 이 단어 수 {len(index_to_key)}와 맞지 않습니다 (기대: (V, d))"
+                f"vectors 모양이 단어 수와 맞지 않습니다: 모양 {vectors.shape}, 단어 {len(index_to_key)}개 (기대: (V, d))"
             )
         bad = np.flatnonzero(~np.isfinite(vectors).all(axis=1))
         if bad.size:
@@ -660,11 +662,11 @@ def load_word2vec_format(path: str | Path, binary: bool = False) -> WordVectors:
         lines = data[pos:].decode("utf-8").splitlines()
         lines = [ln for ln in lines if ln.strip()]
         if len(lines) != n_words:
-            raise ValueError(f"단어 줄 수 {len(lines)}가 머리줄의 V={n_words}와 다릅니다")
+            raise ValueError(f"단어 줄 수가 머리줄의 V와 다릅니다: {len(lines)} ≠ {n_words}")
         for i, ln in enumerate(lines):
             parts = ln.rstrip().split(" ")
             if len(parts) != dim + 1:
-                raise ValueError(f"{i}번째 줄의 값 개수 {len(parts) - 1}가 d={dim}와 다릅니다")
+                raise ValueError(f"{i}번째 줄의 값 개수가 d와 다릅니다: {len(parts) - 1} ≠ {dim}")
             words.append(parts[0])
             vecs[i] = np.array(parts[1:], dtype=np.float32)
     return WordVectors(words, vecs)

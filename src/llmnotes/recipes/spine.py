@@ -104,10 +104,10 @@ class SpineConfig:
                 or not isinstance(value, (int, float))
                 or (want is int and not isinstance(value, int))
             ):
-                raise ValueError(f"{f.name}는 {want.__name__}여야 합니다: {value!r}")
+                raise ValueError(f"{f.name}: {want.__name__} 타입이어야 합니다 (받은 값 {value!r})")
         for name in ("corpus_chars", "batch_size", "max_steps", "eval_interval", "eval_tokens", "threads"):
             if getattr(self, name) < 1:
-                raise ValueError(f"{name}는 1 이상이어야 합니다: {getattr(self, name)!r}")
+                raise ValueError(f"{name}: 1 이상이어야 합니다 (받은 값 {getattr(self, name)!r})")
         if not 0.0 < self.val_fraction < 1.0:
             raise ValueError(f"val_fraction은 0과 1 사이여야 합니다: {self.val_fraction!r}")
         if self.vocab_size < 256 + 3:
