@@ -146,3 +146,33 @@ def test_remedy_runs_match_current_data(name):
     kinds = [ss.judge(e, r) for e, r in zip(data["test_qa"], run["responses"])]
     assert run["judged"] == {k: kinds.count(k) for k in ("correct", "other_span", "not_in_text", "format")}
     assert run["em"] < 0.1  # 노트북 18 의 8.2: 어느 처방도 읽기를 가르치지 못했다
+
+
+def test_dev_only_run_never_evaluates_test(tmp_path, monkeypatch):
+    """후보 고르기용 실행(``eval_test=False``): 시험 문제는 생성도 채점도 하지 않고, 개발 지표와 응답만 남긴다."""
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    src = models_dir() / "tiny-ko-gpt"
+    for name in ("tokenizer.json", "tokenizer_config.json"):
+        shutil.copy(src / name, tmp_path / name)
+    torch.manual_seed(0)
+    cfg = LlamaConfig(
+        vocab_size=4096, hidden_size=16, intermediate_size=32, num_hidden_layers=1,
+        num_attention_heads=2, num_key_value_heads=1, max_position_embeddings=512,
+    )  # fmt: skip
+    LlamaForCausalLM(cfg).save_pretrained(tmp_path)
+    seen: list[int] = []
+    real = ss.reading_scores
+    monkeypatch.setattr(ss, "reading_scores", lambda m, t, qs, n: seen.append(len(qs)) or real(m, t, qs, n))
+    run_cfg = ss.SyntheticSFTConfig(
+        model=str(tmp_path), n_synthetic=12, n_test=3, n_dev=2, steps=2, batch_size=8, max_new_tokens=4,
+        conditions=("filtered",), eval_test=False,
+    )  # fmt: skip
+    res = ss.run(run_cfg, progress=False, before_sft=False)
+    assert seen == [2]  # 개발 문제 2개만 채점했다 (시험 3개는 보지 않음)
+    (run,) = res["runs"]
+    assert "em" not in run and "nll_qa" not in run and "responses" not in run
+    assert set(run["dev"]) == {"em", "f1", "judged", "nll_qa", "responses"} and run["dev"]["nll_qa"] > 0
+    assert len(res["dev_qa"]) == 2 == len(run["dev"]["responses"])
+    with pytest.raises(ValueError, match="--dev-only"):
+        ss.main(["--out", str(tmp_path / "x.json"), "--dev-only", "--model", str(tmp_path)])
