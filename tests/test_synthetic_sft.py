@@ -176,3 +176,32 @@ def test_dev_only_run_never_evaluates_test(tmp_path, monkeypatch):
     assert len(res["dev_qa"]) == 2 == len(run["dev"]["responses"])
     with pytest.raises(ValueError, match="--dev-only"):
         ss.main(["--out", str(tmp_path / "x.json"), "--dev-only", "--model", str(tmp_path)])
+
+
+VARIED_DEV = sorted(RESULTS.parent.glob("varied_dev_*.json"))
+KINDS = ("correct", "other_span", "not_in_text", "format")
+
+
+def _varied_data(c: dict) -> dict:
+    keys = ("n_synthetic", "noise", "gen_seed", "near_threshold", "counterfactual", "n_test", "test_seed")
+    return ss.datasets(ss.SyntheticSFTConfig(**{k: c[k] for k in keys + ("n_dev", "dev_seed")}))
+
+
+@pytest.mark.skipif(not VARIED_DEV, reason="data/synthetic_sft/varied_dev_*.json 이 아직 없다 (레시피로 만든다)")
+@pytest.mark.parametrize("path", VARIED_DEV, ids=lambda p: p.name)
+def test_varied_dev_candidates(path):
+    """다양한 합성 데이터 후보 (개발 분할만 평가): 시험 지표가 없고, 개발 채점은 저장한 응답에서 다시 센 것과 같다."""
+    res = json.loads(path.read_text(encoding="utf-8"))
+    sheet = path.with_suffix(".md").read_text(encoding="utf-8")
+    assert hashlib.sha256(path.read_bytes()).hexdigest() in sheet and "--dev-only" in res["command"]
+    c = res["config"]
+    assert c["eval_test"] is False and res["before_sft"] is None and c["steps"] == 288
+    data = _varied_data(c)
+    assert res["n_train"] == {k: len(v) for k, v in data["train"].items()}
+    assert res["dev_qa"] == [{"input": e.input, "answer": e.answer} for e in data["dev_qa"]]
+    (run,) = res["runs"]
+    assert run["condition"] == "filtered" and run["steps"] == 288
+    assert not {"em", "f1", "judged", "responses", "nll_qa"} & set(run)  # 시험 분할은 보지 않았다
+    kinds = [ss.judge(e, r) for e, r in zip(data["dev_qa"], run["dev"]["responses"])]
+    assert run["dev"]["judged"] == {k: kinds.count(k) for k in KINDS}
+    assert run["dev"]["em"] == pytest.approx(kinds.count("correct") / len(kinds), abs=1e-5)

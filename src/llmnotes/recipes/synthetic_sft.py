@@ -33,6 +33,7 @@ import hashlib
 import json
 import platform
 import random
+import shlex
 import sys
 import time
 import unicodedata
@@ -359,7 +360,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     t0 = time.time()
     result = run(cfg, before_sft=not args.skip_before)
     result["seconds"] = round(time.time() - t0, 1)
-    result["command"] = "python -m llmnotes.recipes.synthetic_sft " + " ".join(argv or sys.argv[1:])
+    result["command"] = "python -m llmnotes.recipes.synthetic_sft " + shlex.join(argv or sys.argv[1:])
     if args.note:
         result["note"] = args.note
     import transformers
