@@ -146,3 +146,99 @@ def test_remedy_runs_match_current_data(name):
     kinds = [ss.judge(e, r) for e, r in zip(data["test_qa"], run["responses"])]
     assert run["judged"] == {k: kinds.count(k) for k in ("correct", "other_span", "not_in_text", "format")}
     assert run["em"] < 0.1  # 노트북 18 의 8.2: 어느 처방도 읽기를 가르치지 못했다
+
+
+def test_dev_only_run_never_evaluates_test(tmp_path, monkeypatch):
+    """후보 고르기용 실행(``eval_test=False``): 시험 문제는 생성도 채점도 하지 않고, 개발 지표와 응답만 남긴다."""
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    src = models_dir() / "tiny-ko-gpt"
+    for name in ("tokenizer.json", "tokenizer_config.json"):
+        shutil.copy(src / name, tmp_path / name)
+    torch.manual_seed(0)
+    cfg = LlamaConfig(
+        vocab_size=4096, hidden_size=16, intermediate_size=32, num_hidden_layers=1,
+        num_attention_heads=2, num_key_value_heads=1, max_position_embeddings=512,
+    )  # fmt: skip
+    LlamaForCausalLM(cfg).save_pretrained(tmp_path)
+    seen: list[int] = []
+    real = ss.reading_scores
+    monkeypatch.setattr(ss, "reading_scores", lambda m, t, qs, n: seen.append(len(qs)) or real(m, t, qs, n))
+    run_cfg = ss.SyntheticSFTConfig(
+        model=str(tmp_path), n_synthetic=12, n_test=3, n_dev=2, steps=2, batch_size=8, max_new_tokens=4,
+        conditions=("filtered",), eval_test=False,
+    )  # fmt: skip
+    res = ss.run(run_cfg, progress=False, before_sft=False)
+    assert seen == [2]  # 개발 문제 2개만 채점했다 (시험 3개는 보지 않음)
+    (run,) = res["runs"]
+    assert "em" not in run and "nll_qa" not in run and "responses" not in run
+    assert set(run["dev"]) == {"em", "f1", "judged", "nll_qa", "responses"} and run["dev"]["nll_qa"] > 0
+    assert len(res["dev_qa"]) == 2 == len(run["dev"]["responses"])
+    with pytest.raises(ValueError, match="--dev-only"):
+        ss.main(["--out", str(tmp_path / "x.json"), "--dev-only", "--model", str(tmp_path)])
+
+
+VARIED_DEV = sorted(RESULTS.parent.glob("varied_dev_*.json"))
+KINDS = ("correct", "other_span", "not_in_text", "format")
+
+
+def _varied_data(c: dict) -> dict:
+    keys = ("n_synthetic", "noise", "gen_seed", "near_threshold", "counterfactual", "n_test", "test_seed")
+    return ss.datasets(ss.SyntheticSFTConfig(**{k: c[k] for k in keys + ("n_dev", "dev_seed")}))
+
+
+@pytest.mark.skipif(
+    not VARIED_DEV, reason="data/synthetic_sft/varied_dev_*.json 이 아직 없다 (레시피로 만든다)"
+)
+@pytest.mark.parametrize("path", VARIED_DEV, ids=lambda p: p.name)
+def test_varied_dev_candidates(path):
+    """다양한 합성 데이터 후보 (개발 분할만 평가): 시험 지표가 없고, 개발 채점은 저장한 응답에서 다시 센 것과 같다."""
+    res = json.loads(path.read_text(encoding="utf-8"))
+    sheet = path.with_suffix(".md").read_text(encoding="utf-8")
+    assert hashlib.sha256(path.read_bytes()).hexdigest() in sheet and "--dev-only" in res["command"]
+    c = res["config"]
+    assert c["eval_test"] is False and res["before_sft"] is None and c["steps"] == 288
+    data = _varied_data(c)
+    assert res["n_train"] == {k: len(v) for k, v in data["train"].items()}
+    assert res["dev_qa"] == [{"input": e.input, "answer": e.answer} for e in data["dev_qa"]]
+    (run,) = res["runs"]
+    assert run["condition"] == "filtered" and run["steps"] == 288
+    assert not {"em", "f1", "judged", "responses", "nll_qa"} & set(run)  # 시험 분할은 보지 않았다
+    kinds = [ss.judge(e, r) for e, r in zip(data["dev_qa"], run["dev"]["responses"])]
+    assert run["dev"]["judged"] == {k: kinds.count(k) for k in KINDS}
+    assert run["dev"]["em"] == pytest.approx(kinds.count("correct") / len(kinds), abs=1e-5)
+
+
+VARIED = RESULTS.parent / "varied.json"
+
+
+@pytest.mark.skipif(
+    not (VARIED.exists() and VARIED_DEV and RESULTS.exists()),
+    reason="data/synthetic_sft/varied.json 또는 후보 결과가 아직 없다 (레시피로 만든다)",
+)
+def test_varied_chosen_on_dev_then_tested_once():
+    """고른 설정: 미리 정한 규칙(개발 EM 최대, 같으면 개발 NLL 최소)으로 후보에서 고른 것이고, 시험 채점은 응답에서 다시 센 것과 같다."""
+    res = json.loads(VARIED.read_text(encoding="utf-8"))
+    assert hashlib.sha256(VARIED.read_bytes()).hexdigest() in (RESULTS.parent / "varied.md").read_text(
+        encoding="utf-8"
+    )
+    cands = [json.loads(p.read_text(encoding="utf-8")) for p in VARIED_DEV]
+    best = min(cands, key=lambda r: (-r["runs"][0]["dev"]["em"], r["runs"][0]["dev"]["nll_qa"]))
+    c = res["config"]
+    for k in ("n_synthetic", "counterfactual", "steps", "batch_size", "lr", "seeds", "noise", "gen_seed"):
+        assert c[k] == best["config"][k], k
+    assert c["eval_test"] is True and "--dev-only" not in res["command"]
+    main = json.loads(RESULTS.read_text(encoding="utf-8"))
+    assert res["test_qa"] == main["test_qa"]  # 본 실험과 같은 시험
+    data = _varied_data(c)
+    assert res["n_train"] == {k: len(v) for k, v in data["train"].items()}
+    (run,) = res["runs"]
+    assert run["condition"] == "filtered" and run["passes"] < 1  # 예마다 한 번 안팎
+    kinds = [ss.judge(e, r) for e, r in zip(data["test_qa"], run["responses"])]
+    assert run["judged"] == {k: kinds.count(k) for k in KINDS}
+    assert run["em"] == pytest.approx(kinds.count("correct") / len(kinds), abs=1e-5)
+    # 같은 설정·시드로 다시 학습한 모델이 후보 실행과 같은 개발 점수를 냈다 (CPU 스레드 1의 결정적 학습)
+    assert run["dev"] == {k: v for k, v in best["runs"][0]["dev"].items() if k not in ("nll_qa", "responses")}
+    # 노트북 18 의 8.2 가 말하는 것: 다양한 데이터로 시험 EM 이 (c) 96 스텝의 다섯 배를 넘는다
+    old = {r["condition"]: r for r in main["runs"]}["filtered"]
+    assert run["em"] >= 0.25 and run["em"] > 5 * old["em"]

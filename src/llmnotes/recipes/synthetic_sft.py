@@ -13,7 +13,8 @@
 
 - 글 읽기 시험: 사전학습에 나오지 않은 개체의 절반(``heldout_test``)으로 만든 깨끗한 문제. 나머지 절반
   (``heldout_dev``)으로 만든 개발 문제는 시험과 나란히 두는 두 번째
-  표본이다: 설정은 미리 정했고 개발 문제로 고른 것은 없다 (두 절반은 개체가 겹치지 않는다). 탐욕 생성한 응답에서
+  표본이다 (두 절반은 개체가 겹치지 않는다). 본 실험(``results.json``)의 설정은 미리 정했고 개발 문제로 고른 것은 없다;
+  후보 설정을 고를 때는 ``--dev-only`` 로 개발 문제만 평가하고, 고른 설정만 시험 분할에서 한 번 잰다 (``varied.json``). 탐욕 생성한 응답에서
   꺼낸 답이 정답과 글자까지 같은 비율(EM), 틀린 답의 종류(글의 다른 값 / 글에 없는 값 / 형식 어긋남), 정답 응답의 토큰당
   음의 로그 가능도(NLL).
 - 지시 데이터 시험 분할: 정답 응답의 토큰당 NLL (다른 과제를 잊지 않았는가).
@@ -32,6 +33,7 @@ import hashlib
 import json
 import platform
 import random
+import shlex
 import sys
 import time
 import unicodedata
@@ -68,6 +70,7 @@ class SyntheticSFTConfig:
         seeds: SFT 시드들 (섞는 순서).
         steps, batch_size, lr, warmup_steps: SFT 설정 (모든 조건이 같다: 같은 스텝 × 같은 배치).
         max_new_tokens: 시험 응답 생성 길이 상한.
+        eval_test: 거짓이면 개발 문제만 평가한다 (후보를 개발 분할로 고를 때; 시험 분할은 고른 설정에서 한 번만).
     """
 
     model: str = ""
@@ -87,6 +90,7 @@ class SyntheticSFTConfig:
     warmup_steps: int = 10
     max_new_tokens: int = 16
     conditions: tuple[str, ...] = CONDITIONS
+    eval_test: bool = True
 
     def __post_init__(self) -> None:
         for name in ("n_synthetic", "n_test", "n_dev", "steps", "batch_size", "max_new_tokens"):
@@ -231,12 +235,17 @@ def reading_scores(model: Any, tok: Any, questions: list[QAExample], max_new_tok
 
 
 def evaluate(model: Any, tok: Any, data: dict[str, Any], cfg: SyntheticSFTConfig) -> dict[str, Any]:
-    """시험 지표 (최상위) + 개발 지표 (``dev``)."""
+    """시험 지표 (최상위) + 개발 지표 (``dev``). ``cfg.eval_test`` 가 거짓이면 개발 지표만 (시험 분할은 보지 않는다);
+    이때 개발 지표에 정답 응답 NLL 과 응답도 넣는다 (고르기 규칙의 동점 처리와 다시 세기용)."""
     dev = reading_scores(model, tok, data["dev_qa"], cfg.max_new_tokens)
+    dev_rec = {"em": round(dev["em"], 5), "f1": round(dev["f1"], 5), "judged": dev["judged"]}
+    if not cfg.eval_test:
+        dev_rec["nll_qa"] = round(mean_nll(model, tok, data["dev_qa"]), 5)
+        return {"dev": dev_rec | {"responses": dev["responses"]}}
     return reading_scores(model, tok, data["test_qa"], cfg.max_new_tokens) | {
         "nll_qa": mean_nll(model, tok, data["test_qa"]),
         "nll_instructions": mean_nll(model, tok, data["test_instructions"]),
-        "dev": {"em": round(dev["em"], 5), "f1": round(dev["f1"], 5), "judged": dev["judged"]},
+        "dev": dev_rec,
     }
 
 
@@ -276,7 +285,8 @@ def run(cfg: SyntheticSFTConfig, progress: bool = True, before_sft: bool = True)
             rec["final_train_loss"] = round(sum(losses[-10:]) / len(losses[-10:]), 5)
             rec["seconds"] = round(time.time() - t0, 1)
             for k in ("em", "f1", "nll_qa", "nll_instructions"):
-                rec[k] = round(rec[k], 5)
+                if k in rec:  # 개발 분할만 평가한 실행에는 시험 지표가 없다
+                    rec[k] = round(rec[k], 5)
             runs.append(rec)
             if progress:
                 print({k: v for k, v in rec.items() if k != "responses"}, flush=True)
@@ -294,6 +304,11 @@ def run(cfg: SyntheticSFTConfig, progress: bool = True, before_sft: bool = True)
         "n_dev_qa": len(data["dev_qa"]),
         "n_test_instructions": len(data["test_instructions"]),
         "test_qa": [{"input": e.input, "answer": e.answer} for e in data["test_qa"]],
+        **(
+            {}
+            if cfg.eval_test
+            else {"dev_qa": [{"input": e.input, "answer": e.answer} for e in data["dev_qa"]]}
+        ),
         "before_sft": {k: (round(v, 5) if isinstance(v, float) else v) for k, v in before.items()}
         if before
         else None,
@@ -316,6 +331,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     p.add_argument("--counterfactual", action="store_true", help="합성 학습 글의 값을 기억과 다른 값으로")
     p.add_argument("--skip-before", action="store_true", help="SFT 전 모델의 평가를 건너뛴다")
     p.add_argument("--datasheet", default="README.md", help="결과 JSON 옆에 쓸 데이터시트 파일 이름")
+    p.add_argument(
+        "--dev-only", action="store_true", help="개발 문제만 평가한다 (후보 고르기; 시험 분할은 보지 않음)"
+    )
+    p.add_argument(
+        "--note", default="", help="결과 JSON 과 데이터시트에 남길 해석·내력 (미리 정한 고르기 규칙 등)"
+    )
     p.add_argument("--datasheet-only", action="store_true", help="결과 JSON 에서 데이터시트만 다시 쓴다")
     args = p.parse_args(argv)
     if args.datasheet_only:
@@ -332,11 +353,16 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         counterfactual=args.counterfactual,
         lr=args.lr,
         conditions=tuple(args.conditions.split(",")),
+        eval_test=not args.dev_only,
     )
+    if args.dev_only and not args.skip_before:
+        raise ValueError("--dev-only 는 --skip-before 와 함께 써야 합니다 (SFT 전 평가는 시험 분할을 본다)")
     t0 = time.time()
     result = run(cfg, before_sft=not args.skip_before)
     result["seconds"] = round(time.time() - t0, 1)
-    result["command"] = "python -m llmnotes.recipes.synthetic_sft " + " ".join(argv or sys.argv[1:])
+    result["command"] = "python -m llmnotes.recipes.synthetic_sft " + shlex.join(argv or sys.argv[1:])
+    if args.note:
+        result["note"] = args.note
     import transformers
 
     result["versions"] = {
@@ -397,6 +423,13 @@ def _datasheet(r: dict[str, Any], name: str, digest: str) -> str:
             f"| {b['dev']['em']:.3f} | {b['nll_qa']:.3f} | {b['nll_instructions']:.3f} |"
         )
     for x in r["runs"]:
+        if "em" not in x:  # 개발 분할만 평가한 후보: 시험 칸은 비우고 NLL 은 개발 문제의 것
+            lines.append(
+                f"| {NAMES[x['condition']]} | {x['seed']} | {x['n_train']} | {x['steps']} | {x['passes']:.2f} | (보지 않음) "
+                f"| (보지 않음) | {x['dev']['em']:.3f} ({'/'.join(str(v) for v in x['dev']['judged'].values())})"
+                f" | 개발 {x['dev']['nll_qa']:.3f} | - |"
+            )
+            continue
         lines.append(
             f"| {NAMES[x['condition']]} | {x['seed']} | {x['n_train']} | {x['steps']} | {x['passes']:.2f} | {x['em']:.3f} "
             f"| {'/'.join(str(v) for v in x['judged'].values())} | {x['dev']['em']:.3f} | {x['nll_qa']:.3f}"
@@ -404,7 +437,15 @@ def _datasheet(r: dict[str, Any], name: str, digest: str) -> str:
         )
     lines += [
         "",
-        f"- 환경: {r['versions']}, CPU 스레드 1, 전체 {r['seconds']} 초 (다른 작업과 나눠 쓴 2코어 기계의 벽시계).",
+        *(
+            [
+                "- 이 실행은 개발 문제만 평가했다 (`--dev-only`): 시험 분할은 보지 않았고, NLL 칸은 개발 문제의 정답 응답 NLL이다."
+            ]
+            if not c.get("eval_test", True)
+            else []
+        ),
+        f"- 환경: {r['versions']}, CPU 스레드 1, 전체 {r['seconds']} 초, 실행별 {[x['seconds'] for x in r['runs']]} 초"
+        " (다른 작업과 나눠 쓴 2코어 기계의 벽시계).",
         *([f"- 해석과 내력: {r['note']}"] if r.get("note") else []),
         "- 라이선스: 프로젝트와 같음 (MIT).",
         "",
