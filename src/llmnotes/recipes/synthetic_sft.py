@@ -356,7 +356,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         eval_test=not args.dev_only,
     )
     if args.dev_only and not args.skip_before:
-        raise ValueError("--dev-only 는 --skip-before 와 함께 써야 합니다 (SFT 전 평가는 시험 분할을 본다)")
+        raise ValueError("--dev-only는 --skip-before와 함께 써야 합니다 (SFT 전 평가는 시험 분할을 본다)")
     t0 = time.time()
     result = run(cfg, before_sft=not args.skip_before)
     result["seconds"] = round(time.time() - t0, 1)
