@@ -95,18 +95,23 @@ def test_results_match_current_data():
     assert max(r["nll_qa"] for r in res["runs"] if r["condition"] != "base") < runs["base"]["nll_qa"] - 2
 
 
-def test_tiny_run_end_to_end(tmp_path):
+def _tiny_llama(path):
+    """``path``에 토크나이저(tiny-ko-gpt의 것)와 아주 작은 무작위 Llama를 둔다 (레시피를 끝까지 돌려 보는 테스트용)."""
     from transformers import LlamaConfig, LlamaForCausalLM
 
     src = models_dir() / "tiny-ko-gpt"
     for name in ("tokenizer.json", "tokenizer_config.json"):
-        shutil.copy(src / name, tmp_path / name)
+        shutil.copy(src / name, path / name)
     torch.manual_seed(0)
     cfg = LlamaConfig(
         vocab_size=4096, hidden_size=16, intermediate_size=32, num_hidden_layers=1,
         num_attention_heads=2, num_key_value_heads=1, max_position_embeddings=512,
     )  # fmt: skip
-    LlamaForCausalLM(cfg).save_pretrained(tmp_path)
+    LlamaForCausalLM(cfg).save_pretrained(path)
+
+
+def test_tiny_run_end_to_end(tmp_path):
+    _tiny_llama(tmp_path)
     run_cfg = ss.SyntheticSFTConfig(
         model=str(tmp_path), n_synthetic=12, n_test=3, n_dev=2, steps=2, batch_size=8, max_new_tokens=4
     )
@@ -150,17 +155,7 @@ def test_remedy_runs_match_current_data(name):
 
 def test_dev_only_run_never_evaluates_test(tmp_path, monkeypatch):
     """후보 고르기용 실행(``eval_test=False``): 시험 문제는 생성도 채점도 하지 않고, 개발 지표와 응답만 남긴다."""
-    from transformers import LlamaConfig, LlamaForCausalLM
-
-    src = models_dir() / "tiny-ko-gpt"
-    for name in ("tokenizer.json", "tokenizer_config.json"):
-        shutil.copy(src / name, tmp_path / name)
-    torch.manual_seed(0)
-    cfg = LlamaConfig(
-        vocab_size=4096, hidden_size=16, intermediate_size=32, num_hidden_layers=1,
-        num_attention_heads=2, num_key_value_heads=1, max_position_embeddings=512,
-    )  # fmt: skip
-    LlamaForCausalLM(cfg).save_pretrained(tmp_path)
+    _tiny_llama(tmp_path)
     seen: list[int] = []
     real = ss.reading_scores
     monkeypatch.setattr(ss, "reading_scores", lambda m, t, qs, n: seen.append(len(qs)) or real(m, t, qs, n))
