@@ -45,7 +45,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
     if args.rounds < 5:
-        parser.error(f"--rounds 는 5 이상이어야 합니다: {args.rounds}")
+        parser.error(f"--rounds는 5 이상이어야 합니다: {args.rounds}")
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)

@@ -11,6 +11,7 @@
 - :mod:`llmnotes.recipes.reasoner_diagnostics`: 그 GRPO 진단 스크립트들 (산출물 없이 숫자만 출력, 결과는 데이터시트에).
 - :mod:`llmnotes.recipes.icl`: 노트북 10 의 인컨텍스트 러닝 메타 학습 모델 (``data/models/icl/``).
 - :mod:`llmnotes.recipes.prompt_search`: 노트북 10 의 프롬프트 탐색 결과와 소프트 프롬프트 (``data/models/prompt-search/``).
+- :mod:`llmnotes.recipes.records`: 레시피들이 함께 쓰는 파일 해시(sha256)와 JSON 쓰기.
 - :mod:`llmnotes.recipes.clip`: 노트북 20 의 작은 CLIP 과 다리 넷(투영기, Q-Former-lite; 조각 토큰 / CapDec),
   다리 부분은 :mod:`llmnotes.recipes.clip_bridges`.
 """

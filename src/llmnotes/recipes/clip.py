@@ -63,6 +63,7 @@ from .clip_bridges import (
     trained_state,
 )
 from .clip_probes import linear_probe, shape_probes
+from .records import file_sha256, write_json
 
 __all__ = [
     "RecipeConfig",
@@ -110,10 +111,6 @@ class RecipeConfig:
     n_eval_bridge: int = 96
     # 다리의 새 시험 분할 (시드 1002 분할은 다리 설계 중 여러 번 보았다): Q-Former 고침을 dev 에서 고른 뒤 처음 잰다
     bridge_fresh_test_seed: int = 2026
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 @torch.no_grad()
@@ -275,7 +272,7 @@ def evaluate_all(
     for name in BRIDGES:
         if name not in art:
             continue
-        digest = _sha256(Path(out) / f"{name}.safetensors")
+        digest = file_sha256(Path(out) / f"{name}.safetensors")
         splits = (
             ("seen", "dev", "test", "test_fresh")
             if name in ORIGINAL_BRIDGES
@@ -303,8 +300,8 @@ def evaluate_all(
 
 def _write_recipe(out: Path, recipe: dict[str, Any]) -> None:
     files = sorted(p for p in out.rglob("*") if p.is_file() and p.name != "recipe.json")
-    recipe["files_sha256"] = {str(p.relative_to(out)): _sha256(p) for p in files}
-    (out / "recipe.json").write_text(json.dumps(recipe, ensure_ascii=False, indent=1), encoding="utf-8")
+    recipe["files_sha256"] = {str(p.relative_to(out)): file_sha256(p) for p in files}
+    write_json(out / "recipe.json", recipe)
 
 
 def _training_data(cfg: RecipeConfig, tok: WordTokenizer, max_len: int):

@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import copy
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,6 +34,7 @@ from ..vlm_bridge import (
     make_batch,
     modality_noise,
 )
+from .records import file_sha256
 
 if TYPE_CHECKING:
     from .clip import RecipeConfig
@@ -117,10 +117,6 @@ def text_scenes(n: int, seed: int) -> list[shapes.Scene]:
     return [out[i] for i in order]
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def spine_dir(spine: str | Path) -> Path:
     p = Path(spine)
     return p if p.is_absolute() or p.exists() else models_dir() / str(spine)
@@ -135,7 +131,7 @@ def load_spine(spine: str | Path) -> tuple[Any, HFTokenizerCodec, str]:
         raise FileNotFoundError(f"척추 모델 폴더에 config.json이 없습니다: {path.name}")
     lm = LlamaForCausalLM.from_pretrained(str(path), local_files_only=True, dtype=torch.float32).eval()
     codec = HFTokenizerCodec(AutoTokenizer.from_pretrained(str(path), local_files_only=True))
-    return lm, codec, _sha256(path / "model.safetensors")
+    return lm, codec, file_sha256(path / "model.safetensors")
 
 
 def spine_embedding_rms(lm) -> float:

@@ -39,6 +39,7 @@ from .clip_bridges import (
     make_vlm,
     train_bridge,
 )
+from .records import write_json
 
 __all__ = ["CANDIDATES", "SHAPE_BAR", "choose_setting", "diagnose", "run_candidate", "main"]
 
@@ -191,12 +192,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         print(json.dumps(study["diagnosis"], ensure_ascii=False))
     for n in names:
         study["candidates"][n], _ = run_candidate(art, n, cfg)
-        path.write_text(json.dumps(study, ensure_ascii=False, indent=1), encoding="utf-8")
+        write_json(path, study)
     res = art["recipe"]["results"]
     base = {n: res[f"{n}_dev"] for n in ("qformer", "qformer_capdec")}
     study["choice"] = choose_setting(base, study["candidates"])
     print(json.dumps(study["choice"], ensure_ascii=False))
-    path.write_text(json.dumps(study, ensure_ascii=False, indent=1), encoding="utf-8")
+    write_json(path, study)
     return study
 
 

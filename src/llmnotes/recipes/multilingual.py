@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import sys
 import time
@@ -29,6 +28,7 @@ from .. import multilingual as ml
 from ..gpt import GPT, load_pretrained
 from ..paths import data_dir, models_dir
 from ..word2vec import WordVectors
+from .records import file_sha256, write_json
 
 INITS = ("random", "mean", "wechsel")
 
@@ -128,10 +128,6 @@ def prepare(recipe: ExtensionRecipe) -> dict[str, Any]:
     )
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def run(recipe: ExtensionRecipe, progress: bool = True) -> dict[str, Any]:
     """실험 전체를 돌려 결과 사전을 만든다."""
     torch.manual_seed(recipe.seed)
@@ -158,10 +154,10 @@ def run(recipe: ExtensionRecipe, progress: bool = True) -> dict[str, Any]:
         "recipe": asdict(recipe),
         "command": "python -m llmnotes.recipes.multilingual --out data/multilingual/extension-results.json",
         "data_sha256": {
-            "parallel.jsonl": _sha256(data_file),
-            "seed_dictionary_ko_en.tsv": _sha256(dict_file),
+            "parallel.jsonl": file_sha256(data_file),
+            "seed_dictionary_ko_en.tsv": file_sha256(dict_file),
         },
-        "base_model_sha256": _sha256(models_dir() / recipe.base / "model.safetensors"),
+        "base_model_sha256": file_sha256(models_dir() / recipe.base / "model.safetensors"),
         "versions": {"torch": torch.__version__, "python": sys.version.split()[0]},
         "new_tokens": prep["new"],
         "test_tokens": {"extended": int(prep["test_ids"].numel()), "old": int(prep["old_test_tokens"])},
@@ -320,10 +316,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             recipe.eval_steps = tuple(s for s in recipe.eval_steps if s <= recipe.steps)
         result = run(recipe)
         args.out = args.out or "data/multilingual/extension-results.json"
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
-    print(f"wrote {out.name}")
+    print(f"wrote {write_json(args.out, result).name}")
     return result
 
 

@@ -27,10 +27,7 @@ import torch
 
 from .. import multilingual as ml
 from ..paths import models_dir
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+from .records import file_sha256
 
 
 @dataclass
@@ -266,7 +263,7 @@ def run_fake(recipe: FakeKoreanRecipe, progress: bool = True) -> dict[str, Any]:
         "format": 1,
         "recipe": asdict(recipe),
         "command": "python -m llmnotes.recipes.multilingual --fake --out data/multilingual/fake-korean-results.json",
-        "base_model_sha256": _sha256(models_dir() / recipe.base / "model.safetensors"),
+        "base_model_sha256": file_sha256(models_dir() / recipe.base / "model.safetensors"),
         "data_sha256": {
             "korean_docs": hashlib.sha256("\x00".join(d["ko_docs"]).encode()).hexdigest(),
             "fake_docs": hashlib.sha256("\x00".join(d["fk_docs"]).encode()).hexdigest(),
@@ -312,4 +309,4 @@ def save_fake_artifacts(recipe: FakeKoreanRecipe, out: Path, k: int, tau: float)
     out.mkdir(parents=True, exist_ok=True)
     d["tok"].new.save_hf(out / "tokenizer.json")
     save_file({"wechsel": inits["wechsel"].contiguous()}, str(out / "wechsel_rows.safetensors"))
-    return {name: _sha256(out / name) for name in ("tokenizer.json", "wechsel_rows.safetensors")}
+    return {name: file_sha256(out / name) for name in ("tokenizer.json", "wechsel_rows.safetensors")}

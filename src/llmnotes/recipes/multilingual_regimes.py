@@ -32,13 +32,13 @@ import json
 import sys
 import time
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any
 
 import torch
 
 from .. import multilingual as ml
 from ..paths import data_dir, models_dir
+from .records import file_sha256, write_json
 
 REGIMES = ("amm", "xpt", "lora", "full")
 LORA_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
@@ -145,7 +145,7 @@ def regime_data() -> dict[str, Any]:
                 f"5절 결과 파일의 recipe.{key}: 기본값과 다릅니다 (파일 {record['recipe'][key]!r}, 기본값 {getattr(fr, key)!r})"
             )
     for name, sha in record["artifacts"].items():
-        if _sha256(folder / "fake-korean" / name) != sha:
+        if file_sha256(folder / "fake-korean" / name) != sha:
             raise ValueError(f"sha256이 5절 결과 파일과 다른 파일: fake-korean/{name}")
     spine_bpe = ml.load_hf_bpe(models_dir() / fr.base)
     tok = fk.NewScriptTokenizer(spine_bpe, ml.load_hf_bpe(folder / "fake-korean"))
@@ -174,10 +174,6 @@ def regime_data() -> dict[str, Any]:
         if record["data_sha256"][key] != sha:
             raise ValueError(f"다시 만든 데이터의 sha256이 5절 결과 파일과 다릅니다: {key}")
     return d
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 @torch.no_grad()
@@ -263,7 +259,7 @@ def run_regimes(recipe: RegimeRecipe, progress: bool = True) -> dict[str, Any]:
             artifacts=d["record"]["artifacts"],
             data_sha256=d["record"]["data_sha256"],
         ),
-        "base_model_sha256": _sha256(models_dir() / base / "model.safetensors"),
+        "base_model_sha256": file_sha256(models_dir() / base / "model.safetensors"),
         "versions": {"torch": torch.__version__, "python": sys.version.split()[0]},
         "vocab": dict(base=d["tok"].base.vocab_size, extended=d["tok"].vocab_size),
         "tokens": dict(
@@ -289,10 +285,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         keep = tuple(s for s in recipe.eval_steps if s < args.steps) + (args.steps,)
         recipe = RegimeRecipe(steps=args.steps, eval_steps=keep)
     result = run_regimes(recipe)
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
-    print(f"wrote {out.name}")
+    print(f"wrote {write_json(args.out, result).name}")
     return result
 
 

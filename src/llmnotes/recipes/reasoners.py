@@ -40,6 +40,7 @@ from llmnotes.reasoning import (
     problem_key,
     steps_ok,
 )
+from llmnotes.recipes.records import file_sha256
 from llmnotes.safe_eval import safe_eval
 
 DEV_SEED, TEST_SEED = 1001, 2002
@@ -70,10 +71,6 @@ def data_hash(problems: list) -> str:
     for p in problems:
         h.update(p.text.encode("utf-8") + b"\n")
     return h.hexdigest()
-
-
-def file_hash(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def by_level(problems: list, correct: list[bool]) -> dict[str, float]:
@@ -400,7 +397,7 @@ def main(argv: list[str] | None = None) -> None:
                                     "test_per_level": N_TEST, "dev_sha256": data_hash(dev),
                                     "test_sha256": data_hash(test)})  # fmt: skip
     _update_json(recipe, "seeds", {"reasoner": cfg.seed, "dev": DEV_SEED, "test": TEST_SEED})
-    hashes = {f"{d.name}/model.safetensors": file_hash(d / "model.safetensors")
+    hashes = {f"{d.name}/model.safetensors": file_sha256(d / "model.safetensors")
               for d in sorted(out.iterdir()) if (d / "model.safetensors").is_file()}  # fmt: skip
     _update_json(recipe, "file_sha256", hashes)
 
