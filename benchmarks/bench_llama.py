@@ -22,6 +22,7 @@ import statistics
 import time
 
 import torch
+import torch.nn.functional as F
 from _train_step import make_step, summary
 
 from llmnotes.llama import Llama, LlamaConfig
@@ -59,10 +60,10 @@ def main() -> None:
     x, y = data[:, :-1], data[:, 1:]
     with torch.no_grad():
         ours_loss = ours(x, y)[1].item()
-        hf_loss = hf(input_ids=x, labels=x).loss.item()
-    # HF 는 x 안에서 한 칸 밀어 T−1 자리를, 우리는 y 로 T 자리를 맞힌다: 마지막 한 자리만 다르므로 근사 비교
-    print(f"같은 가중치의 손실: ours {ours_loss:.4f}, HF {hf_loss:.4f} (HF 는 마지막 자리 하나를 빼고 평균)")
-    if abs(ours_loss - hf_loss) > 0.05:
+        logits = hf(input_ids=x).logits  # 같은 T 자리에서 y 를 맞히는 손실로 비교한다
+        hf_loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1)).item()
+    print(f"같은 가중치, 같은 자리의 손실: ours {ours_loss:.4f}, HF {hf_loss:.4f}")
+    if abs(ours_loss - hf_loss) > 1e-4:
         raise SystemExit("두 모델의 손실이 너무 다릅니다: 같은 계산을 재고 있지 않습니다")
     print(
         f"HF attn_implementation = {hf.config._attn_implementation}, torch threads = {torch.get_num_threads()}, "

@@ -117,6 +117,10 @@ def test_soft_prompt_learns_to_move_the_answer(tiny, tok):
     assert all(torch.equal(a, b) for a, b in zip(before, tiny.parameters()))
     assert losses[-1] < losses[0] - 0.2
     assert soft_accuracy(soft, tiny, tok, tmpl, train) == 1.0
+    assert all(p.requires_grad for p in tiny.parameters())  # 학습 중에만 얼리고 되돌린다
+    for kw, name in (({"lr": 0.0}, "lr"), ({"batch_size": 0}, "batch_size"), ({"n_tokens": 0}, "n_tokens")):
+        with pytest.raises(ValueError, match=name):
+            train_soft_prompt(tiny, tok, tmpl, train, **kw)
     with pytest.raises(ValueError, match="init"):
         SoftPrompt(4, 32, init=torch.zeros(3, 32))
     with pytest.raises(ValueError, match="n_tokens"):

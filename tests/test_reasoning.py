@@ -240,6 +240,11 @@ def test_train_grpo_runs_and_one_update_favours_the_rewarded_solution():
                                                reward="lines", freeze_embeddings=True), exclude=set())  # fmt: skip
     assert torch.equal(model.transformer.wte.weight, emb)  # 임베딩(=출력층)은 그대로
     assert all(p.requires_grad for p in model.parameters())  # 끝나면 다시 학습 가능
+    model.transformer.wpe.weight.requires_grad_(False)  # 호출한 쪽이 얼려 둔 것은 끝난 뒤에도 얼어 있다
+    model, _ = train_grpo(model, GRPOConfig(steps=1, problems_per_step=2, group_size=4, freeze_embeddings=True),
+                          exclude=set())  # fmt: skip
+    assert not model.transformer.wpe.weight.requires_grad and model.transformer.wte.weight.requires_grad
+    model.transformer.wpe.weight.requires_grad_(True)
     model, hist = train_grpo(model, GRPOConfig(steps=1, problems_per_step=2, group_size=4, lr=0.1, optimizer="sgd"),
                              exclude=set())  # fmt: skip
     assert len(hist) == 1

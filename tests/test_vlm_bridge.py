@@ -92,7 +92,7 @@ def test_modality_noise_is_unit_norm_seeded_and_zero_is_identity():
     cos = (a * v).sum(-1)
     # ‖ε‖² ≈ 64·σ² = 0.64 이므로 코사인은 1 보다 확실히 작고, 0 보다 확실히 크다
     assert 0.6 < cos.mean() < 0.95
-    for bad in (-0.1, float("nan"), float("inf"), "0.1"):
+    for bad in (-0.1, float("nan"), float("inf"), "0.1", True):
         with pytest.raises(ValueError, match="sigma"):
             modality_noise(v, bad)
 

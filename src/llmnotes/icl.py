@@ -53,6 +53,7 @@ __all__ = [
     "calibrate",
     "shot_accuracy",
     "order_accuracies",
+    "order_spread",
 ]
 
 # 갈래마다 단어 8개. 한 단어는 한 갈래에만 있다.

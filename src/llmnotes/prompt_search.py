@@ -21,7 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from llmnotes.checks import check_int
+from llmnotes.checks import check_int, check_number
 
 __all__ = [
     "Example",
@@ -261,7 +261,11 @@ def train_soft_prompt(model, tok, template: Template, train: list[Example], n_to
     if not train:
         raise ValueError("train이 비어 있습니다")
     check_int(steps, "steps", low=1)
-    for p in model.parameters():
+    check_int(batch_size, "batch_size", low=1)
+    check_int(n_tokens, "n_tokens", low=1)
+    check_number(lr, "lr", low=0, low_open=True)
+    was_trainable = [p for p in model.parameters() if p.requires_grad]
+    for p in was_trainable:  # 모델은 얼린다; 끝나면 원래대로 되돌린다
         p.requires_grad_(False)
     g = torch.Generator().manual_seed(seed)
     emb = model.get_input_embeddings().weight.detach().float()
@@ -278,6 +282,8 @@ def train_soft_prompt(model, tok, template: Template, train: list[Example], n_to
         loss.backward()
         opt.step()
         losses.append(loss.item())
+    for p in was_trainable:
+        p.requires_grad_(True)
     return soft, losses
 
 

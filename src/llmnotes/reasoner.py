@@ -469,9 +469,12 @@ def train_grpo(
     ref = copy.deepcopy(model).eval()
     for p in ref.parameters():
         p.requires_grad_(False)
+    frozen = []  # 이 함수가 얼린 파라미터만 끝에 되돌린다 (호출한 쪽이 얼려 둔 것은 그대로)
     if cfg.freeze_embeddings:
         for emb in (model.transformer.wte, model.transformer.wpe):
-            emb.weight.requires_grad_(False)
+            if emb.weight.requires_grad:
+                emb.weight.requires_grad_(False)
+                frozen.append(emb.weight)
     params = [p for p in model.parameters() if p.requires_grad]
     if cfg.optimizer == "sgd":
         opt = torch.optim.SGD(params, lr=cfg.lr)  # θ ← θ − η·g (기울기 크기에 비례)
@@ -497,6 +500,6 @@ def train_grpo(
             )
             if callback is not None:
                 callback(step + 1, model.eval())
-    for p in model.parameters():
-        p.requires_grad_(True)  # 임베딩을 고정했으면 되돌린다
+    for p in frozen:
+        p.requires_grad_(True)
     return model.eval(), history

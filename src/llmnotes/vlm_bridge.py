@@ -25,6 +25,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .checks import check_number
 from .lora import inject_lora
 
 __all__ = [
@@ -176,7 +177,7 @@ class QFormerLite(nn.Module):
             q = q + ffn(n3(q))
         y = self.out(self.out_norm(q))  # (B, K, d_lm)
         if self.norm in ("out", "both"):  # 토큰마다 RMS 를 척추 모델 낱말 임베딩 크기로
-            y = self.out_rms * y * torch.rsqrt(y.pow(2).mean(-1, keepdim=True) + 1e-6)
+            y = self.out_rms * F.rms_norm(y, (y.shape[-1],), eps=1e-6)  # y / √(mean(y²) + ε)
         return y
 
 
@@ -199,11 +200,10 @@ def modality_noise(emb: torch.Tensor, sigma: float, generator: torch.Generator |
 
     글 임베딩과 짝 그림 임베딩 사이의 틈(modality gap)을 잡음으로 덮어, 글로 학습한 다리가 그림 임베딩도 읽게 한다.
     """
-    if not isinstance(sigma, int | float) or not sigma >= 0 or sigma == float("inf"):
-        raise ValueError(f"sigma는 0 이상의 유한한 수여야 합니다: {sigma!r}")
+    sigma = check_number(sigma, "sigma", low=0)  # 유한한 0 이상의 수 (bool 은 거절)
     if sigma == 0:
         return emb
-    eps = torch.randn(emb.shape, generator=generator, dtype=emb.dtype) * sigma
+    eps = torch.randn(emb.shape, generator=generator, dtype=emb.dtype, device=emb.device) * sigma
     return F.normalize(emb + eps, dim=-1)
 
 
