@@ -1,5 +1,5 @@
 """llmnotes.align: 선호 토큰화·배치 = trl, DPO 손실 = trl DPOTrainer, 보상 모델 = GPT2ForSequenceClassification,
-학습 루프가 실제로 배우는지, RLHF 기록, RLAIF 라벨링, 잘못된 입력."""
+학습 루프가 실제로 배우는지, RLHF 기록, RLAIF 레이블링, 잘못된 입력."""
 
 from __future__ import annotations
 

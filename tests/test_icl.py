@@ -1,4 +1,4 @@
-"""인컨텍스트 러닝 메타 학습: 과제 나누기, 예시 뽑기, 프롬프트 부호화, 라벨 확률, 문맥 보정, 배포한 체크포인트."""
+"""인컨텍스트 러닝 메타 학습: 과제 나누기, 예시 뽑기, 프롬프트 부호화, 레이블 확률, 문맥 보정, 배포한 체크포인트."""
 
 from __future__ import annotations
 
@@ -89,7 +89,7 @@ def test_episode_targets_sit_on_query_slots():
     for repeat in (False, True):
         words, labels, targets = _episode(t, random.Random(1), repeat)
         assert len(words) == len(labels) == len(targets) == 17
-        for i in range(0, 17, 2):  # 질의 자리: 라벨 자리에 <질의>, 목표는 그 단어의 라벨
+        for i in range(0, 17, 2):  # 질의 자리: 레이블 자리에 <질의>, 목표는 그 단어의 레이블
             assert labels[i] == ICL_VOCAB.stoi[QUERY]
             assert targets[i] == ICL_VOCAB.stoi[t.label(ICL_VOCAB.itos[words[i]])]
         assert all(x == -100 for x in targets[1::2])
@@ -128,7 +128,9 @@ def test_short_training_lowers_loss_and_roundtrips(tmp_path):
     model, losses = train_icl(
         ICLConfig(n_layer=1, n_embd=32, steps=60, batch_size=16, warmup=5, init_std=0.2), train
     )
-    assert sum(losses[-10:]) / 10 < sum(losses[:10]) / 10 - 0.5  # 라벨 낱말 12개 중 맞는 쪽으로는 금방 배운다
+    assert (
+        sum(losses[-10:]) / 10 < sum(losses[:10]) / 10 - 0.5
+    )  # 레이블 낱말 12개 중 맞는 쪽으로는 금방 배운다
     save_icl(model, tmp_path / "m")
     again = load_icl(tmp_path / "m")
     prompts, labels = ["사과→가, 곰→나, 배→"], [("가", "나")]
@@ -151,7 +153,7 @@ def test_shipped_checkpoint_matches_its_record_and_learns_in_context():
     acc = shot_accuracy(model, test, [0, 8], n_queries=16, rounds=1, seed=5)["raw"]
     assert (
         acc[0] < 0.65 and acc[8] > 0.85
-    )  # 0샷은 어림짐작(라벨이 과제마다 임의), 8샷은 예시에서 규칙을 읽는다
+    )  # 0샷은 어림짐작(레이블이 과제마다 임의), 8샷은 예시에서 규칙을 읽는다
     t = test[0]
     shots = [(CATEGORIES[t.a][0], t.yes), (CATEGORIES[t.b][0], t.no)]
     queries = list(CATEGORIES[t.a][1:] + CATEGORIES[t.b][1:])

@@ -144,7 +144,7 @@ def test_mask_tokens_statistics_match_collator_over_many_samples(hf_tokenizer):
         assert abs(r["kept"] - (0.1 + 0.1 / V)) < 0.012
     for key in ("chosen", "mask", "random", "kept"):
         assert abs(ours[key] - ref[key]) < 0.02
-    # 라벨은 고른 자리의 원래 토큰
+    # 레이블은 고른 자리의 원래 토큰
     chosen = labels != IGNORE_INDEX
     assert torch.equal(labels[chosen], ids[chosen])
 
@@ -280,7 +280,7 @@ def test_pair_builders_bad_inputs_and_nfc():
 def test_replaced_token_detection_labels():
     ids = torch.tensor([[2, 10, 11, 12, 13, 3]])
     masked = torch.tensor([[0, 1, 0, 1, 1, 0]]).bool()
-    preds = torch.tensor([[0, 10, 99, 50, 51, 0]])  # 자리 1: 생성기가 원래 토큰을 맞힘 → 라벨 0
+    preds = torch.tensor([[0, 10, 99, 50, 51, 0]])  # 자리 1: 생성기가 원래 토큰을 맞힘 → 레이블 0
     special = torch.tensor([[1, 0, 0, 0, 0, 1]])
     corrupted, labels = replaced_token_detection(ids, masked, preds, special_tokens_mask=special)
     assert corrupted.tolist() == [[2, 10, 11, 50, 51, 3]]

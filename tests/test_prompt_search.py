@@ -1,4 +1,4 @@
-"""프롬프트 탐색: 템플릿, 라벨 로그 확률(채움 불변), 돌연변이·선택, 소프트 프롬프트, 배포한 결과."""
+"""프롬프트 탐색: 템플릿, 레이블 로그 확률(채움 불변), 돌연변이·선택, 소프트 프롬프트, 배포한 결과."""
 
 from __future__ import annotations
 
@@ -54,7 +54,7 @@ def test_template_parts_and_label_tokens(tok):
     t = Template(instruction="지시.", context="맥락.", suffix=" 결론은", labels=(" 나", " 좋다"))
     assert t.render("리뷰 본문.") == "지시.\n맥락.\n리뷰 본문. 결론은"
     assert Template(suffix=" 정말").render("본문.") == "본문. 정말"
-    for pair in LABEL_PAIRS:  # 탐색에 쓰는 라벨 낱말은 모두 토큰 하나
+    for pair in LABEL_PAIRS:  # 탐색에 쓰는 레이블 낱말은 모두 토큰 하나
         assert len(label_ids(tok, pair)) == 2
     with pytest.raises(ValueError, match="labels"):
         label_ids(tok, (" 나", " 최악"))
@@ -94,7 +94,7 @@ def test_mutate_stays_in_the_pools():
 
 
 def test_evolve_keeps_the_best_and_never_gets_worse():
-    def score(t: Template) -> float:  # 장난감 점수: ' 결론은' 조각 수와 라벨 쌍
+    def score(t: Template) -> float:  # 장난감 점수: ' 결론은' 조각 수와 레이블 쌍
         return t.suffix.count("결론은") + (t.labels == LABEL_PAIRS[2])
 
     bests = []

@@ -1,16 +1,16 @@
 """인컨텍스트 러닝(in-context learning)을 메타 학습(meta-training)으로 만들어 보기.
 
-작은 분류 과제를 아주 많이 만들고, 과제마다 (입력 → 라벨) 예시를 이어 붙인 시퀀스로 작은 GPT 를 학습한다.
-모델은 어떤 과제인지 듣지 못한다. 프롬프트의 예시만 보고 규칙을 알아내야 질의의 라벨을 맞힌다.
+작은 분류 과제를 아주 많이 만들고, 과제마다 (입력 → 레이블) 예시를 이어 붙인 시퀀스로 작은 GPT 를 학습한다.
+모델은 어떤 과제인지 듣지 못한다. 프롬프트의 예시만 보고 규칙을 알아내야 질의의 레이블을 맞힌다.
 
 - 단어 96개가 갈래 12개(:data:`CATEGORIES`: 과일, 동물, 색, ...)에 8개씩 있다. 토큰 하나가 단어 하나다.
-- 과제 = (갈래 a, 갈래 b, a 의 라벨, b 의 라벨). 예: "과일이면 ``가``, 동물이면 ``나``". 라벨은 :data:`LABELS` 의
-  라벨 낱말 12개에서 **과제마다 무작위로** 두 개를 고른다. 그래서 라벨의 뜻을 가중치에 외울 수 없고,
-  예시를 읽어야만 답할 수 있다 (Chan 외 2022, Raventós 외 2023: 과제가 다양하고 라벨이 임의일 때 ICL 이 생긴다).
+- 과제 = (갈래 a, 갈래 b, a 의 레이블, b 의 레이블). 예: "과일이면 ``가``, 동물이면 ``나``". 레이블은 :data:`LABELS` 의
+  레이블 낱말 12개에서 **과제마다 무작위로** 두 개를 고른다. 그래서 레이블의 뜻을 가중치에 외울 수 없고,
+  예시를 읽어야만 답할 수 있다 (Chan 외 2022, Raventós 외 2023: 과제가 다양하고 레이블이 임의일 때 ICL 이 생긴다).
 - 갈래 쌍 66개 중 일부는 학습에 한 번도 쓰지 않고 개발·시험 과제로 남긴다 (:func:`task_split`).
-- 시퀀스: ``사과→가, 곰→나, 딸기→`` → 다음 토큰이 답. 손실은 라벨 자리에만 준다.
-- :func:`label_probs`: 프롬프트 뒤에서 두 라벨의 확률 (두 라벨만 놓고 정규화).
-- :func:`calibrate`: 문맥 보정(contextual calibration, Zhao 외 2021). 내용 없는 입력(``?``)으로 잰 라벨 쏠림으로
+- 시퀀스: ``사과→가, 곰→나, 딸기→`` → 다음 토큰이 답. 손실은 레이블 자리에만 준다.
+- :func:`label_probs`: 프롬프트 뒤에서 두 레이블의 확률 (두 레이블만 놓고 정규화).
+- :func:`calibrate`: 문맥 보정(contextual calibration, Zhao 외 2021). 내용 없는 입력(``?``)으로 잰 레이블 쏠림으로
   나눈다: :math:`\\hat p(y) \\propto p(y\\mid x) / p(y\\mid \\text{?})`.
 """
 
@@ -81,7 +81,7 @@ BLOCK = 2 * MAX_SHOTS + 1  # 예시 하나 = 질의 자리 + 예시 자리, 마�
 
 @dataclass(frozen=True)
 class Task:
-    """과제 하나: 갈래 ``a`` 의 단어면 ``yes``, 갈래 ``b`` 의 단어면 ``no`` 라벨."""
+    """과제 하나: 갈래 ``a`` 의 단어면 ``yes``, 갈래 ``b`` 의 단어면 ``no`` 레이블."""
 
     a: str
     b: str
@@ -94,9 +94,9 @@ class Task:
                 raise ValueError(f"{name}: 갈래 이름이어야 합니다 (받은 값 {getattr(self, name)!r})")
         for name in ("yes", "no"):
             if getattr(self, name) not in LABELS:
-                raise ValueError(f"{name}: LABELS의 라벨이어야 합니다 (받은 값 {getattr(self, name)!r})")
+                raise ValueError(f"{name}: LABELS의 레이블이어야 합니다 (받은 값 {getattr(self, name)!r})")
         if self.a == self.b or self.yes == self.no:
-            raise ValueError(f"두 갈래와 두 라벨은 서로 달라야 합니다: {self}")
+            raise ValueError(f"두 갈래와 두 레이블은 서로 달라야 합니다: {self}")
 
     @property
     def predicate(self) -> str:
@@ -109,7 +109,7 @@ class Task:
         return CATEGORIES[self.a] + CATEGORIES[self.b]
 
     def label(self, word: str) -> str:
-        """단어의 정답 라벨."""
+        """단어의 정답 레이블."""
         if WORDS.get(word) not in (self.a, self.b):
             raise ValueError(f"word가 과제 {self.predicate}의 단어가 아닙니다: {word!r}")
         return self.yes if WORDS[word] == self.a else self.no
@@ -118,11 +118,11 @@ class Task:
 def task_split(seed: int = 0, n_heldout: int = 16) -> tuple[list[Task], list[Task]]:
     """학습 과제와 남겨 둔 과제. 갈래 쌍 66개 중 ``n_heldout`` 개는 학습에 한 번도 쓰지 않는다.
 
-    학습 과제는 학습 갈래 쌍 × 순서 있는 라벨 쌍 132개 × 두 방향(어느 갈래가 ``yes`` 인가) 전부.
-    남겨 둔 과제는 남긴 갈래 쌍마다 라벨 쌍 하나를 (시드로) 골라 붙인다.
+    학습 과제는 학습 갈래 쌍 × 순서 있는 레이블 쌍 132개 × 두 방향(어느 갈래가 ``yes`` 인가) 전부.
+    남겨 둔 과제는 남긴 갈래 쌍마다 레이블 쌍 하나를 (시드로) 골라 붙인다.
 
     Args:
-        seed: 남길 갈래 쌍과 그 라벨을 고르는 시드.
+        seed: 남길 갈래 쌍과 그 레이블을 고르는 시드.
         n_heldout: 남길 갈래 쌍 수 (2~60).
     """
     check_int(n_heldout, "n_heldout", low=2, high=60)
@@ -139,7 +139,7 @@ def task_split(seed: int = 0, n_heldout: int = 16) -> tuple[list[Task], list[Tas
 def sample_examples(
     task: Task, n: int, rng: random.Random, exclude: str | None = None
 ) -> list[tuple[str, str]]:
-    """과제의 (단어, 라벨) 예시 ``n`` 개를 중복 없이 뽑는다 (두 갈래의 단어 16개에서 고르게).
+    """과제의 (단어, 레이블) 예시 ``n`` 개를 중복 없이 뽑는다 (두 갈래의 단어 16개에서 고르게).
 
     Args:
         task: 과제.
@@ -153,12 +153,12 @@ def sample_examples(
 
 
 def format_prompt(examples: list[tuple[str, str]], query: str) -> str:
-    """``단어→라벨, `` 예시들 뒤에 ``질의→`` (다음 토큰이 답)."""
+    """``단어→레이블, `` 예시들 뒤에 ``질의→`` (다음 토큰이 답)."""
     return "".join(f"{w}{ARROW}{y}{SEP} " for w, y in examples) + f"{query}{ARROW}"
 
 
 class ICLVocab:
-    """단어, 라벨, 질의 표시 ``<질의>``, 내용 없는 입력 ``?`` 과 채움 기호 ``_`` 로 된 고정 어휘. 낱말 하나 = 번호 하나.
+    """단어, 레이블, 질의 표시 ``<질의>``, 내용 없는 입력 ``?`` 과 채움 기호 ``_`` 로 된 고정 어휘. 낱말 하나 = 번호 하나.
 
     사람이 읽는 프롬프트의 ``→`` 와 ``,`` 는 낱말을 가르기만 한다: ``사과→가, 곰→`` 은 ``[사과, 가, 곰]``.
     """
@@ -221,10 +221,10 @@ class ICLNet(nn.Module):
         자리:   질의₁       예시₁      질의₂       예시₂      질의
         벡터:   E[w₁]+E[?]  E[w₁]+E[y₁] E[w₂]+E[?]  E[w₂]+E[y₂] E[q]+E[?]     (?: <질의> 표시)
 
-    예시 자리 벡터에 단어와 라벨이 함께 들어 있다 (Kirsch 외 2022 처럼 입력과 라벨을 한 토큰에 넣는다). 그래서 질의 자리의
-    어텐션은 "질의와 같은 갈래의 단어가 든 예시 자리" 를 찾아(QKᵀ) 그 라벨을 읽기만(OV) 하면 된다.
-    질의 자리 ``i`` 에서 그 예시의 라벨 ``yᵢ`` 를 맞히게 학습한다. 인과 마스크라 질의ᵢ 는 예시ᵢ 를 보지 못한다.
-    초기화가 작으면(표준편차 0.02) 라벨만 베끼는 해에 오래 머물렀고, 0.2 로 키우자 수백 스텝 만에 벗어났다
+    예시 자리 벡터에 단어와 레이블이 함께 들어 있다 (Kirsch 외 2022 처럼 입력과 레이블을 한 토큰에 넣는다). 그래서 질의 자리의
+    어텐션은 "질의와 같은 갈래의 단어가 든 예시 자리" 를 찾아(QKᵀ) 그 레이블을 읽기만(OV) 하면 된다.
+    질의 자리 ``i`` 에서 그 예시의 레이블 ``yᵢ`` 를 맞히게 학습한다. 인과 마스크라 질의ᵢ 는 예시ᵢ 를 보지 못한다.
+    초기화가 작으면(표준편차 0.02) 레이블만 베끼는 해에 오래 머물렀고, 0.2 로 키우자 수백 스텝 만에 벗어났다
     (:attr:`ICLConfig.init_std`, 데이터시트 ``data/models/icl/README.md``).
     """
 
@@ -246,7 +246,7 @@ class ICLNet(nn.Module):
                     nn.init.zeros_(m.bias)
 
     def forward(self, words: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-        """``(B, T)`` 단어 번호와 라벨 번호(질의 자리는 ``<질의>``) → ``(B, T, V)`` 로짓."""
+        """``(B, T)`` 단어 번호와 레이블 번호(질의 자리는 ``<질의>``) → ``(B, T, V)`` 로짓."""
         if words.shape != labels.shape or words.dim() != 2:
             raise ValueError(
                 f"words와 labels는 같은 (B, T) 모양이어야 합니다: {tuple(words.shape)}, {tuple(labels.shape)}"
@@ -289,10 +289,10 @@ def load_icl(path: str | Path) -> ICLNet:
 
 
 def encode_prompt(text: str) -> tuple[list[int], list[int]]:
-    """``w₁→y₁, ..., q→`` 를 (단어 번호, 라벨 번호) 두 줄로: ``[질의₁, 예시₁, ..., 질의]`` 자리 순서."""
+    """``w₁→y₁, ..., q→`` 를 (단어 번호, 레이블 번호) 두 줄로: ``[질의₁, 예시₁, ..., 질의]`` 자리 순서."""
     toks = re.findall(rf"[^{ARROW}{SEP}\s]+", text)
     if not text.rstrip().endswith(ARROW) or len(toks) % 2 != 1:
-        raise ValueError(f"프롬프트는 '단어→라벨, ...' 뒤에 '질의→'로 끝나야 합니다: text={text!r}")
+        raise ValueError(f"프롬프트는 '단어→레이블, ...' 뒤에 '질의→'로 끝나야 합니다: text={text!r}")
     ids = ICL_VOCAB.encode(" ".join(toks))
     q = ICL_VOCAB.stoi[QUERY]
     words, labels = [], []
@@ -303,7 +303,7 @@ def encode_prompt(text: str) -> tuple[list[int], list[int]]:
 
 
 def _episode(task: Task, rng: random.Random, repeat: bool) -> tuple[list[int], list[int], list[int]]:
-    """예시 ``MAX_SHOTS + 1`` 개의 (단어, 라벨, 목표) 줄. 목표는 질의 자리에만 (그 예시의 라벨), 나머지는 -100.
+    """예시 ``MAX_SHOTS + 1`` 개의 (단어, 레이블, 목표) 줄. 목표는 질의 자리에만 (그 예시의 레이블), 나머지는 -100.
 
     ``repeat=True`` 면 갈래마다 단어 2개만 골라 되풀이한다 (bursty: 질의 단어가 앞 예시에 또 나올 때가 많다).
     """
@@ -363,7 +363,7 @@ def train_icl(cfg: ICLConfig, tasks: list[Task], log_every: int = 0, log=print,
 
 @torch.no_grad()
 def label_probs(model: ICLNet, prompts: list[str], labels: list[tuple[str, str]]) -> torch.Tensor:
-    """프롬프트마다 두 라벨 ``(yes, no)`` 의 확률, 두 라벨만 놓고 정규화: ``(N, 2)``.
+    """프롬프트마다 두 레이블 ``(yes, no)`` 의 확률, 두 레이블만 놓고 정규화: ``(N, 2)``.
 
     프롬프트 길이가 달라도 되도록 오른쪽을 채우고 각 프롬프트의 마지막 자리 로짓을 읽는다.
     """
@@ -381,15 +381,15 @@ def label_probs(model: ICLNet, prompts: list[str], labels: list[tuple[str, str]]
     logits = model(words, labs)
     last = logits[torch.arange(len(enc)), torch.tensor([len(w) - 1 for w, _ in enc])]  # (N, V)
     idx = torch.tensor([[ICL_VOCAB.stoi[a], ICL_VOCAB.stoi[b]] for a, b in labels])
-    return torch.softmax(last.gather(1, idx), dim=-1)  # p(yes), p(no) — 두 라벨만의 소프트맥스
+    return torch.softmax(last.gather(1, idx), dim=-1)  # p(yes), p(no) — 두 레이블만의 소프트맥스
 
 
 def calibrate(probs: torch.Tensor, content_free: torch.Tensor) -> torch.Tensor:
-    """문맥 보정: ``p̂ ∝ p / p_cf`` (라벨마다 내용 없는 입력의 확률로 나누고 다시 정규화).
+    """문맥 보정: ``p̂ ∝ p / p_cf`` (레이블마다 내용 없는 입력의 확률로 나누고 다시 정규화).
 
     Args:
-        probs: ``(N, 2)`` 라벨 확률.
-        content_free: ``(N, 2)`` 같은 예시 뒤에 내용 없는 입력 ``?`` 을 넣었을 때의 라벨 확률.
+        probs: ``(N, 2)`` 레이블 확률.
+        content_free: ``(N, 2)`` 같은 예시 뒤에 내용 없는 입력 ``?`` 을 넣었을 때의 레이블 확률.
     """
     if probs.shape != content_free.shape:
         raise ValueError(f"모양이 다릅니다: {tuple(probs.shape)} != {tuple(content_free.shape)}")
@@ -442,7 +442,7 @@ def order_accuracies(model: ICLNet, task: Task, shots: list[tuple[str, str]], qu
     Args:
         model: 메타 학습한 모델.
         task: 과제.
-        shots: (단어, 라벨) 예시 (1~6개).
+        shots: (단어, 레이블) 예시 (1~6개).
         queries: 질의 단어들 (``shots`` 에 없는 과제의 단어).
         calibrated: 문맥 보정한 확률로 잴지.
     """

@@ -1,11 +1,11 @@
 """프롬프트의 부분과 프롬프트 탐색: 글자로 쓴 프롬프트를 고쳐 가며 고르기(이산)와 벡터 프롬프트 학습(연속).
 
 과제: 세계 말뭉치의 제품 리뷰(마지막 '별점은 N점이다' 문장을 뺀 본문)가 긍정인지 부정인지. 사전학습만 한 모델
-(척추 모델 ``tiny-ko-llama``)에게 묻는 방법은 프롬프트 뒤에 올 **라벨 낱말** 두 개의 다음 토큰 로그 확률을 비교하는 것이다:
-:math:`\\hat y = \\arg\\max_y \\log p(\\text{라벨}_y \\mid \\text{프롬프트}(x))`.
+(척추 모델 ``tiny-ko-llama``)에게 묻는 방법은 프롬프트 뒤에 올 **레이블 낱말** 두 개의 다음 토큰 로그 확률을 비교하는 것이다:
+:math:`\\hat y = \\arg\\max_y \\log p(\\text{레이블}_y \\mid \\text{프롬프트}(x))`.
 
 - :func:`review_examples`: 리뷰 예시 (학습·개발·시험은 서로 다른 시드로 만든다).
-- :class:`Template`: 프롬프트 = 지시문(instruction) + 맥락(context) + 입력(input) + 뒷말 + 라벨 낱말.
+- :class:`Template`: 프롬프트 = 지시문(instruction) + 맥락(context) + 입력(input) + 뒷말 + 레이블 낱말.
 - :func:`accuracy`: 템플릿의 정확도.
 - :func:`evolve`: AutoPrompt·Promptbreeder 의 정신을 작게: 템플릿 무리를 바꿔(돌연변이) 개발 정확도로 고른다.
 - :class:`SoftPrompt`, :func:`train_soft_prompt`: 프롬프트 튜닝(Lester 외 2021). 입력 앞에 학습하는 벡터 ``n`` 개를 붙인다.
@@ -43,7 +43,7 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Example:
-    """리뷰 본문과 라벨 (1 긍정, 0 부정)."""
+    """리뷰 본문과 레이블 (1 긍정, 0 부정)."""
 
     text: str
     label: int
@@ -72,13 +72,13 @@ def review_examples(n: int, seed: int) -> list[Example]:
 
 @dataclass(frozen=True)
 class Template:
-    """프롬프트 틀: ``instruction + context + 입력 + suffix`` 뒤에서 라벨 낱말 ``labels = (부정, 긍정)`` 을 비교한다.
+    """프롬프트 틀: ``instruction + context + 입력 + suffix`` 뒤에서 레이블 낱말 ``labels = (부정, 긍정)`` 을 비교한다.
 
     Attributes:
         instruction: 지시문 (예: '다음 리뷰가 긍정인지 부정인지 답하세요.'). 빈 문자열이면 없다.
         context: 맥락 (예: 예시 리뷰 하나와 그 답). 빈 문자열이면 없다.
-        suffix: 입력 뒤에 붙이는 말 (예: ' 별점은'). 이 뒤의 다음 토큰이 라벨이다.
-        labels: (부정 라벨 낱말, 긍정 라벨 낱말). 각각 토큰 하나여야 한다.
+        suffix: 입력 뒤에 붙이는 말 (예: ' 별점은'). 이 뒤의 다음 토큰이 레이블이다.
+        labels: (부정 레이블 낱말, 긍정 레이블 낱말). 각각 토큰 하나여야 한다.
     """
 
     instruction: str = ""
@@ -87,18 +87,18 @@ class Template:
     labels: tuple[str, str] = (" 1", " 5")
 
     def render(self, text: str) -> str:
-        """입력 리뷰를 넣은 프롬프트 (라벨 직전까지)."""
+        """입력 리뷰를 넣은 프롬프트 (레이블 직전까지)."""
         parts = [p for p in (self.instruction, self.context) if p]
         return "\n".join([*parts, text]) + self.suffix
 
 
 def label_ids(tok, labels: tuple[str, str]) -> list[int]:
-    """라벨 낱말의 토큰 번호. 낱말이 토큰 하나가 아니면 ``ValueError``."""
+    """레이블 낱말의 토큰 번호. 낱말이 토큰 하나가 아니면 ``ValueError``."""
     ids = []
     for w in labels:
         t = tok(w, add_special_tokens=False)["input_ids"]
         if len(t) != 1:
-            raise ValueError(f"라벨 낱말은 토큰 하나여야 합니다: labels 안의 {w!r} → {len(t)}개")
+            raise ValueError(f"레이블 낱말은 토큰 하나여야 합니다: labels 안의 {w!r} → {len(t)}개")
         ids.append(t[0])
     return ids
 
@@ -107,7 +107,7 @@ def label_ids(tok, labels: tuple[str, str]) -> list[int]:
 def label_logprobs(
     model, tok, prompts: list[str], labels: tuple[str, str], batch_size: int = 32
 ) -> torch.Tensor:
-    """프롬프트마다 다음 토큰이 두 라벨 낱말일 로그 확률 ``(N, 2)`` (어휘 전체 소프트맥스에서 읽는다).
+    """프롬프트마다 다음 토큰이 두 레이블 낱말일 로그 확률 ``(N, 2)`` (어휘 전체 소프트맥스에서 읽는다).
 
     오른쪽을 채우고(attention_mask) 각 프롬프트의 마지막 실제 자리의 로짓을 읽는다.
     """
@@ -130,7 +130,7 @@ def label_logprobs(
 
 
 def accuracy(model, tok, template: Template, examples: list[Example]) -> float:
-    """템플릿으로 물었을 때의 정확도: 긍정 라벨의 로그 확률이 더 크면 긍정이라고 읽는다."""
+    """템플릿으로 물었을 때의 정확도: 긍정 레이블의 로그 확률이 더 크면 긍정이라고 읽는다."""
     if not examples:
         raise ValueError("examples가 비어 있습니다")
     lp = label_logprobs(model, tok, [template.render(e.text) for e in examples], template.labels)
@@ -138,9 +138,9 @@ def accuracy(model, tok, template: Template, examples: list[Example]) -> float:
     return (pred == torch.tensor([e.label for e in examples])).float().mean().item()
 
 
-# 이산 탐색의 재료: 지시문, 뒷말 조각, 라벨 낱말 쌍. 돌연변이는 이 안에서 하나를 바꾼다.
-# '별점은' 과 숫자 라벨(' 1'/' 5')은 뺐다: 사전학습 리뷰의 마지막 문장 형식이라 그것만으로 거의 다 맞힌다 (노트북 10 의 8.1).
-# 라벨 낱말은 앞 빈칸을 포함한 토큰 하나다 (바이트 수준 BPE 에서 ' 좋다' 와 '좋다' 는 다른 토큰).
+# 이산 탐색의 재료: 지시문, 뒷말 조각, 레이블 낱말 쌍. 돌연변이는 이 안에서 하나를 바꾼다.
+# '별점은' 과 숫자 레이블(' 1'/' 5')은 뺐다: 사전학습 리뷰의 마지막 문장 형식이라 그것만으로 거의 다 맞힌다 (노트북 10 의 8.1).
+# 레이블 낱말은 앞 빈칸을 포함한 토큰 하나다 (바이트 수준 BPE 에서 ' 좋다' 와 '좋다' 는 다른 토큰).
 INSTRUCTIONS = ("", "다음 리뷰가 긍정인지 부정인지 답하세요.", "리뷰를 읽고 평가하세요.", "제품 리뷰:")
 SUFFIXES = (
     " 품질이",
@@ -159,7 +159,7 @@ LABEL_PAIRS = ((" 나", " 좋다"), (" 별", " 좋다"), (" 실망", " 추"), ("
 
 
 def mutate(t: Template, rng: random.Random) -> Template:
-    """템플릿의 한 부분을 바꾼다: 지시문 바꾸기, 뒷말 조각 바꾸기·붙이기·빼기, 라벨 낱말 쌍 바꾸기 중 하나."""
+    """템플릿의 한 부분을 바꾼다: 지시문 바꾸기, 뒷말 조각 바꾸기·붙이기·빼기, 레이블 낱말 쌍 바꾸기 중 하나."""
     op = rng.choice(("instruction", "replace", "append", "drop", "labels"))
     pieces = [p for p in re.findall(r" \S+", t.suffix)]
     if op == "instruction":
@@ -219,7 +219,7 @@ def evolve(score, start: list[Template], generations: int, children: int, keep: 
 
 
 class SoftPrompt(nn.Module):
-    """연속 프롬프트: 입력 임베딩 **뒤**(라벨 바로 앞)에 붙이는 학습 벡터 ``n_tokens`` 개 (모델은 얼려 둔다).
+    """연속 프롬프트: 입력 임베딩 **뒤**(레이블 바로 앞)에 붙이는 학습 벡터 ``n_tokens`` 개 (모델은 얼려 둔다).
 
     Lester 외(2021)는 입력 앞에 붙이지만, 6층짜리 작은 모델에서는 리뷰 100토큰 앞의 벡터가 마지막 자리에 거의 닿지
     않았다 (앞에 붙인 첫 시도는 학습 손실이 ln 2 ≈ 0.69 에 머물렀다). 그래서 이산 탐색의 뒷말과 같은 자리에 둔다.
@@ -233,7 +233,7 @@ class SoftPrompt(nn.Module):
         self.prompt = nn.Parameter(init.clone() if init is not None else torch.randn(n_tokens, n_embd) * 0.02)
 
     def forward(self, model, tok, prompts: list[str], labels: tuple[str, str]) -> torch.Tensor:
-        """``[임베딩(프롬프트); P]`` 를 넣고 마지막 자리에서 두 라벨의 로그 확률 ``(N, 2)``."""
+        """``[임베딩(프롬프트); P]`` 를 넣고 마지막 자리에서 두 레이블의 로그 확률 ``(N, 2)``."""
         if not prompts:
             raise ValueError("prompts가 비어 있습니다")
         emb = model.get_input_embeddings()
@@ -254,7 +254,7 @@ class SoftPrompt(nn.Module):
 
 def train_soft_prompt(model, tok, template: Template, train: list[Example], n_tokens: int = 8, steps: int = 40,
                       batch_size: int = 16, lr: float = 0.03, seed: int = 0) -> tuple[SoftPrompt, list[float]]:  # fmt: skip
-    """프롬프트 튜닝: 모델은 얼리고 소프트 프롬프트만 두 라벨 사이의 교차 엔트로피로 학습한다.
+    """프롬프트 튜닝: 모델은 얼리고 소프트 프롬프트만 두 레이블 사이의 교차 엔트로피로 학습한다.
 
     초기값은 실제 낱말 임베딩에서 고른다 (Lester 외 2021 의 '어휘에서 초기화').
     """
@@ -277,7 +277,7 @@ def train_soft_prompt(model, tok, template: Template, train: list[Example], n_to
     for _ in range(steps):
         batch = rng.sample(train, min(batch_size, len(train)))
         lp = soft(model, tok, [template.render(e.text) for e in batch], template.labels)
-        loss = F.cross_entropy(lp, torch.tensor([e.label for e in batch]))  # 두 라벨만 놓고 정규화한 CE
+        loss = F.cross_entropy(lp, torch.tensor([e.label for e in batch]))  # 두 레이블만 놓고 정규화한 CE
         opt.zero_grad()
         loss.backward()
         opt.step()

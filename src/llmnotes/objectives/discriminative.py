@@ -21,7 +21,7 @@ from ._checks import IGNORE_INDEX, _check_ids, _check_prob, _torch_generator
 class SentencePair:
     """문장 쌍 분류 예제 하나.
 
-    라벨 규약은 ``transformers`` 와 같다.
+    레이블 규약은 ``transformers`` 와 같다.
     NSP (``BertForPreTraining.next_sentence_label``): 0 = B 가 A 의 다음 문장(IsNext), 1 = 무작위 문장(NotNext).
     SOP (``AlbertForPreTraining.sentence_order_label``): 0 = 원래 순서, 1 = 순서가 뒤바뀜.
 
@@ -140,18 +140,18 @@ def replaced_token_detection(
     generator_predictions: torch.Tensor,
     special_tokens_mask: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """ELECTRA 판별기(discriminator)의 입력과 라벨을 만든다.
+    """ELECTRA 판별기(discriminator)의 입력과 레이블을 만든다.
 
     MLM 생성기가 가린 자리(``masked_positions``)에 내놓은 토큰으로 원문을 바꾼 뒤, 토큰마다
-    "원래 토큰인가(0), 바뀐 토큰인가(1)" 를 라벨로 단다. 생성기가 우연히 원래 토큰을 맞히면 그 자리는
-    바뀌지 않았으므로 라벨 0 이다 (ELECTRA 논문과 같은 규칙). 판별기는 가린 자리만이 아니라 **모든** 토큰에서
+    "원래 토큰인가(0), 바뀐 토큰인가(1)" 를 레이블로 단다. 생성기가 우연히 원래 토큰을 맞히면 그 자리는
+    바뀌지 않았으므로 레이블 0 이다 (ELECTRA 논문과 같은 규칙). 판별기는 가린 자리만이 아니라 **모든** 토큰에서
     배우므로 MLM 보다 표본 효율이 좋다.
 
     Args:
         input_ids: ``(B, T)`` 원래 토큰.
         masked_positions: ``(B, T)`` bool, 생성기가 채운 자리.
         generator_predictions: ``(B, T)`` 생성기가 낸 토큰 (가린 자리 밖의 값은 쓰지 않는다).
-        special_tokens_mask: ``(B, T)``; 1 인 자리(패딩·특수 토큰)는 라벨을 -100 으로 둔다.
+        special_tokens_mask: ``(B, T)``; 1 인 자리(패딩·특수 토큰)는 레이블을 -100 으로 둔다.
 
     Returns:
         ``(corrupted_ids, labels)``; labels 는 0(원래)/1(바뀜)/-100(무시).

@@ -2,7 +2,7 @@
 
 - 학습: :func:`llmnotes.icl.task_split` 의 학습 과제(남겨 둔 갈래 쌍 16개를 뺀 50쌍)로 :data:`CONFIG` 만큼.
 - 평가: 남겨 둔 갈래 쌍의 앞 8개 = 개발(dev), 뒤 8개 = 시험(test). 설정은 개발 과제로만 골랐다 (데이터시트).
-  샷 수별 정확도(보정 전후), 같은 예시 4개의 순서 24가지에 따른 정확도의 흔들림, 한쪽 라벨로 쏠린 예시에서 보정 전후.
+  샷 수별 정확도(보정 전후), 같은 예시 4개의 순서 24가지에 따른 정확도의 흔들림, 한쪽 레이블로 쏠린 예시에서 보정 전후.
 
 결과 숫자는 ``results.json`` 에, 재현 정보(명령, 시드, 설정, 데이터 해시, 파일 해시)는 ``recipe.json`` 에 쓴다.
 
@@ -52,7 +52,7 @@ def split() -> tuple[list[Task], list[Task], list[Task]]:
 
 
 def data_hash(tasks: list[Task]) -> str:
-    """과제 목록의 SHA-256 (갈래 쌍과 라벨을 JSON 으로)."""
+    """과제 목록의 SHA-256 (갈래 쌍과 레이블을 JSON 으로)."""
     rows = [[t.a, t.b, t.yes, t.no] for t in tasks]
     return hashlib.sha256(json.dumps(rows, ensure_ascii=False).encode("utf-8")).hexdigest()
 
@@ -72,7 +72,7 @@ def order_study(model, tasks: list[Task], seed: int) -> dict:
 
 
 def skewed_study(model, tasks: list[Task], seed: int, n: int = 200) -> dict:
-    """예시 4개 중 3개가 한 라벨인 프롬프트(쏠린 예시)에서 보정 전후 정확도. 질의는 두 갈래에서 반반."""
+    """예시 4개 중 3개가 한 레이블인 프롬프트(쏠린 예시)에서 보정 전후 정확도. 질의는 두 갈래에서 반반."""
     rng = random.Random(seed)
     prompts, cf, labels, gold = [], [], [], []
     for _ in range(n):
